@@ -1,0 +1,48 @@
+/// Character classes of RFC 3261 §25.1 as 128-bit masks in literals: a hot loop tests a
+/// bit with no table lookup and no lazy global initialisation.
+enum ByteClass {
+    @inline(__always) static func test(_ b: UInt8, _ lo: UInt64, _ hi: UInt64) -> Bool {
+        if b < 64 { return (lo >> UInt64(b)) & 1 != 0 }
+        if b < 128 { return (hi >> UInt64(b &- 64)) & 1 != 0 }
+        return false
+    }
+
+    /// alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+    @inline(__always) static func isToken(_ b: UInt8) -> Bool { test(b, 0x03FF_6CA2_0000_0000, 0x47FF_FFFF_87FF_FFFE) }
+    /// RFC 3261 word: token plus ( ) < > : \ DQUOTE / [ ] ? { }
+    @inline(__always) static func isWordChar(_ b: UInt8) -> Bool { test(b, 0xD7FF_EFA6_0000_0000, 0x6FFF_FFFF_BFFF_FFFE) }
+    /// Characters allowed unescaped somewhere in a SIP URI.
+    @inline(__always) static func isURIChar(_ b: UInt8) -> Bool { test(b, 0xAFFF_FFFA_0000_0000, 0x47FF_FFFE_AFFF_FFFF) }
+    @inline(__always) static func isHex(_ b: UInt8) -> Bool { test(b, 0x03FF_0000_0000_0000, 0x7E_0000_007E) }
+    @inline(__always) static func isAlpha(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+    /// SP / HTAB / CR / LF: whitespace inside a (possibly folded) header value.
+    @inline(__always) static func isLWS(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
+}
+
+enum ASCII {
+    static let cr: UInt8 = 0x0D, lf: UInt8 = 0x0A, sp: UInt8 = 0x20, tab: UInt8 = 0x09
+    static let colon: UInt8 = 0x3A, semicolon: UInt8 = 0x3B, comma: UInt8 = 0x2C, equals: UInt8 = 0x3D
+    static let quote: UInt8 = 0x22, backslash: UInt8 = 0x5C, lt: UInt8 = 0x3C, gt: UInt8 = 0x3E
+    static let slash: UInt8 = 0x2F, question: UInt8 = 0x3F, at: UInt8 = 0x40, percent: UInt8 = 0x25
+    static let lbracket: UInt8 = 0x5B, rbracket: UInt8 = 0x5D, ampersand: UInt8 = 0x26, dot: UInt8 = 0x2E
+    static let star: UInt8 = 0x2A, plus: UInt8 = 0x2B, hash: UInt8 = 0x23
+}
+
+extension String {
+    @inline(__always) init(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        self = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// Runs `body` over the string's UTF-8 bytes without copying when the string is native.
+    func withBytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        var copy = self
+        let result: Result<R, E> = copy.withUTF8 { buf in
+            do throws(E) { return .success(try body(buf)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+}

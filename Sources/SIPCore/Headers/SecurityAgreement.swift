@@ -1,0 +1,111 @@
+/// One mechanism of Security-Client / Security-Server / Security-Verify (RFC 3329 §2.2;
+/// TS 33.203 Annex H for ipsec-3gpp), e.g.
+/// `ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;prot=esp;mod=trans;spi-c=1111;spi-s=2222;port-c=5062;port-s=5064`.
+public struct SecurityMechanism: ScannableHeaderValue, Hashable {
+    public static let headers: [KnownHeader] = [.securityClient, .securityServer, .securityVerify]
+    /// `ipsec-3gpp`, `tls`, `digest`, `ipsec-ike`, `ipsec-man`, or an extension token.
+    public var mechanism: String
+    public var parameters: Parameters
+
+    public init(_ mechanism: String, parameters: Parameters = []) {
+        self.mechanism = mechanism
+        self.parameters = parameters
+    }
+
+    public var isIPsec3GPP: Bool { mechanism.caseInsensitiveEquals("ipsec-3gpp") }
+
+    /// Preference (RFC 3329 `q`, 0...1).
+    public var q: Double? {
+        get { parameters["q"].flatMap(Double.init) }
+        set { setParam("q", newValue.map { String($0) }) }
+    }
+    /// Integrity algorithm (`hmac-sha-1-96`, `hmac-md5-96`).
+    public var alg: String? {
+        get { parameters["alg"] }
+        set { setParam("alg", newValue) }
+    }
+    /// Encryption algorithm (`aes-cbc`, `des-ede3-cbc`, `null`).
+    public var ealg: String? {
+        get { parameters["ealg"] }
+        set { setParam("ealg", newValue) }
+    }
+    /// `esp` or `ah`.
+    public var prot: String? {
+        get { parameters["prot"] }
+        set { setParam("prot", newValue) }
+    }
+    /// `trans` or `tun`.
+    public var mod: String? {
+        get { parameters["mod"] }
+        set { setParam("mod", newValue) }
+    }
+    public var spiC: Int? {
+        get { parameters["spi-c"].flatMap { Int($0) } }
+        set { setParam("spi-c", newValue.map(String.init)) }
+    }
+    public var spiS: Int? {
+        get { parameters["spi-s"].flatMap { Int($0) } }
+        set { setParam("spi-s", newValue.map(String.init)) }
+    }
+    public var portC: Int? {
+        get { parameters["port-c"].flatMap { Int($0) } }
+        set { setParam("port-c", newValue.map(String.init)) }
+    }
+    public var portS: Int? {
+        get { parameters["port-s"].flatMap { Int($0) } }
+        set { setParam("port-s", newValue.map(String.init)) }
+    }
+    /// RFC 3329 digest mechanism parameters.
+    public var digestAlgorithm: String? {
+        get { parameters["d-alg"] }
+        set { setParam("d-alg", newValue) }
+    }
+    public var digestQop: String? {
+        get { parameters["d-qop"] }
+        set { setParam("d-qop", newValue) }
+    }
+    /// `d-ver`: quoted hash of the server's list, echoed in Security-Verify.
+    public var digestVerify: String? {
+        get { parameters["d-ver"] }
+        set { parameters.setAuth("d-ver", newValue, quoted: true) }
+    }
+
+    public var description: String { mechanism + parameters.serialized }
+
+    private mutating func setParam(_ name: String, _ value: String?) {
+        if let value { parameters.set(name, value) } else { parameters.remove(name) }
+    }
+
+    static func scan(_ s: inout ByteScanner) throws(HeaderSyntaxError) -> SecurityMechanism {
+        let m = try s.requireToken("security mechanism (ipsec-3gpp, tls, digest)")
+        let start = s.pos
+        let v = SecurityMechanism(s.string(m), parameters: try s.headerParameters("security mechanism"))
+        // Malformed SPIs and ports would set up the wrong SAs, so reject them here.
+        try v.parameters.forEachRaw { (p, name, value) throws(HeaderSyntaxError) in
+            let n = String(p, name).lowercased()
+            let raw = value.map { String(p, $0) } ?? ""
+            switch n {
+            case "spi-c", "spi-s":
+                guard let v = UInt64(raw), v <= UInt64(UInt32.max) else {
+                    throw s.error("security mechanism \(n) must be a decimal 32-bit SPI", at: start)
+                }
+            case "port-c", "port-s":
+                guard let v = UInt32(raw), v <= 65535 else {
+                    throw s.error("security mechanism \(n) must be a port number 0-65535", at: start)
+                }
+            case "q":
+                guard let q = Double(raw), (0...1).contains(q) else {
+                    throw s.error("security mechanism q must be 0 to 1", at: start)
+                }
+            default: break
+            }
+        }
+        return v
+    }
+}
+
+extension SIPMessage {
+    public var securityClient: [SecurityMechanism] { (try? headerValues(SecurityMechanism.self, .securityClient)) ?? [] }
+    public var securityServer: [SecurityMechanism] { (try? headerValues(SecurityMechanism.self, .securityServer)) ?? [] }
+    public var securityVerify: [SecurityMechanism] { (try? headerValues(SecurityMechanism.self, .securityVerify)) ?? [] }
+}

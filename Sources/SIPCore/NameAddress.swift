@@ -1,0 +1,143 @@
+/// name-addr / addr-spec (RFC 3261 §25.1): an optional display name and a URI.
+public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The display name as shown to a user (quotes and escapes removed).
+    public var displayName: String?
+    public var uri: URI
+    /// Whether the URI was (or is to be) written inside `<>`.
+    public var angleBrackets: Bool
+
+    public init(displayName: String? = nil, uri: URI, angleBrackets: Bool = true) {
+        self.displayName = displayName
+        self.uri = uri
+        self.angleBrackets = angleBrackets
+    }
+
+    public init(parsing text: String) throws(HeaderSyntaxError) {
+        self = try ByteScanner.over(text) { (s) throws(HeaderSyntaxError) -> NameAddress in
+            s.skipLWS()
+            let a = try s.nameAddress(listItem: false)
+            s.skipLWS()
+            guard s.atEnd else { throw s.error("unexpected text after the address") }
+            return a
+        }
+    }
+
+    public var description: String {
+        var s = ""
+        if let displayName, !displayName.isEmpty {
+            let tokens = displayName.split(separator: " ", omittingEmptySubsequences: false)
+            s = tokens.allSatisfy({ isToken(String($0)) }) ? displayName : quoteString(displayName)
+            s += " "
+        }
+        if angleBrackets || displayName != nil || Self.needsBrackets(uri) {
+            s += "<\(uri)>"
+        } else {
+            s += uri.description
+        }
+        return s
+    }
+
+    // A URI with ',', ';' or '?' must be enclosed (RFC 3261 §20).
+    static func needsBrackets(_ uri: URI) -> Bool {
+        uri.description.utf8.contains { $0 == ASCII.comma || $0 == ASCII.semicolon || $0 == ASCII.question }
+    }
+}
+
+/// An address header value with its header parameters: From, To, Contact, Route,
+/// Record-Route, Path, Service-Route, P-Asserted-Identity, P-Preferred-Identity, ...
+public struct AddressValue: Hashable, Sendable, CustomStringConvertible {
+    public var address: NameAddress
+    public var parameters: Parameters
+
+    public init(_ address: NameAddress, parameters: Parameters = []) {
+        self.address = address
+        self.parameters = parameters
+    }
+
+    public var uri: URI {
+        get { address.uri }
+        set { address.uri = newValue }
+    }
+    public var displayName: String? {
+        get { address.displayName }
+        set { address.displayName = newValue }
+    }
+    public var tag: String? {
+        get { parameters["tag"] }
+        set { parameters.set("tag", newValue) }
+    }
+
+    public var description: String { address.description + parameters.serialized }
+}
+
+extension ByteScanner {
+    /// Parses name-addr or addr-spec at `pos`. For an addr-spec the URI ends at whitespace,
+    /// ';' or (in a list) ','.
+    mutating func nameAddress(listItem: Bool) throws(HeaderSyntaxError) -> NameAddress {
+        guard let first = peek else { throw error("expected an address, found end of value") }
+        var display: String?
+        if first == ASCII.quote {
+            let q = try quotedString("quoted display name")
+            display = unquote(bytes, q)
+            skipLWS()
+            guard peek == ASCII.lt else { throw error("expected '<' after the quoted display name") }
+        } else if first != ASCII.lt {
+            // Either a token display name followed by '<', or an addr-spec.
+            let start = pos
+            var i = pos, lastNonSpace = pos
+            while i < end, ByteClass.isToken(bytes[i]) || ByteClass.isLWS(bytes[i]) {
+                if !ByteClass.isLWS(bytes[i]) { lastNonSpace = i + 1 }
+                i += 1
+            }
+            if i < end, bytes[i] == ASCII.lt {
+                display = string(start..<lastNonSpace)
+                pos = i
+            } else {
+                let stop = i < end ? bytes[i] : 0
+                if stop != ASCII.colon, stop != 0, contains(ASCII.lt, from: i) {
+                    throw error("unquoted display name contains '\(Self.printable(stop))', which is not a token character; quote it", at: i)
+                }
+                return try addrSpec(listItem: listItem)
+            }
+        }
+        let lt = pos
+        pos += 1  // '<'
+        var gt = pos
+        while gt < end, bytes[gt] != ASCII.gt {
+            if ByteClass.isLWS(bytes[gt]) { throw error("whitespace inside <> around the URI", at: gt) }
+            gt += 1
+        }
+        guard gt < end else { throw error("unterminated '<' around the URI", at: lt) }
+        let u = try uri(until: gt)
+        pos = gt + 1
+        return NameAddress(displayName: display, uri: u, angleBrackets: true)
+    }
+
+    private mutating func addrSpec(listItem: Bool) throws(HeaderSyntaxError) -> NameAddress {
+        let start = pos
+        var i = pos
+        while i < end {
+            let b = bytes[i]
+            if ByteClass.isLWS(b) || b == ASCII.semicolon || (listItem && b == ASCII.comma) { break }
+            i += 1
+        }
+        if let q = (start..<i).first(where: { bytes[$0] == ASCII.question }) {
+            throw error("URI with headers ('?') must be enclosed in <> in a header field", at: q)
+        }
+        let u = try uri(until: i)
+        return NameAddress(displayName: nil, uri: u, angleBrackets: false)
+    }
+
+    func contains(_ b: UInt8, from i: Int) -> Bool {
+        var k = i
+        while k < end { if bytes[k] == b { return true }; k += 1 }
+        return false
+    }
+
+    /// name-addr / addr-spec followed by header parameters.
+    mutating func addressValue(_ what: String, listItem: Bool) throws(HeaderSyntaxError) -> AddressValue {
+        let a = try nameAddress(listItem: listItem)
+        let p = try headerParameters(what)
+        return AddressValue(a, parameters: p)
+    }
+}

@@ -1,0 +1,263 @@
+/// One `;name=value` parameter. `rawValue` is kept as written (quoted strings keep their
+/// quotes), so an unmodified parameter re-serialises exactly.
+public struct Parameter: Hashable, Sendable, CustomStringConvertible {
+    public var name: String
+    public var rawValue: String?
+
+    public init(name: String, rawValue: String? = nil) {
+        self.name = name
+        self.rawValue = rawValue
+    }
+
+    /// The value with quotes and backslash escapes removed.
+    public var value: String? {
+        guard let raw = rawValue else { return nil }
+        return raw.withBytes { b in unquote(b, 0..<b.count) }
+    }
+
+    public var description: String { rawValue.map { "\(name)=\($0)" } ?? name }
+}
+
+/// An ordered parameter list with case-insensitive names (RFC 3261 §7.3.1).
+///
+/// Stored as its canonical text (`;a=b;c`), usually a slice of the message buffer, and
+/// decoded on access: a parsed message pays no allocation per parameter, and a lookup scans
+/// a few dozen bytes.
+public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLiteral, CustomStringConvertible {
+    var text: ArraySlice<UInt8>
+
+    public init() { text = [] }
+
+    public init(_ items: [Parameter]) {
+        var out = [UInt8]()
+        for p in items {
+            out.append(ASCII.semicolon)
+            out += Array(p.description.utf8)
+        }
+        text = out[...]
+    }
+
+    public init(arrayLiteral elements: Parameter...) { self.init(elements) }
+
+    /// From canonical `;a=b;c` bytes (no whitespace).
+    init(canonical: ArraySlice<UInt8>) { text = canonical }
+
+    public var items: [Parameter] {
+        get { Array(self) }
+        set { self = Parameters(newValue) }
+    }
+
+    public var isEmpty: Bool { text.isEmpty }
+    public var count: Int { reduce(0) { n, _ in n + 1 } }
+    public var description: String { serialized }
+
+    /// `;a=b;c` form.
+    public var serialized: String { String(decoding: text, as: UTF8.self) }
+
+    public struct Iterator: IteratorProtocol {
+        let text: ArraySlice<UInt8>
+        var pos: Int = 0
+
+        public mutating func next() -> Parameter? {
+            let at = pos
+            let r = text.withUnsafeBufferPointer { p -> (Parameter, Int)? in
+                guard let (name, value, end) = Parameters.entry(p, from: at) else { return nil }
+                return (Parameter(name: String(p, name), rawValue: value.map { String(p, $0) }), end)
+            }
+            guard let (param, end) = r else { return nil }
+            pos = end
+            return param
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(text: text) }
+
+    /// Finds the entry starting at `from` (at a ';'): name range, value range, end offset.
+    static func entry(_ p: UnsafeBufferPointer<UInt8>, from: Int) -> (Range<Int>, Range<Int>?, Int)? {
+        var i = from
+        guard i < p.count, p[i] == ASCII.semicolon else { return nil }
+        i += 1
+        let ns = i
+        while i < p.count, p[i] != ASCII.equals, p[i] != ASCII.semicolon { i += 1 }
+        let name = ns..<i
+        guard i < p.count, p[i] == ASCII.equals else { return (name, nil, i) }
+        i += 1
+        let vs = i
+        if i < p.count, p[i] == ASCII.quote {
+            i += 1
+            while i < p.count, p[i] != ASCII.quote {
+                if p[i] == ASCII.backslash { i += 1 }
+                i += 1
+            }
+            i = Swift.min(i + 1, p.count)
+        }
+        while i < p.count, p[i] != ASCII.semicolon { i += 1 }
+        return (name, vs..<i, i)
+    }
+
+    /// Scans for `name`; calls `body` with the value range and whole-entry range of the
+    /// first match (offsets relative to `text`).
+    private func find<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>, Range<Int>?, Range<Int>) -> R) -> R? {
+        text.withUnsafeBufferPointer { p in
+            name.withBytes { (n: UnsafeBufferPointer<UInt8>) -> R? in
+                var pos = 0
+                while let (nr, vr, end) = Parameters.entry(p, from: pos) {
+                    if nr.count == n.count {
+                        var same = true
+                        for k in 0..<n.count where ByteClass.lower(p[nr.lowerBound + k]) != ByteClass.lower(n[k]) {
+                            same = false
+                            break
+                        }
+                        if same { return body(p, vr, nr.lowerBound - 1..<end) }
+                    }
+                    pos = end
+                }
+                return nil
+            }
+        }
+    }
+
+    public func contains(_ name: String) -> Bool { find(name) { _, _, _ in true } ?? false }
+
+    /// Visits each parameter's name and raw value bytes without building Strings.
+    func forEachRaw(_ body: (UnsafeBufferPointer<UInt8>, Range<Int>, Range<Int>?) throws(HeaderSyntaxError) -> Void) throws(HeaderSyntaxError) {
+        let r: Result<Void, HeaderSyntaxError> = text.withUnsafeBufferPointer { p in
+            var pos = 0
+            while let (name, value, end) = Parameters.entry(p, from: pos) {
+                do throws(HeaderSyntaxError) { try body(p, name, value) } catch { return .failure(error) }
+                pos = end
+            }
+            return .success(())
+        }
+        try r.get()
+    }
+
+    /// The raw value of `name` as written (quotes kept); nil when absent or valueless.
+    public func rawValue(_ name: String) -> String? {
+        find(name) { p, v, _ in v.map { String(p, $0) } } ?? nil
+    }
+
+    /// The unquoted value of `name`; nil when absent or valueless.
+    public subscript(name: String) -> String? {
+        get { find(name) { p, v, _ in v.map { unquote(p, $0) } } ?? nil }
+        set { set(name, newValue) }
+    }
+
+    /// Sets `name` to `value` (quoted when it is not a token), replacing an earlier value.
+    public mutating func set(_ name: String, _ value: String?) {
+        let raw = value.map { isToken($0) || Self.isHostLike($0) ? $0 : quoteString($0) }
+        setRaw(name, raw)
+    }
+
+    /// Sets `name` to `raw` exactly as given (already quoted if it needs to be).
+    public mutating func setRaw(_ name: String, _ raw: String?) {
+        let entry = Array((";" + name + (raw.map { "=" + $0 } ?? "")).utf8)
+        if let r = find(name, { _, _, whole in whole }) {
+            var out = Array(text)
+            out.replaceSubrange(r, with: entry)
+            text = out[...]
+        } else {
+            text = (Array(text) + entry)[...]
+        }
+    }
+
+    public mutating func append(_ p: Parameter) {
+        text = (Array(text) + [ASCII.semicolon] + Array(p.description.utf8))[...]
+    }
+
+    public mutating func remove(_ name: String) {
+        let kept = filter { !$0.name.caseInsensitiveEquals(name) }
+        self = Parameters(kept)
+    }
+
+    public static func == (a: Parameters, b: Parameters) -> Bool { a.text.elementsEqual(b.text) }
+    public func hash(into h: inout Hasher) { h.combine(text.count); for b in text { h.combine(b) } }
+
+    private static func isHostLike(_ v: String) -> Bool {
+        !v.isEmpty && v.utf8.allSatisfy { ByteClass.isToken($0) || $0 == ASCII.colon || $0 == ASCII.lbracket || $0 == ASCII.rbracket }
+    }
+}
+
+/// Collects parameters into canonical text with one allocation at the end.
+struct ParametersBuilder {
+    private var out: [UInt8] = []
+
+    mutating func add(_ p: UnsafeBufferPointer<UInt8>, _ name: Range<Int>, _ value: Range<Int>?) {
+        if out.isEmpty { out.reserveCapacity(128) }
+        out.append(ASCII.semicolon)
+        out += UnsafeBufferPointer(rebasing: p[name])
+        if let value {
+            out.append(ASCII.equals)
+            out += UnsafeBufferPointer(rebasing: p[value])
+        }
+    }
+
+    func build() -> Parameters {
+        out.isEmpty ? Parameters() : Parameters(canonical: out[...])
+    }
+}
+
+extension String {
+    /// ASCII case-insensitive comparison (header and parameter names are ASCII tokens).
+    func caseInsensitiveEquals(_ other: String) -> Bool {
+        let a = utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        if let r = a.withContiguousStorageIfAvailable({ pa in
+            b.withContiguousStorageIfAvailable { pb in
+                for i in 0..<pa.count where ByteClass.lower(pa[i]) != ByteClass.lower(pb[i]) { return false }
+                return true
+            }
+        }), let r { return r }
+        return zip(a, b).allSatisfy { ByteClass.lower($0) == ByteClass.lower($1) }
+    }
+}
+
+extension ByteScanner {
+    /// Reads `*( SEMI generic-param )` for a header (not URI) parameter list, checking the
+    /// syntax and keeping the canonical text. `what` names the header for errors.
+    mutating func headerParameters(_ what: String) throws(HeaderSyntaxError) -> Parameters {
+        let start = pos
+        var clean = true   // no whitespace: the canonical text is the input slice itself
+        var sawAny = false
+        while true {
+            let before = pos
+            skipLWS()
+            guard consume(ASCII.semicolon) else { pos = before; break }
+            if pos - 1 != before { clean = false }
+            sawAny = true
+            let afterSemi = pos
+            skipLWS()
+            if pos != afterSemi { clean = false }
+            guard token() != nil else {
+                throw error("empty \(what) parameter (extraneous ';' or ',')")
+            }
+            let afterName = pos
+            if consumeSeparator(ASCII.equals) {
+                if pos != afterName + 1 { clean = false }
+                _ = try genericValue(what)
+            }
+        }
+        guard sawAny else { return Parameters() }
+        if clean { return Parameters(canonical: slice(start..<pos)) }
+        // Rebuild without the whitespace (rare: RFC 4475 wsinv-style input).
+        var out = ParametersBuilder()
+        var s = ByteScanner(bytes, start..<pos)
+        while s.consumeSeparator(ASCII.semicolon), let n = s.token() {
+            out.add(bytes, n, s.consumeSeparator(ASCII.equals) ? try? s.genericValue(what) : nil)
+        }
+        return out.build()
+    }
+
+    /// gen-value = token / host / quoted-string
+    mutating func genericValue(_ what: String) throws(HeaderSyntaxError) -> Range<Int> {
+        if peek == ASCII.quote { return try quotedString("quoted \(what) parameter value") }
+        let start = pos
+        while pos < end {
+            let b = bytes[pos]
+            guard ByteClass.isToken(b) || b == ASCII.colon || b == ASCII.lbracket || b == ASCII.rbracket else { break }
+            pos += 1
+        }
+        guard pos > start else { throw error("expected a \(what) parameter value") }
+        return start..<pos
+    }
+}

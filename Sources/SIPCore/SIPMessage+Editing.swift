@@ -1,0 +1,150 @@
+/// Edits. New text is appended to the buffer and a field re-pointed at it, so every byte
+/// not edited is serialised as it arrived. Line breaks inside a new value become spaces:
+/// header injection by CRLF has to be crafted as raw bytes on purpose, never by accident.
+extension SIPMessage {
+    /// Appends a header field after the last one (or inserts it at `index`).
+    public mutating func addHeader(_ name: String, _ value: String, at index: Int? = nil) {
+        let f = makeField(name, value)
+        fields.insert(f, at: min(max(index ?? fields.count, 0), fields.count))
+        didEdit()
+    }
+
+    /// Inserts a field before the first field of the same name (e.g. a new top Via),
+    /// or at the top of the header section when there is none.
+    public mutating func prependHeader(_ name: String, _ value: String) {
+        let at = fieldIndices(name).first ?? 0
+        addHeader(name, value, at: at)
+    }
+
+    /// Replaces every field named `name` with one field carrying `value`, at the position of
+    /// the first; removes them all when `value` is nil; appends when there was none.
+    public mutating func setHeader(_ name: String, _ value: String?) {
+        setHeader(name, values: value.map { [$0] } ?? [])
+    }
+
+    /// Replaces every field named `name` with one field per value, at the position of the first.
+    public mutating func setHeader(_ name: String, values: [String]) {
+        let existing = fieldIndices(name)
+        let at = existing.first ?? fields.count
+        for i in existing.reversed() { fields.remove(at: i) }
+        let new = values.map { makeField(name, $0) }
+        fields.insert(contentsOf: new, at: at)
+        if !existing.isEmpty || !values.isEmpty { didEdit() }
+    }
+
+    /// Removes every field named `name`. Returns how many were removed.
+    @discardableResult
+    public mutating func removeHeader(_ name: String) -> Int {
+        let existing = fieldIndices(name)
+        for i in existing.reversed() { fields.remove(at: i) }
+        if !existing.isEmpty { didEdit() }
+        return existing.count
+    }
+
+    /// Removes the header field at `index` in `headerFields` order.
+    public mutating func removeHeader(at index: Int) {
+        guard fields.indices.contains(index) else { return }
+        fields.remove(at: index)
+        didEdit()
+    }
+
+    /// Replaces the body and keeps Content-Length (and Content-Type, if given) consistent.
+    public mutating func setBody(_ body: [UInt8], contentType: String? = nil) {
+        let start = storage.count
+        storage += body
+        bodyRange = start..<storage.count
+        setHeader(KnownHeader.contentLength.name, String(body.count))
+        if let contentType { setHeader(KnownHeader.contentType.name, contentType) }
+        didEdit()
+    }
+
+    /// Rewrites the Request-Line of a request.
+    public mutating func setRequestLine(method: String? = nil, uri: String? = nil) {
+        guard isRequest else { return }
+        let line = "\(clean(method ?? self.method ?? "")) \(clean(uri ?? requestURIText ?? "")) SIP/2.0"
+        replaceStartLine(line)
+    }
+
+    /// Rewrites the Status-Line of a response.
+    public mutating func setStatus(_ code: Int, reason: String) {
+        guard !isRequest, (100...699).contains(code) else { return }
+        replaceStartLine("SIP/2.0 \(code) \(clean(reason))")
+    }
+
+    // MARK: Internals
+
+    private mutating func replaceStartLine(_ line: String) {
+        let start = storage.count
+        storage += Array(line.utf8)
+        let text = start..<storage.count
+        storage += [ASCII.cr, ASCII.lf]
+        let parsed: StartLine? = storage.withUnsafeBufferPointer { p in try? StartLine.parse(p, text) }
+        guard let parsed else {
+            storage.removeSubrange(start...)
+            return
+        }
+        startLine = parsed
+        startLineText = text
+        startLineFull = start..<storage.count
+        didEdit()
+    }
+
+    private func clean(_ s: String) -> String {
+        String(s.map { $0 == "\r" || $0 == "\n" ? " " : $0 })
+    }
+
+    private mutating func makeField(_ name: String, _ value: String) -> Field {
+        let start = storage.count
+        storage += Array(clean(name).utf8)
+        let nameRange = start..<storage.count
+        storage += [ASCII.colon, ASCII.sp]
+        let vs = storage.count
+        storage += Array(clean(value).utf8)
+        let valueRange = vs..<storage.count
+        storage += [ASCII.cr, ASCII.lf]
+        let known = storage.withUnsafeBufferPointer { KnownHeader.lookup($0, nameRange) }
+        return Field(header: known, line: start..<storage.count, name: nameRange, value: valueRange)
+    }
+
+    private mutating func didEdit() {
+        isModified = true
+        // Edits only append; rebuild the buffer once dead bytes dominate so a long-lived
+        // message that is edited repeatedly stays bounded.
+        let live = serializedCount
+        if storage.count > 2 * live + 4096 { compact() }
+    }
+
+    /// Copies the live parts into a fresh buffer and re-points every range.
+    mutating func compact() {
+        var out = [UInt8]()
+        out.reserveCapacity(serializedCount)
+        func move(_ r: Range<Int>) -> Range<Int> {
+            let s = out.count
+            out += storage[r]
+            return s..<out.count
+        }
+        let oldStart = startLineFull
+        startLineFull = move(startLineFull)
+        let shift = startLineFull.lowerBound - oldStart.lowerBound
+        startLineText = startLineText.lowerBound + shift..<startLineText.upperBound + shift
+        startLine.shift(by: shift)
+        for k in fields.indices {
+            let f = fields[k]
+            let line = move(f.line)
+            let d = line.lowerBound - f.line.lowerBound
+            fields[k] = Field(header: f.header, line: line, name: f.name.lowerBound + d..<f.name.upperBound + d,
+                              value: f.value.lowerBound + d..<f.value.upperBound + d)
+        }
+        separator = separator.isEmpty ? move(0..<0) : move(separator)
+        bodyRange = move(bodyRange)
+        storage = out
+        messageStart = 0
+    }
+}
+
+extension StartLine {
+    mutating func shift(by d: Int) {
+        func s(_ r: Range<Int>) -> Range<Int> { r.isEmpty && r.lowerBound == 0 ? r : r.lowerBound + d..<r.upperBound + d }
+        method = s(method); uri = s(uri); version = s(version); reason = s(reason)
+    }
+}

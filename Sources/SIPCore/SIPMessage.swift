@@ -1,0 +1,223 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A SIP request or response over its original bytes.
+///
+/// Parsing indexes the start line and header fields without copying; values are decoded on
+/// demand. An unmodified message serialises to exactly the bytes it was parsed from. Edits
+/// append new text to the buffer and re-point one field, so serialising re-writes only what
+/// changed and keeps every other byte as it came.
+public struct SIPMessage: Sendable {
+    public enum Kind: String, Sendable, Codable { case request, response }
+
+    struct Field: Sendable {
+        var header: KnownHeader
+        var line: Range<Int>   // whole field including folded lines and terminator
+        var name: Range<Int>
+        var value: Range<Int>  // trimmed; may span folded lines
+    }
+
+    var storage: [UInt8]
+    var messageStart: Int
+    var startLineText: Range<Int>
+    var startLineFull: Range<Int>
+    var startLine: StartLine
+    var fields: [Field]
+    var separator: Range<Int>
+    var bodyRange: Range<Int>
+    var isModified = false
+
+    /// Octets after the body that the Content-Length left out (ignored on datagrams, RFC 3261 §18.3).
+    public internal(set) var trailingByteCount = 0
+    /// Framing irregularities tolerated while parsing (bare LF, no empty line at the end, ...).
+    public internal(set) var framingNotes: [String] = []
+
+    // MARK: Start line
+
+    public var kind: Kind { startLine.isRequest ? .request : .response }
+    public var isRequest: Bool { startLine.isRequest }
+
+    /// The method of a request, exactly as written (never unescaped).
+    public var method: String? { isRequest ? text(startLine.method) : nil }
+    /// The Request-URI as written.
+    public var requestURIText: String? { isRequest ? text(startLine.uri) : nil }
+    /// The Request-URI parsed; nil for responses or when it does not parse.
+    public var requestURI: URI? { requestURIText.flatMap { try? URI(parsing: $0) } }
+    public var version: String { text(startLine.version) }
+    public var statusCode: Int? { isRequest ? nil : startLine.status }
+    public var reasonPhrase: String? { isRequest ? nil : text(startLine.reason) }
+
+    /// "INVITE sip:bob@example.com" or "200 OK".
+    public var summary: String {
+        isRequest ? "\(method ?? "") \(requestURIText ?? "")" : "\(startLine.status) \(reasonPhrase ?? "")"
+    }
+
+    // MARK: Header access
+
+    /// One header field as written.
+    public struct HeaderField: Hashable, Sendable {
+        /// The name as written (may be a compact form such as "v").
+        public var name: String
+        /// The value with line folding replaced by single spaces.
+        public var value: String
+        public var known: KnownHeader
+        /// The canonical name for known headers, else the name as written.
+        public var canonicalName: String { known == .other ? name : known.name }
+    }
+
+    public var headerCount: Int { fields.count }
+
+    public var headerFields: [HeaderField] {
+        fields.map { HeaderField(name: text($0.name), value: valueText($0.value), known: $0.header) }
+    }
+
+    func fieldIndices(_ name: String) -> [Int] {
+        let known = KnownHeader(name: name)
+        if known != .other { return fields.indices.filter { fields[$0].header == known } }
+        return fields.indices.filter { fields[$0].header == .other && text(fields[$0].name).caseInsensitiveEquals(name) }
+    }
+
+    func fieldIndices(_ known: KnownHeader) -> [Int] {
+        fields.indices.filter { fields[$0].header == known }
+    }
+
+    /// The raw value of every field with this name (full or compact, any case), in order.
+    public func values(_ name: String) -> [String] {
+        fieldIndices(name).map { valueText(fields[$0].value) }
+    }
+
+    public func values(_ header: KnownHeader) -> [String] {
+        fieldIndices(header).map { valueText(fields[$0].value) }
+    }
+
+    /// The first field's raw value.
+    public func value(_ name: String) -> String? {
+        fieldIndices(name).first.map { valueText(fields[$0].value) }
+    }
+
+    public func value(_ header: KnownHeader) -> String? {
+        fields.first { $0.header == header }.map { valueText($0.value) }
+    }
+
+    public func contains(_ header: KnownHeader) -> Bool { fields.contains { $0.header == header } }
+    public func contains(_ name: String) -> Bool { !fieldIndices(name).isEmpty }
+
+    /// Every value of a list header, splitting fields at commas that are outside quotes and `<>`.
+    public func listValues(_ name: String) -> [String] {
+        values(name).flatMap(splitHeaderList)
+    }
+
+    // MARK: Body
+
+    public var body: [UInt8] {
+        get { Array(storage[bodyRange]) }
+        set { setBody(newValue) }
+    }
+
+    public var bodyCount: Int { bodyRange.count }
+
+    /// The body as UTF-8 text (invalid sequences replaced).
+    public var bodyText: String { text(bodyRange) }
+
+    // MARK: Serialising
+
+    /// The message on the wire. Unmodified: exactly the parsed bytes.
+    public var bytes: [UInt8] {
+        if !isModified { return Array(storage[messageStart..<bodyRange.upperBound]) }
+        var out = [UInt8]()
+        out.reserveCapacity(serializedCount)
+        out += storage[startLineFull]
+        for f in fields { out += storage[f.line] }
+        out += separator.isEmpty ? [ASCII.cr, ASCII.lf] : Array(storage[separator])
+        out += storage[bodyRange]
+        return out
+    }
+
+    public var serializedCount: Int {
+        startLineFull.count + fields.reduce(0) { $0 + $1.line.count } + max(separator.count, 2) + bodyRange.count
+    }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    // MARK: Internals
+
+    @inline(__always) func text(_ r: Range<Int>) -> String {
+        storage.withUnsafeBufferPointer { String($0, r) }
+    }
+
+    /// Value text with folding (CRLF + whitespace) collapsed to one space.
+    func valueText(_ r: Range<Int>) -> String {
+        storage.withUnsafeBufferPointer { p in
+            var hasBreak = false
+            for i in r where p[i] == ASCII.cr || p[i] == ASCII.lf { hasBreak = true; break }
+            if !hasBreak { return String(p, r) }
+            var out = [UInt8]()
+            out.reserveCapacity(r.count)
+            var i = r.lowerBound
+            while i < r.upperBound {
+                let b = p[i]
+                if b == ASCII.cr || b == ASCII.lf {
+                    while i < r.upperBound, ByteClass.isLWS(p[i]) { i += 1 }
+                    while let last = out.last, ByteClass.isSpace(last) { out.removeLast() }
+                    out.append(ASCII.sp)
+                    continue
+                }
+                out.append(b)
+                i += 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+}
+
+extension SIPMessage {
+    /// Parses one message from a datagram (or a whole file): the body is bounded by
+    /// Content-Length when present, else it is the rest of the bytes.
+    public init(parsing bytes: [UInt8], limits: ParseLimits = .default) throws(SIPParseError) {
+        self = try MessageParser.parse(bytes, limits: limits, stream: false)
+    }
+
+    public init(parsing text: String, limits: ParseLimits = .default) throws(SIPParseError) {
+        try self.init(parsing: Array(text.utf8), limits: limits)
+    }
+}
+
+/// Splits a list header value at commas outside quoted strings and `<>` (RFC 3261 §7.3.1),
+/// trimming whitespace around each element.
+public func splitHeaderList(_ value: String) -> [String] {
+    var out: [String] = []
+    var current = [UInt8]()
+    var inQuote = false, inAngle = false, escaped = false
+    for b in value.utf8 {
+        if escaped { current.append(b); escaped = false; continue }
+        if inQuote {
+            if b == ASCII.backslash { escaped = true } else if b == ASCII.quote { inQuote = false }
+            current.append(b)
+            continue
+        }
+        switch b {
+        case ASCII.quote: inQuote = true
+        case ASCII.lt: inAngle = true
+        case ASCII.gt: inAngle = false
+        case ASCII.comma where !inAngle:
+            out.append(trimmedLWS(current))
+            current.removeAll(keepingCapacity: true)
+            continue
+        default: break
+        }
+        current.append(b)
+    }
+    let last = trimmedLWS(current)
+    if !last.isEmpty || !out.isEmpty { out.append(last) }
+    return out
+}
+
+func trimmedLWS(_ b: [UInt8]) -> String {
+    var s = 0, e = b.count
+    while s < e, ByteClass.isLWS(b[s]) { s += 1 }
+    while e > s, ByteClass.isLWS(b[e - 1]) { e -= 1 }
+    return String(decoding: b[s..<e], as: UTF8.self)
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import SIPCore
+
+struct IMSHarness: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ims-harness",
+        abstract: "Security test harness for SIP/IMS signalling.",
+        subcommands: [Parse.self]
+    )
+}
+
+struct Parse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Parse SIP messages from files and report validity and findings.",
+        discussion: "Exit status: 0 when every file is valid, 1 otherwise, 2 on usage errors."
+    )
+
+    @Flag(name: .long, help: "One JSON object per line.")
+    var json = false
+
+    @Option(name: .long, help: "Largest message accepted, in bytes.")
+    var maxMessageSize = ParseLimits.default.maxMessageSize
+
+    @Argument(help: "Files each holding one SIP message.")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one FILE") }
+        if maxMessageSize <= 0 { throw ValidationError("--max-message-size must be positive") }
+    }
+
+    func run() throws {
+        var limits = ParseLimits.default
+        limits.maxMessageSize = maxMessageSize
+        var allValid = true
+        for file in files {
+            let check: MessageCheck
+            switch readFile(file, limit: max(maxMessageSize, 1) * 4) {
+            case .success(let bytes): check = MessageCheck.check(bytes, file: file, limits: limits)
+            case .failure(let why): check = MessageCheck.unreadable(file, why.message)
+            }
+            allValid = allValid && check.valid
+            print(json ? check.jsonLine : check.humanText)
+        }
+        if !allValid { throw ExitCode(1) }
+    }
+}
+
+struct ReadFailure: Error { var message: String }
+
+/// Reads at most `limit` bytes (more is pointless: the parser rejects it) so a huge or
+/// endless file cannot exhaust memory.
+func readFile(_ path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        return .failure(ReadFailure(message: "no such file"))
+    }
+    if isDir.boolValue { return .failure(ReadFailure(message: "is a directory")) }
+    guard let h = FileHandle(forReadingAtPath: path) else { return .failure(ReadFailure(message: "permission denied")) }
+    defer { try? h.close() }
+    do {
+        let data = try h.read(upToCount: limit + 1) ?? Data()
+        return .success([UInt8](data))
+    } catch {
+        return .failure(ReadFailure(message: error.localizedDescription))
+    }
+}
+
+// Usage errors exit 2 (ArgumentParser's default is 64).
+do {
+    var command = try IMSHarness.parseAsRoot()
+    try command.run()
+} catch {
+    let code = IMSHarness.exitCode(for: error)
+    if code == .validationFailure {
+        FileHandle.standardError.write(Data((IMSHarness.fullMessage(for: error) + "\n").utf8))
+        exit(2)
+    }
+    IMSHarness.exit(withError: error)
+}
