@@ -58,6 +58,7 @@ bin=""
 if command -v swift >/dev/null; then
   if [ "$peers_only" = 0 ]; then
     swift build -c release --product parse-bench >&2
+    swift build -c release --product ims-harness >&2
   fi
   bin="$(swift build -c release --show-bin-path 2>/dev/null || true)"
 elif [ "$peers_only" = 0 ]; then
