@@ -1,10 +1,12 @@
 /// Character classes of RFC 3261 §25.1 as 128-bit masks in literals: a hot loop tests a
 /// bit with no table lookup and no lazy global initialisation.
 enum ByteClass {
+    /// Branch-free bit test (a select, not a jump, between the two halves: text mixes
+    /// bytes below and above 64 unpredictably).
     @inline(__always) static func test(_ b: UInt8, _ lo: UInt64, _ hi: UInt64) -> Bool {
-        if b < 64 { return (lo >> UInt64(b)) & 1 != 0 }
-        if b < 128 { return (hi >> UInt64(b &- 64)) & 1 != 0 }
-        return false
+        let mask = b & 0x40 == 0 ? lo : hi
+        let bit = (mask >> UInt64(b & 0x3F)) & 1
+        return bit & UInt64(1 &- (b >> 7)) != 0
     }
 
     /// alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
@@ -21,6 +23,25 @@ enum ByteClass {
     @inline(__always) static func isLWS(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
 
     @inline(__always) static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
+
+    /// The same classes as one flag byte per value, for the hottest loops: fetch the
+    /// pointer once, then each test is a single load. Built once and never freed.
+    nonisolated(unsafe) static let flags: UnsafePointer<UInt8> = {
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for i in 0..<256 {
+            let b = UInt8(i)
+            var f: UInt8 = 0
+            if isToken(b) { f |= tokenFlag }
+            // Non-ASCII bytes are tolerated in URIs (UTF-8 in user parts is common).
+            if isURIChar(b) || b >= 0x80 { f |= uriFlag }
+            if isLWS(b) { f |= lwsFlag }
+            t[i] = f
+        }
+        return UnsafePointer(t)
+    }()
+    static let tokenFlag: UInt8 = 1
+    static let uriFlag: UInt8 = 2
+    static let lwsFlag: UInt8 = 4
 }
 
 enum ASCII {

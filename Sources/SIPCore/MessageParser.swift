@@ -19,6 +19,22 @@ enum MessageParser {
         return try result.get()
     }
 
+    /// The Content-Length declared by a complete header section (`bytes` is the start line
+    /// through the empty line), read by the same field rules as `parse`: stream framing
+    /// and datagram parsing must never disagree on where a body ends. nil when absent.
+    static func declaredContentLength(_ bytes: [UInt8], limits: ParseLimits) throws(SIPParseError) -> Int? {
+        let result: Result<Int?, SIPParseError> = bytes.withUnsafeBufferPointer { p in
+            do throws(RawError) {
+                var declared: Int?
+                _ = try index(bytes, p, limits: limits, stream: true, declared: &declared)
+                return .success(declared)
+            } catch {
+                return .failure(error.located(in: p))
+            }
+        }
+        return try result.get()
+    }
+
     /// Finds the next LF at or after `from`, or nil.
     @inline(__always)
     static func nextLF(_ p: UnsafeBufferPointer<UInt8>, _ from: Int, _ end: Int) -> Int? {
@@ -35,11 +51,20 @@ enum MessageParser {
 
     private static func index(_ bytes: [UInt8], _ p: UnsafeBufferPointer<UInt8>, limits: ParseLimits,
                               stream: Bool) throws(RawError) -> SIPMessage {
+        var unused: Int?
+        return try index(bytes, p, limits: limits, stream: stream, declared: &unused, headersOnly: false)
+    }
+
+    /// With `headersOnly`, `bytes` ends at the empty line: the declared Content-Length is
+    /// reported in `declared` instead of being checked against the bytes present.
+    private static func index(_ bytes: [UInt8], _ p: UnsafeBufferPointer<UInt8>, limits: ParseLimits, stream: Bool,
+                              declared: inout Int?, headersOnly: Bool = true) throws(RawError) -> SIPMessage {
         let n = p.count
         if n > limits.maxMessageSize {
             throw RawError("message of \(n) bytes exceeds the \(limits.maxMessageSize)-byte limit", limits.maxMessageSize)
         }
         var notes: [String] = []
+        let flags = ByteClass.flags
         var pos = 0
         // RFC 3261 §7.5: CRLFs before the start line are ignored.
         while pos < n, p[pos] == ASCII.cr || p[pos] == ASCII.lf { pos += 1 }
@@ -84,7 +109,7 @@ enum MessageParser {
             }
             // name
             var i = pos
-            while i < n, ByteClass.isToken(p[i]) { i += 1 }
+            while i < n, flags[Int(p[i])] & ByteClass.tokenFlag != 0 { i += 1 }
             let name = pos..<i
             while i < n, ByteClass.isSpace(p[i]) { i += 1 }
             guard i < n, p[i] == ASCII.colon else {
@@ -107,7 +132,10 @@ enum MessageParser {
                     // Datagram that stops right after the last field: accept it, note it.
                     notes.append("header section ends without an empty line")
                     lineEnd = n
-                    contentEnd = n
+                    contentEnd = p[n - 1] == ASCII.cr ? n - 1 : n
+                    if let cr = find(ASCII.cr, p, lineFrom, contentEnd) {
+                        throw RawError("bare CR inside a header line", cr)
+                    }
                     break
                 }
                 contentEnd = lf > lineFrom && p[lf - 1] == ASCII.cr ? lf - 1 : lf
@@ -149,13 +177,17 @@ enum MessageParser {
         if contentLengthField >= 0 {
             let f = fields[contentLengthField]
             let length = try contentLength(p, f.value)
+            declared = length
             let available = n - headerEnd
-            if length > available {
+            if headersOnly {
+                body = headerEnd..<headerEnd
+            } else if length > available {
                 throw RawError("Content-Length larger than the message (\(length) declared, \(available) present)",
                                f.value.lowerBound, header: "Content-Length")
+            } else {
+                body = headerEnd..<headerEnd + length
+                trailing = available - length
             }
-            body = headerEnd..<headerEnd + length
-            trailing = available - length
         } else if stream {
             notes.append("no Content-Length on a stream transport (body taken as empty)")
             body = headerEnd..<headerEnd

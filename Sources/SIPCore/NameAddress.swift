@@ -102,12 +102,9 @@ extension ByteScanner {
         }
         let lt = pos
         pos += 1  // '<'
-        var gt = pos
-        while gt < end, bytes[gt] != ASCII.gt {
-            if ByteClass.isLWS(bytes[gt]) { throw error("whitespace inside <> around the URI", at: gt) }
-            gt += 1
-        }
+        let gt = firstIndex(from: pos, to: end) { $0 == ASCII.gt || ByteClass.isLWS($0) }
         guard gt < end else { throw error("unterminated '<' around the URI", at: lt) }
+        guard bytes[gt] == ASCII.gt else { throw error("whitespace inside <> around the URI", at: gt) }
         let u = try uri(until: gt)
         pos = gt + 1
         return NameAddress(displayName: display, uri: u, angleBrackets: true)
@@ -115,12 +112,7 @@ extension ByteScanner {
 
     private mutating func addrSpec(listItem: Bool) throws(HeaderSyntaxError) -> NameAddress {
         let start = pos
-        var i = pos
-        while i < end {
-            let b = bytes[i]
-            if ByteClass.isLWS(b) || b == ASCII.semicolon || (listItem && b == ASCII.comma) { break }
-            i += 1
-        }
+        let i = firstIndex(from: pos, to: end) { ByteClass.isLWS($0) || $0 == ASCII.semicolon || (listItem && $0 == ASCII.comma) }
         if let q = (start..<i).first(where: { bytes[$0] == ASCII.question }) {
             throw error("URI with headers ('?') must be enclosed in <> in a header field", at: q)
         }

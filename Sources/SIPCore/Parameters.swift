@@ -251,13 +251,8 @@ extension ByteScanner {
     /// gen-value = token / host / quoted-string
     mutating func genericValue(_ what: String) throws(HeaderSyntaxError) -> Range<Int> {
         if peek == ASCII.quote { return try quotedString("quoted \(what) parameter value") }
-        let start = pos
-        while pos < end {
-            let b = bytes[pos]
-            guard ByteClass.isToken(b) || b == ASCII.colon || b == ASCII.lbracket || b == ASCII.rbracket else { break }
-            pos += 1
-        }
-        guard pos > start else { throw error("expected a \(what) parameter value") }
-        return start..<pos
+        let r = skip { ByteClass.isToken($0) || $0 == ASCII.colon || $0 == ASCII.lbracket || $0 == ASCII.rbracket }
+        guard !r.isEmpty else { throw error("expected a \(what) parameter value") }
+        return r
     }
 }

@@ -89,8 +89,12 @@ extension SIPMessage {
         didEdit()
     }
 
+    /// Line breaks become spaces. By scalar: "\r\n" is one Character, so a Character test
+    /// would miss it.
     private func clean(_ s: String) -> String {
-        String(s.map { $0 == "\r" || $0 == "\n" ? " " : $0 })
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars { out.append(u == "\r" || u == "\n" ? " " : u) }
+        return String(out)
     }
 
     private mutating func makeField(_ name: String, _ value: String) -> Field {

@@ -130,14 +130,28 @@ public struct SIPMessage: Sendable {
         var out = [UInt8]()
         out.reserveCapacity(serializedCount)
         out += storage[startLineFull]
-        for f in fields { out += storage[f.line] }
+        for f in fields {
+            out += storage[f.line]
+            // A datagram's last field may lack its line end; once a field follows, it needs one.
+            out += missingLineEnd(f.line)
+        }
         out += separator.isEmpty ? [ASCII.cr, ASCII.lf] : Array(storage[separator])
         out += storage[bodyRange]
         return out
     }
 
+    /// `bytes.count`, without building the bytes.
     public var serializedCount: Int {
-        startLineFull.count + fields.reduce(0) { $0 + $1.line.count } + max(separator.count, 2) + bodyRange.count
+        if !isModified { return bodyRange.upperBound - messageStart }
+        return startLineFull.count + fields.reduce(0) { $0 + $1.line.count + missingLineEnd($1.line).count }
+            + (separator.isEmpty ? 2 : separator.count) + bodyRange.count
+    }
+
+    /// What completes a field line that lacks its line end (a datagram's last field).
+    private func missingLineEnd(_ r: Range<Int>) -> [UInt8] {
+        guard let last = r.last.map({ storage[$0] }) else { return [] }
+        if last == ASCII.lf { return [] }
+        return last == ASCII.cr ? [ASCII.lf] : [ASCII.cr, ASCII.lf]
     }
 
     public var text: String { String(decoding: bytes, as: UTF8.self) }

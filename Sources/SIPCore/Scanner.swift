@@ -10,6 +10,7 @@ struct ByteScanner {
     /// copying; byte `i` is at index `i + ownerShift` in it.
     var owner: [UInt8]?
     var ownerShift = 0
+    let flags = ByteClass.flags
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
         self.bytes = bytes
@@ -46,8 +47,29 @@ struct ByteScanner {
         }
     }
 
+    /// Advances past bytes matching `pred`; returns the range skipped. Loops run on a local
+    /// index: a read through `bytes` could alias `self.pos`, so a loop on `pos` itself
+    /// would store and reload it for every byte.
+    @inline(__always) @discardableResult
+    mutating func skip(while pred: (UInt8) -> Bool) -> Range<Int> {
+        let b = bytes, e = end, start = pos
+        var i = start
+        while i < e, pred(b[i]) { i += 1 }
+        pos = i
+        return start..<i
+    }
+
+    /// The index of the first byte at or after `from` (before `limit`) matching `pred`, else `limit`.
+    @inline(__always)
+    func firstIndex(from: Int, to limit: Int, where pred: (UInt8) -> Bool) -> Int {
+        let b = bytes
+        var i = from
+        while i < limit, !pred(b[i]) { i += 1 }
+        return i
+    }
+
     @inline(__always) mutating func skipLWS() {
-        while pos < end, ByteClass.isLWS(bytes[pos]) { pos += 1 }
+        skip(while: ByteClass.isLWS)
     }
 
     @inline(__always) mutating func consume(_ b: UInt8) -> Bool {
@@ -69,9 +91,9 @@ struct ByteScanner {
     }
 
     mutating func token() -> Range<Int>? {
-        let start = pos
-        while pos < end, ByteClass.isToken(bytes[pos]) { pos += 1 }
-        return pos > start ? start..<pos : nil
+        let f = flags
+        let r = skip { f[Int($0)] & ByteClass.tokenFlag != 0 }
+        return r.isEmpty ? nil : r
     }
 
     mutating func requireToken(_ what: @autoclosure () -> String) throws(HeaderSyntaxError) -> Range<Int> {
@@ -83,24 +105,25 @@ struct ByteScanner {
     }
 
     mutating func digits() -> Range<Int>? {
-        let start = pos
-        while pos < end, ByteClass.isDigit(bytes[pos]) { pos += 1 }
-        return pos > start ? start..<pos : nil
+        let r = skip(while: ByteClass.isDigit)
+        return r.isEmpty ? nil : r
     }
 
     /// A quoted-string including its quotes; backslash escapes any byte but CR/LF.
     mutating func quotedString(_ what: @autoclosure () -> String = "quoted string") throws(HeaderSyntaxError) -> Range<Int> {
         let start = pos
         guard consume(ASCII.quote) else { throw error("expected \(what())") }
-        while pos < end {
-            let b = bytes[pos]
-            if b == ASCII.quote { pos += 1; return start..<pos }
-            if b == ASCII.backslash {
-                pos += 2
-                continue
+        let p = bytes, e = end
+        var i = pos
+        while i < e {
+            let b = p[i]
+            if b == ASCII.quote {
+                pos = i + 1
+                return start..<pos
             }
-            pos += 1
+            i += b == ASCII.backslash ? 2 : 1
         }
+        pos = e
         throw error("unterminated \(what())", at: start)
     }
 
@@ -128,6 +151,8 @@ import Foundation
 /// Unquotes a quoted-string (removing the quotes and backslash escapes).
 func unquote(_ bytes: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
     guard r.count >= 2, bytes[r.lowerBound] == ASCII.quote else { return String(bytes, r) }
+    let inner = r.lowerBound + 1..<r.upperBound - 1
+    if MessageParser.find(ASCII.backslash, bytes, inner.lowerBound, inner.upperBound) == nil { return String(bytes, inner) }
     var out = [UInt8]()
     out.reserveCapacity(r.count)
     var i = r.lowerBound + 1
@@ -154,4 +179,29 @@ public func quoteString(_ s: String) -> String {
 /// True if `s` is a non-empty RFC 3261 token.
 public func isToken(_ s: String) -> Bool {
     !s.isEmpty && s.utf8.allSatisfy(ByteClass.isToken)
+}
+
+extension ByteScanner {
+    /// Tokens that recur in almost every message (methods, transports, media types, option
+    /// tags). Returning the literal skips decoding and allocating a String for each.
+    private static let common: [StaticString] = [
+        "SIP", "2.0", "UDP", "TCP", "TLS", "SCTP", "WS", "WSS", "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER",
+        "PRACK", "UPDATE", "INFO", "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "PUBLISH", "application", "sdp",
+        "multipart", "mixed", "text", "plain", "100rel", "timer", "path", "gruu", "sec-agree", "precondition",
+        "replaces", "outbound", "histinfo", "Digest", "ipsec-3gpp", "tls", "digest",
+    ]
+
+    /// The token in `r` as a String, shared with a literal when it is a common one.
+    func tokenString(_ r: Range<Int>) -> String {
+        let n = r.count
+        if n <= 12 {
+            let p = bytes
+            candidates: for c in Self.common where c.utf8CodeUnitCount == n {
+                let q = c.utf8Start
+                for k in 0..<n where p[r.lowerBound + k] != q[k] { continue candidates }
+                return c.description
+            }
+        }
+        return string(r)
+    }
 }

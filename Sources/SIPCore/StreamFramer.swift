@@ -1,9 +1,11 @@
 /// Cuts a byte stream (TCP/TLS) into SIP messages: bytes in, complete messages out.
 ///
-/// Content-Length frames each body (RFC 3261 §18.3). CRLF keep-alives between messages are
-/// skipped (RFC 5626 §3.5.1). Bytes that cannot start a message are dropped up to the next
-/// line that parses as a start line, and reported once per run of garbage. Memory stays
-/// bounded by the limits whatever the peer sends.
+/// Content-Length frames each body (RFC 3261 §18.3), read by the same rules as the
+/// datagram parser, so the two never disagree on where a message ends. CRLF keep-alives
+/// between messages are skipped (RFC 5626 §3.5.1). Bytes that cannot start a message are
+/// dropped up to the next line that parses as a start line, and reported once per run of
+/// garbage. Memory stays bounded by the limits whatever the peer sends, and the result
+/// does not depend on how the bytes were segmented.
 public struct SIPStreamFramer: Sendable {
     public enum Event: Sendable {
         case message(SIPMessage)
@@ -14,17 +16,28 @@ public struct SIPStreamFramer: Sendable {
     public let limits: ParseLimits
     private var buffer: [UInt8] = []
     private var head = 0
-    private var streamOffset = 0   // bytes consumed before `head`, for error offsets
+    /// Stream position of `buffer[0]`, so errors carry stream offsets.
+    private var base = 0
+    /// Inside a garbage line longer than the limit: drop bytes until its LF.
+    private var discardingLine = false
+    /// Garbage skipped so far in the current run, and where the run began.
+    private var garbage = 0
+    private var garbageStart = 0
+    /// Line ends seen since the last message (two make a keep-alive ping).
+    private var lineEnds = 0
+
+    /// RFC 5626 keep-alive pings (CRLFCRLF) skipped between messages.
     public private(set) var keepAlives = 0
 
     public init(limits: ParseLimits = .default) { self.limits = limits }
 
-    /// Bytes received but not yet returned as a message.
+    /// Bytes received but not yet returned as a message or skipped.
     public var bufferedByteCount: Int { buffer.count - head }
 
     public mutating func append<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
         if head > 0, head >= buffer.count / 2 {
             buffer.removeSubrange(0..<head)
+            base += head
             head = 0
         }
         buffer.append(contentsOf: bytes)
@@ -32,44 +45,57 @@ public struct SIPStreamFramer: Sendable {
 
     /// The next complete message or error; nil when more bytes are needed.
     public mutating func next() -> Event? {
-        var skipped = 0
-        let skipStart = streamOffset + head
         while true {
-            // Keep-alives.
-            var crlfs = 0
-            while head < buffer.count, buffer[head] == ASCII.cr || buffer[head] == ASCII.lf { head += 1; crlfs += 1 }
-            if crlfs >= 2 { keepAlives += 1 }
-            guard head < buffer.count else { return finishSkip(skipped, skipStart) }
+            if discardingLine {
+                guard let lf = findLF(from: head, limit: buffer.count - head) else {
+                    drop(buffer.count - head)
+                    return nil
+                }
+                drop(lf + 1 - head)
+                discardingLine = false
+                continue
+            }
+            // Line ends between messages: keep-alives, or part of a garbage run.
+            while head < buffer.count, buffer[head] == ASCII.cr || buffer[head] == ASCII.lf {
+                if garbage > 0 {
+                    garbage += 1
+                } else if buffer[head] == ASCII.lf {
+                    lineEnds += 1
+                    if lineEnds == 2 { keepAlives += 1; lineEnds = 0 }
+                }
+                head += 1
+            }
+            guard head < buffer.count else { return nil }
 
             guard let lineEnd = findLF(from: head, limit: limits.maxLineLength + 2) else {
                 if buffer.count - head > limits.maxLineLength {
-                    // A "line" longer than allowed: drop it and look further.
-                    let drop = buffer.count - head
-                    skipped += drop
-                    head = buffer.count
+                    discardingLine = true
                     continue
                 }
-                return finishSkip(skipped, skipStart)
+                return nil
             }
             if !looksLikeStartLine(head, lineEnd) {
-                skipped += lineEnd + 1 - head
-                head = lineEnd + 1
+                drop(lineEnd + 1 - head)
                 continue
             }
-            if skipped > 0 { return finishSkip(skipped, skipStart) }
+            if let event = finishGarbage() { return event }
 
             switch frame(from: head) {
             case .needMore:
                 return nil
-            case .tooLarge(let why):
-                let err = SIPParseError(rule: why, offset: streamOffset + head, line: 1)
-                let drop = lineEnd + 1 - head
-                head = lineEnd + 1
-                return .error(err, skipped: drop)
+            case .failed(let error, let end):
+                // Malformed yet framed (or unframeable): report it, resume after it.
+                let skipped = end - head
+                var e = error
+                e.offset += base + head
+                head = end
+                lineEnds = 0
+                return .error(e, skipped: skipped)
             case .complete(let end):
                 let bytes = Array(buffer[head..<end])
-                let start = streamOffset + head
+                let start = base + head
                 head = end
+                lineEnds = 0
                 do {
                     return .message(try MessageParser.parse(bytes, limits: limits, stream: true))
                 } catch {
@@ -88,57 +114,96 @@ public struct SIPStreamFramer: Sendable {
         return out
     }
 
-    private mutating func finishSkip(_ skipped: Int, _ at: Int) -> Event? {
-        if head == buffer.count {
-            streamOffset += buffer.count
-            buffer.removeAll(keepingCapacity: true)
-            head = 0
-        }
-        guard skipped > 0 else { return nil }
-        return .error(SIPParseError(rule: "\(skipped) bytes of garbage before a start line skipped", offset: at, line: 1),
-                      skipped: skipped)
+    /// Skips `n` bytes of garbage, starting or extending the current run.
+    private mutating func drop(_ n: Int) {
+        if garbage == 0 { garbageStart = base + head }
+        garbage += n
+        head += n
+        lineEnds = 0
     }
 
-    private enum Framing { case needMore, tooLarge(String), complete(Int) }
+    private mutating func finishGarbage() -> Event? {
+        guard garbage > 0 else { return nil }
+        let n = garbage
+        garbage = 0
+        return .error(SIPParseError(rule: "\(n) bytes of garbage before a start line skipped", offset: garbageStart, line: 1),
+                      skipped: n)
+    }
 
+    private enum Framing { case needMore, failed(SIPParseError, end: Int), complete(Int) }
+
+    /// Finds the empty line, then lets the message parser read the header section.
     private func frame(from start: Int) -> Framing {
         let maxEnd = min(buffer.count, start + limits.maxMessageSize)
         var lineStart = start
-        var contentLength: Int?
-        var lines = 0
         while true {
             guard let lf = findLF(from: lineStart, limit: maxEnd - lineStart) else {
                 if buffer.count - start >= limits.maxMessageSize {
-                    return .tooLarge("header section exceeds the \(limits.maxMessageSize)-byte message limit")
+                    // No empty line within the limit: drop the start line and resynchronise.
+                    let end = (findLF(from: start, limit: buffer.count - start) ?? start) + 1
+                    return .failed(SIPParseError(rule: "header section exceeds the \(limits.maxMessageSize)-byte message limit",
+                                                 offset: 0, line: 1), end: end)
                 }
                 return .needMore
             }
             let isEmpty = lf == lineStart || (lf == lineStart + 1 && buffer[lineStart] == ASCII.cr)
-            if isEmpty, lines > 0 {
-                let bodyStart = lf + 1
-                let end = bodyStart + (contentLength ?? 0)
+            if isEmpty, lineStart > start {
+                let headerEnd = lf + 1
+                let length: Int
+                do {
+                    length = try MessageParser.declaredContentLength(Array(buffer[start..<headerEnd]), limits: limits) ?? 0
+                } catch {
+                    // Malformed header section: still skip its body if a length can be read,
+                    // so the body is not mistaken for garbage or for the next message.
+                    let body = lenientContentLength(start, headerEnd) ?? 0
+                    let end = headerEnd + body <= buffer.count ? headerEnd + body : headerEnd
+                    if headerEnd + body > buffer.count, body <= limits.maxMessageSize { return .needMore }
+                    return .failed(error, end: end)
+                }
+                let end = headerEnd + length
                 if end - start > limits.maxMessageSize {
-                    return .tooLarge("message of \(end - start) bytes exceeds the \(limits.maxMessageSize)-byte limit")
+                    return .failed(SIPParseError(rule: "message of \(end - start) bytes exceeds the \(limits.maxMessageSize)-byte limit",
+                                                 offset: 0, line: 1), end: headerEnd)
                 }
                 return end <= buffer.count ? .complete(end) : .needMore
             }
-            lines += 1
-            if contentLength == nil, let v = contentLengthValue(lineStart, lf) { contentLength = v }
             lineStart = lf + 1
         }
     }
 
-    /// The value of a Content-Length line; nil if the line is another header. A malformed
-    /// value frames as 0 and the message parser reports it.
-    private func contentLengthValue(_ s: Int, _ lf: Int) -> Int? {
+    /// Content-Length (or `l`) read line by line, folding included, ignoring any other
+    /// defect; only for skipping past a message that failed to parse.
+    private func lenientContentLength(_ start: Int, _ headerEnd: Int) -> Int? {
         buffer.withUnsafeBufferPointer { p -> Int? in
-            var i = s
-            while i < lf, ByteClass.isToken(p[i]) { i += 1 }
-            guard KnownHeader.lookup(p, s..<i) == .contentLength else { return nil }
-            while i < lf, ByteClass.isSpace(p[i]) || p[i] == ASCII.colon { i += 1 }
-            var v = 0, any = false
-            while i < lf, ByteClass.isDigit(p[i]), v < Int(Int32.max) { v = v * 10 + Int(p[i] - 0x30); i += 1; any = true }
-            return any ? v : 0
+            guard var line = MessageParser.nextLF(p, start, headerEnd).map({ $0 + 1 }) else { return nil }
+            while line < headerEnd {
+                let lf = MessageParser.nextLF(p, line, headerEnd) ?? headerEnd
+                var i = line
+                while i < lf, ByteClass.isToken(p[i]) { i += 1 }
+                let name = line..<i
+                while i < lf, ByteClass.isSpace(p[i]) { i += 1 }
+                if !name.isEmpty, i < lf, p[i] == ASCII.colon, KnownHeader.lookup(p, name) == .contentLength {
+                    var v = 0, digits = 0
+                    var k = i + 1
+                    while k < headerEnd {
+                        let b = p[k]
+                        if ByteClass.isDigit(b) {
+                            v = v * 10 + Int(b - 0x30)
+                            digits += 1
+                            if v > Int(Int32.max) { return nil }
+                        } else if b == ASCII.lf {
+                            // Folded value: continue only onto a continuation line.
+                            guard k + 1 < headerEnd, ByteClass.isSpace(p[k + 1]) else { break }
+                        } else if !ByteClass.isLWS(b) {
+                            break
+                        }
+                        k += 1
+                    }
+                    return digits > 0 ? v : nil
+                }
+                line = lf + 1
+            }
+            return nil
         }
     }
 

@@ -32,26 +32,126 @@ public enum URI: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// `sip:` / `sips:` URI (RFC 3261 §19.1). User and password keep their %-escapes as written.
+///
+/// Kept as its text plus component ranges: parsing a URI allocates nothing, components are
+/// decoded when read, and an unmodified URI serialises exactly as written.
 public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
-    public var secure: Bool
-    public var user: String?
-    public var password: String?
-    /// Host as written; an IPv6 reference keeps its brackets.
-    public var host: String
-    public var port: Int?
-    public var parameters: Parameters
-    /// `?name=value&...` headers, escaped as written.
-    public var headers: [(name: String, value: String)]
+    var text: ArraySlice<UInt8>
+    var userRange: Range<Int>?
+    var passwordRange: Range<Int>?
+    var hostRange: Range<Int>
+    var paramsRange: Range<Int>
+    var headersRange: Range<Int>?
+    private var _secure: Bool
+    private var _port: Int?
+
+    /// The parts a SIP URI is made of, for building and editing.
+    struct Components {
+        var secure: Bool
+        var user: String?
+        var password: String?
+        var host: String
+        var port: Int?
+        var parameters: Parameters
+        var headers: [(name: String, value: String)]
+    }
 
     public init(secure: Bool = false, user: String? = nil, password: String? = nil, host: String, port: Int? = nil,
                 parameters: Parameters = [], headers: [(name: String, value: String)] = []) {
-        self.secure = secure
-        self.user = user
-        self.password = password
-        self.host = host
-        self.port = port
-        self.parameters = parameters
-        self.headers = headers
+        self.init(Components(secure: secure, user: user, password: password, host: host, port: port,
+                             parameters: parameters, headers: headers))
+    }
+
+    init(_ c: Components) {
+        var out = Array((c.secure ? "sips:" : "sip:").utf8)
+        func put(_ s: String) -> Range<Int> {
+            let start = out.count
+            out += Array(s.utf8)
+            return start..<out.count
+        }
+        var user: Range<Int>?, password: Range<Int>?
+        if let u = c.user {
+            user = put(u)
+            if let pw = c.password {
+                out.append(ASCII.colon)
+                password = put(pw)
+            }
+            out.append(ASCII.at)
+        }
+        let host = put(c.host)
+        if let port = c.port { _ = put(":\(port)") }
+        let params = put(c.parameters.serialized)
+        var headers: Range<Int>?
+        if !c.headers.isEmpty {
+            out.append(ASCII.question)
+            headers = put(c.headers.map { "\($0.name)=\($0.value)" }.joined(separator: "&"))
+        }
+        self.init(text: out[...], secure: c.secure, user: user, password: password, host: host, port: c.port,
+                  params: params, headers: headers)
+    }
+
+    init(text: ArraySlice<UInt8>, secure: Bool, user: Range<Int>?, password: Range<Int>?, host: Range<Int>, port: Int?,
+         params: Range<Int>, headers: Range<Int>?) {
+        self.text = text
+        self._secure = secure
+        self.userRange = user
+        self.passwordRange = password
+        self.hostRange = host
+        self._port = port
+        self.paramsRange = params
+        self.headersRange = headers
+    }
+
+    private func string(_ r: Range<Int>) -> String { String(decoding: text[r], as: UTF8.self) }
+
+    var components: Components {
+        Components(secure: secure, user: user, password: password, host: host, port: port, parameters: parameters,
+                   headers: headers)
+    }
+
+    private mutating func edit(_ change: (inout Components) -> Void) {
+        var c = components
+        change(&c)
+        self = SIPURI(c)
+    }
+
+    public var user: String? {
+        get { userRange.map(string) }
+        set { edit { $0.user = newValue } }
+    }
+    public var password: String? {
+        get { passwordRange.map(string) }
+        set { edit { $0.password = newValue } }
+    }
+    /// Host as written; an IPv6 reference keeps its brackets.
+    public var host: String {
+        get { string(hostRange) }
+        set { edit { $0.host = newValue } }
+    }
+    public var secure: Bool {
+        get { _secure }
+        set { edit { $0.secure = newValue } }
+    }
+    public var port: Int? {
+        get { _port }
+        set { edit { $0.port = newValue } }
+    }
+
+    public var parameters: Parameters {
+        get { Parameters(canonical: text[paramsRange]) }
+        set { edit { $0.parameters = newValue } }
+    }
+
+    /// `?name=value&...` headers, escaped as written.
+    public var headers: [(name: String, value: String)] {
+        get {
+            guard let r = headersRange else { return [] }
+            return string(r).split(separator: "&", omittingEmptySubsequences: true).map { pair in
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                return (String(kv.first ?? ""), kv.count > 1 ? String(kv[1]) : "")
+            }
+        }
+        set { edit { $0.headers = newValue } }
     }
 
     /// The user part with %-escapes decoded (bytes that are not UTF-8 are replaced).
@@ -62,35 +162,22 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     public var userNumber: (number: String, parameters: Parameters)? {
         guard let user else { return nil }
         let parts = user.split(separator: ";", omittingEmptySubsequences: false)
-        var params = Parameters()
-        for p in parts.dropFirst() {
-            let kv = p.split(separator: "=", maxSplits: 1)
-            params.append(Parameter(name: String(kv[0]), rawValue: kv.count > 1 ? String(kv[1]) : nil))
+        let params = parts.dropFirst().compactMap { p -> Parameter? in
+            let kv = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = kv.first, !name.isEmpty else { return nil }
+            return Parameter(name: String(name), rawValue: kv.count > 1 ? String(kv[1]) : nil)
         }
-        return (String(parts[0]), params)
+        return (String(parts.first ?? ""), Parameters(params))
     }
 
     public var transport: String? { parameters["transport"] }
     public var isPhone: Bool { parameters["user"]?.lowercased() == "phone" }
 
-    public var description: String {
-        var s = secure ? "sips:" : "sip:"
-        if let user {
-            s += user
-            if let password { s += ":" + password }
-            s += "@"
-        }
-        s += host
-        if let port { s += ":\(port)" }
-        s += parameters.serialized
-        if !headers.isEmpty {
-            s += "?" + headers.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
-        }
-        return s
-    }
+    public var description: String { String(decoding: text, as: UTF8.self) }
 
     public static func == (a: SIPURI, b: SIPURI) -> Bool {
-        a.secure == b.secure && a.user == b.user && a.password == b.password && a.host == b.host && a.port == b.port
+        if a.text.elementsEqual(b.text) { return true }
+        return a.secure == b.secure && a.user == b.user && a.password == b.password && a.host == b.host && a.port == b.port
             && a.parameters == b.parameters && a.headers.elementsEqual(b.headers, by: { $0 == $1 })
     }
 
@@ -151,25 +238,24 @@ extension ByteScanner {
     mutating func uri(until limit: Int) throws(HeaderSyntaxError) -> URI {
         let start = pos
         guard pos < limit, ByteClass.isAlpha(bytes[pos]) else { throw error("expected a URI scheme") }
-        while pos < limit, ByteClass.isAlpha(bytes[pos]) || ByteClass.isDigit(bytes[pos])
-            || bytes[pos] == ASCII.plus || bytes[pos] == 0x2D || bytes[pos] == ASCII.dot { pos += 1 }
+        pos = firstIndex(from: pos, to: limit) { !(ByteClass.isAlpha($0) || ByteClass.isDigit($0) || $0 == ASCII.plus || $0 == 0x2D || $0 == ASCII.dot) }
         guard pos < limit, bytes[pos] == ASCII.colon else { throw error("expected ':' after URI scheme", at: start) }
         let scheme = start..<pos
         pos += 1
-        // One pass checks the characters and finds the userinfo's '@' (the first one:
-        // neither user nor password may contain it).
-        var at = -1
-        for i in pos..<limit {
-            let b = bytes[i]
-            if b == ASCII.at {
-                if at < 0 { at = i }
-            } else if !ByteClass.isURIChar(b) && b < 0x80 {
-                throw error("character '\(Self.printable(b))' not allowed in a URI", at: i)
-            }
+        // Characters first, accumulated without a branch per byte; the position of a bad
+        // one is looked up only on failure.
+        let p = bytes, f = flags
+        var ok = ByteClass.uriFlag
+        for i in pos..<limit { ok &= f[Int(p[i])] }
+        if ok == 0 {
+            let i = firstIndex(from: pos, to: limit) { !ByteClass.isURIChar($0) && $0 < 0x80 }
+            throw error("character '\(Self.printable(bytes[i]))' not allowed in a URI", at: i)
         }
+        // The userinfo ends at the first '@' (neither user nor password may contain one).
+        let at = MessageParser.find(ASCII.at, bytes, pos, limit) ?? -1
         switch scheme.count {
-        case 3 where asciiEqualsLower(scheme, "sip"): return .sip(try sipURI(secure: false, limit: limit, at: at))
-        case 4 where asciiEqualsLower(scheme, "sips"): return .sip(try sipURI(secure: true, limit: limit, at: at))
+        case 3 where asciiEqualsLower(scheme, "sip"): return .sip(try sipURI(secure: false, uriStart: start, limit: limit, at: at))
+        case 4 where asciiEqualsLower(scheme, "sips"): return .sip(try sipURI(secure: true, uriStart: start, limit: limit, at: at))
         case 3 where asciiEqualsLower(scheme, "tel"): return .tel(try telURI(limit: limit))
         default:
             let opaque = pos..<limit
@@ -185,30 +271,27 @@ extension ByteScanner {
         return true
     }
 
-    private mutating func sipURI(secure: Bool, limit: Int, at: Int) throws(HeaderSyntaxError) -> SIPURI {
-        var user: String?, password: String?
+    private mutating func sipURI(secure: Bool, uriStart: Int, limit: Int, at: Int) throws(HeaderSyntaxError) -> SIPURI {
+        var user: Range<Int>?, password: Range<Int>?
         if at >= 0 {
-            var colon = at
-            for i in pos..<at where bytes[i] == ASCII.colon { colon = i; break }
+            let colon = firstIndex(from: pos, to: at) { $0 == ASCII.colon }
             guard colon > pos else { throw error("empty user part before '@' in SIP URI") }
-            user = string(pos..<colon)
-            if colon < at { password = string(colon + 1..<at) }
+            user = pos..<colon
+            if colon < at { password = colon + 1..<at }
             pos = at + 1
         }
         let hostStart = pos
         if peek == ASCII.lbracket {
-            while pos < limit, bytes[pos] != ASCII.rbracket { pos += 1 }
+            pos = firstIndex(from: pos, to: limit) { $0 == ASCII.rbracket }
             guard pos < limit else { throw error("unterminated IPv6 reference in SIP URI", at: hostStart) }
             pos += 1
-            for i in hostStart + 1..<pos - 1 where !(ByteClass.isHex(bytes[i]) || bytes[i] == ASCII.colon || bytes[i] == ASCII.dot) {
-                throw error("invalid IPv6 reference in SIP URI", at: i)
-            }
+            let bad = firstIndex(from: hostStart + 1, to: pos - 1) { !(ByteClass.isHex($0) || $0 == ASCII.colon || $0 == ASCII.dot) }
+            if bad < pos - 1 { throw error("invalid IPv6 reference in SIP URI", at: bad) }
         } else {
-            while pos < limit, ByteClass.isAlpha(bytes[pos]) || ByteClass.isDigit(bytes[pos]) || bytes[pos] == 0x2D
-                || bytes[pos] == ASCII.dot || bytes[pos] == 0x5F { pos += 1 }
+            pos = firstIndex(from: pos, to: limit) { !(ByteClass.isAlpha($0) || ByteClass.isDigit($0) || $0 == 0x2D || $0 == ASCII.dot || $0 == 0x5F) }
         }
         guard pos > hostStart else { throw error("missing host in SIP URI") }
-        let host = string(hostStart..<pos)
+        let host = hostStart..<pos
         var port: Int?
         if pos < limit, bytes[pos] == ASCII.colon {
             pos += 1
@@ -218,29 +301,32 @@ extension ByteScanner {
         while pos < limit, bytes[pos] == ASCII.semicolon {
             pos += 1
             let n = pos
-            while pos < limit, bytes[pos] != ASCII.semicolon, bytes[pos] != ASCII.equals, bytes[pos] != ASCII.question { pos += 1 }
+            pos = firstIndex(from: pos, to: limit) { $0 == ASCII.semicolon || $0 == ASCII.equals || $0 == ASCII.question }
             guard pos > n else { throw error("empty URI parameter") }
             if pos < limit, bytes[pos] == ASCII.equals {
-                pos += 1
-                while pos < limit, bytes[pos] != ASCII.semicolon, bytes[pos] != ASCII.question { pos += 1 }
+                pos = firstIndex(from: pos + 1, to: limit) { $0 == ASCII.semicolon || $0 == ASCII.question }
             }
         }
-        let params = pos > paramStart ? Parameters(canonical: slice(paramStart..<pos)) : Parameters()
-        var headers: [(name: String, value: String)] = []
+        let params = paramStart..<pos
+        var headers: Range<Int>?
         if pos < limit, bytes[pos] == ASCII.question {
             pos += 1
+            headers = pos..<limit
             while pos < limit {
                 let hs = pos
-                while pos < limit, bytes[pos] != ASCII.ampersand { pos += 1 }
-                let pair = string(hs..<pos)
-                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard !kv[0].isEmpty else { throw error("empty header name in SIP URI headers", at: hs) }
-                headers.append((String(kv[0]), kv.count > 1 ? String(kv[1]) : ""))
+                pos = firstIndex(from: pos, to: limit) { $0 == ASCII.ampersand }
+                let eq = firstIndex(from: hs, to: pos) { $0 == ASCII.equals }
+                guard eq > hs else { throw error("empty header name in SIP URI headers", at: hs) }
                 if pos < limit { pos += 1 }
             }
         }
         guard pos == limit else { throw error("unexpected '\(Self.printable(bytes[pos]))' in SIP URI") }
-        return SIPURI(secure: secure, user: user, password: password, host: host, port: port, parameters: params, headers: headers)
+        // Ranges so far index `bytes`; re-base them on the shared slice.
+        let text = slice(uriStart..<limit)
+        let d = text.startIndex - uriStart
+        func shift(_ r: Range<Int>) -> Range<Int> { r.lowerBound + d..<r.upperBound + d }
+        return SIPURI(text: text, secure: secure, user: user.map(shift), password: password.map(shift), host: shift(host),
+                      port: port, params: shift(params), headers: headers.map(shift))
     }
 
     private mutating func telURI(limit: Int) throws(HeaderSyntaxError) -> TelURI {

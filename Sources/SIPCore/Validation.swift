@@ -41,7 +41,7 @@ extension SIPMessage {
         var cseqMethod: String?
         for i in fields.indices {
             let t = try typedField(i)
-            if cseqMethod == nil, case .cseq(let c) = t { cseqMethod = c.method }
+            if cseqMethod == nil, fields[i].header == .cseq, case .cseq(let c) = t { cseqMethod = c.method }
             out.append(t)
         }
         if isRequest, let m = method, let cm = cseqMethod, cm != m {

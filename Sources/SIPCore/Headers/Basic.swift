@@ -19,7 +19,7 @@ public struct CSeq: ScannableHeaderValue, Hashable {
         s.skipLWS()
         guard s.pos > before else { throw s.error("expected LWS between the CSeq number and method") }
         let m = try s.requireToken("CSeq method")
-        return CSeq(UInt32(n), s.string(m))
+        return CSeq(UInt32(n), s.tokenString(m))
     }
 }
 
@@ -96,7 +96,7 @@ public struct OptionTag: ScannableHeaderValue, Hashable {
 
     static func scan(_ s: inout ByteScanner) throws(HeaderSyntaxError) -> OptionTag {
         let t = try s.requireToken("a token")
-        return OptionTag(s.string(t), parameters: try s.headerParameters("header"))
+        return OptionTag(s.tokenString(t), parameters: try s.headerParameters("header"))
     }
 }
 
@@ -128,7 +128,7 @@ public struct MediaType: ScannableHeaderValue, Hashable {
         let t = try s.requireToken("media type")
         guard s.consumeSeparator(ASCII.slash) else { throw s.error("expected '/' in the media type") }
         let st = try s.requireToken("media subtype")
-        return MediaType(s.string(t), s.string(st), parameters: try s.headerParameters("media type"))
+        return MediaType(s.tokenString(t), s.tokenString(st), parameters: try s.headerParameters("media type"))
     }
 }
 

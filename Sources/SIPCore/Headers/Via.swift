@@ -54,12 +54,10 @@ public struct Via: ScannableHeaderValue, Hashable {
         guard s.pos > afterProtocol else { throw s.error("expected LWS before the Via sent-by") }
         let hostStart = s.pos
         if s.peek == ASCII.lbracket {
-            while let b = s.peek, b != ASCII.rbracket { s.pos += 1 }
+            s.skip { $0 != ASCII.rbracket }
             guard s.consume(ASCII.rbracket) else { throw s.error("unterminated IPv6 reference in Via", at: hostStart) }
         } else {
-            while let b = s.peek, ByteClass.isAlpha(b) || ByteClass.isDigit(b) || b == 0x2D || b == ASCII.dot || b == 0x5F {
-                s.pos += 1
-            }
+            s.skip { ByteClass.isAlpha($0) || ByteClass.isDigit($0) || $0 == 0x2D || $0 == ASCII.dot || $0 == 0x5F }
         }
         guard s.pos > hostStart else { throw s.error("expected the Via sent-by host") }
         let host = s.string(hostStart..<s.pos)
@@ -68,9 +66,9 @@ public struct Via: ScannableHeaderValue, Hashable {
             port = Int(try s.number("Via port", max: 65535))
         }
         let params = try s.headerParameters("Via")
-        var via = Via(transport: s.string(transport), host: host, port: port, parameters: params)
-        via.protocolName = s.string(name)
-        via.protocolVersion = s.string(version)
+        var via = Via(transport: s.tokenString(transport), host: host, port: port, parameters: params)
+        via.protocolName = s.tokenString(name)
+        via.protocolVersion = s.tokenString(version)
         guard s.asciiEqualsLower(name, "sip") else { throw s.error("Via protocol must be SIP", at: name.lowerBound) }
         return via
     }
