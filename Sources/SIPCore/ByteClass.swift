@@ -67,3 +67,12 @@ extension String {
         return try result.get()
     }
 }
+
+/// Whether `p[r]` equals `lower` ignoring ASCII case (`lower` is given in lower case).
+@inline(__always)
+func equalsLowercased(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ lower: StaticString) -> Bool {
+    guard r.count == lower.utf8CodeUnitCount else { return false }
+    let q = lower.utf8Start
+    for k in 0..<r.count where ByteClass.lower(p[r.lowerBound + k]) != q[k] { return false }
+    return true
+}

@@ -192,6 +192,12 @@ struct ParametersBuilder {
         }
     }
 
+    /// Appends already-canonical `;a=b` text.
+    mutating func addCanonical(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) {
+        if out.isEmpty { out.reserveCapacity(128) }
+        out += UnsafeBufferPointer(rebasing: p[r])
+    }
+
     func build() -> Parameters {
         out.isEmpty ? Parameters() : Parameters(canonical: out[...])
     }
@@ -217,35 +223,37 @@ extension ByteScanner {
     /// syntax and keeping the canonical text. `what` names the header for errors.
     mutating func headerParameters(_ what: String) throws(HeaderSyntaxError) -> Parameters {
         let start = pos
-        var clean = true   // no whitespace: the canonical text is the input slice itself
-        var sawAny = false
+        // Without whitespace the canonical text is the input slice itself; the builder is
+        // only filled once whitespace shows up (as in "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=...").
+        var rebuilt: ParametersBuilder?
+        var cleanEnd = start
         while true {
             let before = pos
             skipLWS()
             guard consume(ASCII.semicolon) else { pos = before; break }
-            if pos - 1 != before { clean = false }
-            sawAny = true
-            let afterSemi = pos
+            let semi = pos - 1
             skipLWS()
-            if pos != afterSemi { clean = false }
-            guard token() != nil else {
+            guard let name = token() else {
                 throw error("empty \(what) parameter (extraneous ';' or ',')")
             }
             let afterName = pos
-            if consumeSeparator(ASCII.equals) {
-                if pos != afterName + 1 { clean = false }
-                _ = try genericValue(what)
+            var value: Range<Int>?
+            if consumeSeparator(ASCII.equals) { value = try genericValue(what) }
+            let tight = semi == before && name.lowerBound == semi + 1
+                && (value == nil ? pos == afterName : value!.lowerBound == afterName + 1)
+            if rebuilt == nil, !tight {
+                var b = ParametersBuilder()
+                b.addCanonical(bytes, start..<cleanEnd)
+                rebuilt = b
+            }
+            if rebuilt != nil {
+                rebuilt!.add(bytes, name, value)
+            } else {
+                cleanEnd = pos
             }
         }
-        guard sawAny else { return Parameters() }
-        if clean { return Parameters(canonical: slice(start..<pos)) }
-        // Rebuild without the whitespace (rare: RFC 4475 wsinv-style input).
-        var out = ParametersBuilder()
-        var s = ByteScanner(bytes, start..<pos)
-        while s.consumeSeparator(ASCII.semicolon), let n = s.token() {
-            out.add(bytes, n, s.consumeSeparator(ASCII.equals) ? try? s.genericValue(what) : nil)
-        }
-        return out.build()
+        if let rebuilt { return rebuilt.build() }
+        return cleanEnd > start ? Parameters(canonical: slice(start..<cleanEnd)) : Parameters()
     }
 
     /// gen-value = token / host / quoted-string

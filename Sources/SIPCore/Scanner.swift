@@ -181,27 +181,3 @@ public func isToken(_ s: String) -> Bool {
     !s.isEmpty && s.utf8.allSatisfy(ByteClass.isToken)
 }
 
-extension ByteScanner {
-    /// Tokens that recur in almost every message (methods, transports, media types, option
-    /// tags). Returning the literal skips decoding and allocating a String for each.
-    private static let common: [StaticString] = [
-        "SIP", "2.0", "UDP", "TCP", "TLS", "SCTP", "WS", "WSS", "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER",
-        "PRACK", "UPDATE", "INFO", "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "PUBLISH", "application", "sdp",
-        "multipart", "mixed", "text", "plain", "100rel", "timer", "path", "gruu", "sec-agree", "precondition",
-        "replaces", "outbound", "histinfo", "Digest", "ipsec-3gpp", "tls", "digest",
-    ]
-
-    /// The token in `r` as a String, shared with a literal when it is a common one.
-    func tokenString(_ r: Range<Int>) -> String {
-        let n = r.count
-        if n <= 12 {
-            let p = bytes
-            candidates: for c in Self.common where c.utf8CodeUnitCount == n {
-                let q = c.utf8Start
-                for k in 0..<n where p[r.lowerBound + k] != q[k] { continue candidates }
-                return c.description
-            }
-        }
-        return string(r)
-    }
-}

@@ -254,9 +254,9 @@ extension ByteScanner {
         // The userinfo ends at the first '@' (neither user nor password may contain one).
         let at = MessageParser.find(ASCII.at, bytes, pos, limit) ?? -1
         switch scheme.count {
-        case 3 where asciiEqualsLower(scheme, "sip"): return .sip(try sipURI(secure: false, uriStart: start, limit: limit, at: at))
-        case 4 where asciiEqualsLower(scheme, "sips"): return .sip(try sipURI(secure: true, uriStart: start, limit: limit, at: at))
-        case 3 where asciiEqualsLower(scheme, "tel"): return .tel(try telURI(limit: limit))
+        case 3 where equalsLowercased(bytes, scheme, "sip"): return .sip(try sipURI(secure: false, uriStart: start, limit: limit, at: at))
+        case 4 where equalsLowercased(bytes, scheme, "sips"): return .sip(try sipURI(secure: true, uriStart: start, limit: limit, at: at))
+        case 3 where equalsLowercased(bytes, scheme, "tel"): return .tel(try telURI(limit: limit))
         default:
             let opaque = pos..<limit
             pos = limit
@@ -264,12 +264,6 @@ extension ByteScanner {
         }
     }
 
-    func asciiEqualsLower(_ r: Range<Int>, _ lower: StaticString) -> Bool {
-        guard r.count == lower.utf8CodeUnitCount else { return false }
-        let p = lower.utf8Start
-        for (k, i) in r.enumerated() where ByteClass.lower(bytes[i]) != p[k] { return false }
-        return true
-    }
 
     private mutating func sipURI(secure: Bool, uriStart: Int, limit: Int, at: Int) throws(HeaderSyntaxError) -> SIPURI {
         var user: Range<Int>?, password: Range<Int>?

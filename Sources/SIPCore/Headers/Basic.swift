@@ -19,7 +19,7 @@ public struct CSeq: ScannableHeaderValue, Hashable {
         s.skipLWS()
         guard s.pos > before else { throw s.error("expected LWS between the CSeq number and method") }
         let m = try s.requireToken("CSeq method")
-        return CSeq(UInt32(n), s.tokenString(m))
+        return CSeq(UInt32(n), s.string(m))
     }
 }
 
@@ -96,7 +96,7 @@ public struct OptionTag: ScannableHeaderValue, Hashable {
 
     static func scan(_ s: inout ByteScanner) throws(HeaderSyntaxError) -> OptionTag {
         let t = try s.requireToken("a token")
-        return OptionTag(s.tokenString(t), parameters: try s.headerParameters("header"))
+        return OptionTag(s.string(t), parameters: try s.headerParameters("header"))
     }
 }
 
@@ -128,7 +128,7 @@ public struct MediaType: ScannableHeaderValue, Hashable {
         let t = try s.requireToken("media type")
         guard s.consumeSeparator(ASCII.slash) else { throw s.error("expected '/' in the media type") }
         let st = try s.requireToken("media subtype")
-        return MediaType(s.tokenString(t), s.tokenString(st), parameters: try s.headerParameters("media type"))
+        return MediaType(s.string(t), s.string(st), parameters: try s.headerParameters("media type"))
     }
 }
 
@@ -269,13 +269,12 @@ public struct ContactValue: ScannableHeaderValue, Hashable {
         let a = try s.addressValue("Contact", listItem: true)
         let at = s.pos
         try a.parameters.forEachRaw { (p, name, value) throws(HeaderSyntaxError) in
-            guard name.count == 1 || name.count == 7, let value else { return }
-            let n = String(p, name).lowercased()
-            if n == "expires" {
+            guard let value else { return }
+            if equalsLowercased(p, name, "expires") {
                 guard let e = UInt64(String(p, value)), e <= UInt64(UInt32.max) else {
                     throw s.error("Contact expires parameter out of range or not a number", at: at)
                 }
-            } else if n == "q" {
+            } else if equalsLowercased(p, name, "q") {
                 guard let q = Double(String(p, value)), (0...1).contains(q) else {
                     throw s.error("Contact q parameter must be 0 to 1", at: at)
                 }

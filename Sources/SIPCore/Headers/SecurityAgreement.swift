@@ -81,23 +81,21 @@ public struct SecurityMechanism: ScannableHeaderValue, Hashable {
         let start = s.pos
         let v = SecurityMechanism(s.string(m), parameters: try s.headerParameters("security mechanism"))
         // Malformed SPIs and ports would set up the wrong SAs, so reject them here.
+        let scanner = s
         try v.parameters.forEachRaw { (p, name, value) throws(HeaderSyntaxError) in
-            let n = String(p, name).lowercased()
-            let raw = value.map { String(p, $0) } ?? ""
-            switch n {
-            case "spi-c", "spi-s":
-                guard let v = UInt64(raw), v <= UInt64(UInt32.max) else {
-                    throw s.error("security mechanism \(n) must be a decimal 32-bit SPI", at: start)
+            func named(_ n: StaticString) -> Bool { equalsLowercased(p, name, n) }
+            if named("spi-c") || named("spi-s") {
+                guard let v = value.flatMap({ UInt64(String(p, $0)) }), v <= UInt64(UInt32.max) else {
+                    throw scanner.error("security mechanism \(String(p, name)) must be a decimal 32-bit SPI", at: start)
                 }
-            case "port-c", "port-s":
-                guard let v = UInt32(raw), v <= 65535 else {
-                    throw s.error("security mechanism \(n) must be a port number 0-65535", at: start)
+            } else if named("port-c") || named("port-s") {
+                guard let v = value.flatMap({ UInt32(String(p, $0)) }), v <= 65535 else {
+                    throw scanner.error("security mechanism \(String(p, name)) must be a port number 0-65535", at: start)
                 }
-            case "q":
-                guard let q = Double(raw), (0...1).contains(q) else {
-                    throw s.error("security mechanism q must be 0 to 1", at: start)
+            } else if named("q") {
+                guard let q = value.flatMap({ Double(String(p, $0)) }), (0...1).contains(q) else {
+                    throw scanner.error("security mechanism q must be 0 to 1", at: start)
                 }
-            default: break
             }
         }
         return v

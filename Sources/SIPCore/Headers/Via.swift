@@ -66,10 +66,10 @@ public struct Via: ScannableHeaderValue, Hashable {
             port = Int(try s.number("Via port", max: 65535))
         }
         let params = try s.headerParameters("Via")
-        var via = Via(transport: s.tokenString(transport), host: host, port: port, parameters: params)
-        via.protocolName = s.tokenString(name)
-        via.protocolVersion = s.tokenString(version)
-        guard s.asciiEqualsLower(name, "sip") else { throw s.error("Via protocol must be SIP", at: name.lowerBound) }
+        var via = Via(transport: s.string(transport), host: host, port: port, parameters: params)
+        via.protocolName = s.string(name)
+        via.protocolVersion = s.string(version)
+        guard equalsLowercased(s.bytes, name, "sip") else { throw s.error("Via protocol must be SIP", at: name.lowerBound) }
         return via
     }
 }
