@@ -111,7 +111,7 @@ static long bench_load_dir(const char *dir, bench_msg **out) {
 
 static int bench_usage(const char *prog) {
   fprintf(stderr,
-          "usage: %s [--seconds S] DIR\n"
+          "usage: %s [--seconds S | --rounds N] DIR\n"
           "       %s --check FILE...\n", prog, prog);
   return 2;
 }
@@ -136,6 +136,7 @@ static int bench_check(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   double seconds = 3.0;
+  long rounds = 0; /* --rounds N: fixed work instead of a time budget (for callgrind) */
   const char *dir = NULL;
 
   if (peer_init() != 0) {
@@ -151,6 +152,10 @@ int main(int argc, char **argv) {
       char *end;
       seconds = strtod(argv[++i], &end);
       if (*end || !(seconds > 0)) return bench_usage(argv[0]);
+    } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+      char *end;
+      rounds = strtol(argv[++i], &end, 10);
+      if (*end || rounds <= 0) return bench_usage(argv[0]);
     } else if (argv[i][0] == '-' || dir) {
       return bench_usage(argv[0]);
     } else {
@@ -187,7 +192,7 @@ int main(int argc, char **argv) {
     count += (unsigned long long)n;
     bytes += round_bytes;
     elapsed = bench_now() - start;
-  } while (elapsed < seconds);
+  } while (rounds ? (long long)(count / (unsigned long long)n) < rounds : elapsed < seconds);
 
   if (accepted != count) {
     fprintf(stderr, "%s: %llu of %llu parses failed during the run\n", PEER_NAME,
