@@ -500,9 +500,9 @@ public struct DataChannelMap: Sendable, Hashable {
 
     private func text(_ name: String) -> String? {
         guard let r = raw(name) else { return nil }
-        var u = Array(r.utf8)
-        if u.count >= 2, u.first == ASCII.quote, u.last == ASCII.quote { u = Array(u.dropFirst().dropLast()) }
-        return percentDecoded(u)
+        let u = r.utf8
+        let unquoted = u.count >= 2 && u.first == ASCII.quote && u.last == ASCII.quote ? u.dropFirst().dropLast() : u[...]
+        return percentDecode(unquoted)
     }
 
     private func number(_ name: String) -> Int? {
@@ -549,35 +549,9 @@ func parseUnsigned<S: Collection>(_ s: S, max: Int) -> UnsignedParse where S.Ele
 
 func parseUnsigned(_ s: Substring, max: Int) -> UnsignedParse { parseUnsigned(s.utf8, max: max) }
 
-private func hexValue(_ b: UInt8) -> UInt8? {
-    switch b {
-    case 0x30...0x39: return b - 0x30
-    case 0x41...0x46: return b - 0x41 + 10
-    case 0x61...0x66: return b - 0x61 + 10
-    default: return nil
-    }
-}
-
 private func trimmed(_ b: [UInt8], _ r: Range<Int>) -> Range<Int> {
     var lo = r.lowerBound, hi = r.upperBound
     while lo < hi, ByteClass.isSpace(b[lo]) { lo += 1 }
     while hi > lo, ByteClass.isSpace(b[hi - 1]) { hi -= 1 }
     return lo..<hi
-}
-
-/// %XX decoding; a malformed escape is kept literally rather than rejected.
-private func percentDecoded(_ u: [UInt8]) -> String {
-    var out: [UInt8] = []
-    out.reserveCapacity(u.count)
-    var i = 0
-    while i < u.count {
-        if u[i] == ASCII.percent, i + 2 < u.count, let h = hexValue(u[i + 1]), let l = hexValue(u[i + 2]) {
-            out.append(h << 4 | l)
-            i += 3
-        } else {
-            out.append(u[i])
-            i += 1
-        }
-    }
-    return String(decoding: out, as: UTF8.self)
 }

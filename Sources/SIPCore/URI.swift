@@ -209,8 +209,14 @@ public struct TelURI: Hashable, Sendable, CustomStringConvertible {
 /// Decodes %HH escapes; malformed escapes are kept literally.
 public func percentDecode(_ s: String) -> String {
     guard s.utf8.contains(ASCII.percent) else { return s }
+    return percentDecode(s.utf8[...])
+}
+
+/// Decodes %HH escapes in UTF-8 bytes; malformed escapes are kept literally.
+func percentDecode<C: Collection<UInt8>>(_ bytes: C) -> String {
     var out = [UInt8]()
-    let u = Array(s.utf8)
+    out.reserveCapacity(bytes.count)
+    let u = Array(bytes)
     var i = 0
     while i < u.count {
         if u[i] == ASCII.percent, i + 2 < u.count, let h = hexValue(u[i + 1]), let l = hexValue(u[i + 2]) {
@@ -224,7 +230,7 @@ public func percentDecode(_ s: String) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
-@inline(__always) private func hexValue(_ b: UInt8) -> UInt8? {
+@inline(__always) func hexValue(_ b: UInt8) -> UInt8? {
     switch b {
     case 0x30...0x39: return b - 0x30
     case 0x41...0x46: return b - 0x41 + 10

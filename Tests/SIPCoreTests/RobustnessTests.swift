@@ -5,25 +5,6 @@ import Testing
 /// Parsing, validating, collecting findings, editing and stream framing must never crash or
 /// hang; what is accepted must re-serialise byte-exactly; what is rejected must be located.
 @Suite struct RobustnessTests {
-    // MARK: Seeded generator
-
-    /// SplitMix64: reproducible "randomness" (the seed is in every failure message).
-    struct PRNG {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-        mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + below(r.count) }
-        mutating func chance(_ oneIn: Int) -> Bool { below(oneIn) == 0 }
-        mutating func pick<T>(_ a: [T]) -> T { a[below(a.count)] }
-    }
-
     // MARK: Seed messages (inline)
 
     static func crlf(_ lines: [String], body: String = "") -> [UInt8] {
@@ -140,7 +121,7 @@ import Testing
         return out
     }
 
-    static func mutate(_ input: [UInt8], _ rng: inout PRNG) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var b = input
         let ops = rng.int(1...4)
         for _ in 0..<ops {
@@ -325,7 +306,7 @@ import Testing
     /// Seeded chunk sizes: mostly TCP-like reads, sometimes tiny ones, now and then one
     /// byte at a time (the framer rescans a partial header section on every append, so
     /// tiny chunks are the expensive case in debug builds).
-    static func randomChunks(_ count: Int, _ rng: inout PRNG) -> [Int] {
+    static func randomChunks(_ count: Int, _ rng: inout SplitMix64) -> [Int] {
         if rng.chance(64) { return Array(repeating: 1, count: count) }
         let maxChunk = rng.chance(16) ? 5 : rng.pick([17, 64, 256, 1500, 4096])
         var out: [Int] = []
@@ -354,7 +335,7 @@ import Testing
         // Every mutant: datagram parse (+ validate, findings, typed access) and a stream
         // framer fed in seeded random chunks.
         let mutants = 20_000
-        var rng = PRNG(seed: 0xF022_5EED)
+        var rng = SplitMix64(seed: 0xF022_5EED)
         var failures: [String] = []
         var accepted = 0
         var framed = 0
@@ -389,7 +370,7 @@ import Testing
     @Test func streamFramingDoesNotDependOnSegmentation() {
         // The same bytes must give the same messages however TCP segments them.
         let mutants = 6_000
-        var rng = PRNG(seed: 0x57AE_A115)
+        var rng = SplitMix64(seed: 0x57AE_A115)
         var failures: [String] = []
         var messagesOut = 0
         let start = Self.clock()
@@ -424,7 +405,7 @@ import Testing
         // Whatever was accepted can be edited, and the edit reads back with every other
         // field unchanged.
         let mutants = 4_000
-        var rng = PRNG(seed: 0xED17_5EED)
+        var rng = SplitMix64(seed: 0xED17_5EED)
         var failures: [String] = []
         for n in 0..<mutants {
             let input = Self.mutate(Self.seeds[n % Self.seeds.count], &rng)

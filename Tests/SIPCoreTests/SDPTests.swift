@@ -456,7 +456,7 @@ private func parseError(_ text: String) -> SDPError? {
     /// Mutated inputs must give a value or an error, never a trap, and whatever parses must round-trip.
     @Test func mutatedInputsNeverTrap() {
         let seed = Array(joined(imsOfferLines).utf8)
-        var rng = SDPMutationRNG(seed: 0x5D9)
+        var rng = SplitMix64(seed: 0x5D9)
         let specials: [UInt8] = [0x00, 0x0D, 0x0A, 0x3D, 0x20, 0x2F, 0x3A, 0x3B, 0x22, 0xFF, 0x6D, 0x30]
         for _ in 0..<2000 {
             var b = seed
@@ -474,18 +474,5 @@ private func parseError(_ text: String) -> SDPError? {
                 for m in sdp.media { _ = (m.dataChannels, m.fingerprints, m.sctpPort, m.maxMessageSize) }
             }
         }
-    }
-}
-
-/// Small deterministic generator so the mutation test is reproducible.
-struct SDPMutationRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

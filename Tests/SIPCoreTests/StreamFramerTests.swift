@@ -5,24 +5,6 @@ import Testing
 /// RFC 5626 §3.5.1 keep-alives), recovering from garbage, and staying bounded.
 @Suite struct StreamFramerTests {
     // MARK: Fixtures (all built inline)
-
-    /// SplitMix64: a tiny seeded generator, so every "random" split is reproducible.
-    struct PRNG {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// Uniform-enough integer in `range` (bias is irrelevant here).
-        mutating func int(_ range: ClosedRange<Int>) -> Int {
-            range.lowerBound + Int(next() % UInt64(range.count))
-        }
-    }
-
     /// A message with CRLF line endings and a correct Content-Length (written with
     /// `lengthName`, so compact "l" can be used).
     static func build(_ startLine: String, _ headers: [String], body: String = "",
@@ -249,7 +231,7 @@ import Testing
     }
 
     @Test func seededRandomChunksYieldTheSameMessages() {
-        var rng = PRNG(seed: 0x5EED_F4A3)
+        var rng = SplitMix64(seed: 0x5EED_F4A3)
         let stream = Self.stream
         for trial in 0..<300 {
             let maxChunk = [1, 3, 7, 16, 64, 300, 2000][trial % 7]
@@ -320,7 +302,7 @@ import Testing
     // MARK: Garbage
 
     @Test func garbageBeforeAMessageIsReportedOnceAndSkipped() throws {
-        var rng = PRNG(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var printable: [UInt8] = (0..<57).map { _ in UInt8(rng.int(0x20...0x7E)) }
         printable += [0x0D, 0x0A]
         var binary: [UInt8] = (0..<200).map { _ in

@@ -32,13 +32,30 @@ extension AuthParameterized {
     }
 }
 
+/// A `scheme auth-params` value: a challenge or credentials.
+public protocol AuthSchemeValue: AuthParameterized, CustomStringConvertible {
+    var scheme: String { get set }
+    /// RFC 7235 token68 form (`Basic dXNlcg==`), for non-Digest schemes only.
+    var token68: String? { get set }
+    init(scheme: String, parameters: Parameters, token68: String?)
+}
+
+extension AuthSchemeValue {
+    public var isDigest: Bool { scheme.caseInsensitiveEquals("Digest") }
+    public var description: String { authDescription(scheme, parameters, token68) }
+
+    static func scan(_ s: inout ByteScanner) throws(HeaderSyntaxError) -> Self {
+        let (scheme, params, t68) = try s.authSchemeAndParams()
+        return Self(scheme: scheme, parameters: params, token68: t68)
+    }
+}
+
 /// WWW-Authenticate / Proxy-Authenticate (RFC 3261 §20.27, §20.44). Unknown schemes keep
 /// their parameters (or a token68 blob) so they re-serialise as written.
-public struct Challenge: ScannableHeaderValue, Hashable, AuthParameterized {
+public struct Challenge: ScannableHeaderValue, Hashable, AuthSchemeValue {
     public static let headers: [KnownHeader] = [.wwwAuthenticate, .proxyAuthenticate]
     public var scheme: String
     public var parameters: Parameters
-    /// RFC 7235 token68 form (`Basic dXNlcg==`), for non-Digest schemes only.
     public var token68: String?
 
     public init(scheme: String = "Digest", parameters: Parameters = [], token68: String? = nil) {
@@ -46,8 +63,6 @@ public struct Challenge: ScannableHeaderValue, Hashable, AuthParameterized {
         self.parameters = parameters
         self.token68 = token68
     }
-
-    public var isDigest: Bool { scheme.caseInsensitiveEquals("Digest") }
 
     /// qop-options: the quoted, comma-separated list offered (`qop="auth,auth-int"`).
     public var qop: [String] {
@@ -74,17 +89,11 @@ public struct Challenge: ScannableHeaderValue, Hashable, AuthParameterized {
         set { parameters.setAuth("ik", newValue, quoted: true) }
     }
 
-    public var description: String { authDescription(scheme, parameters, token68) }
-
-    static func scan(_ s: inout ByteScanner) throws(HeaderSyntaxError) -> Challenge {
-        let (scheme, params, t68) = try s.authSchemeAndParams()
-        return Challenge(scheme: scheme, parameters: params, token68: t68)
-    }
 }
 
 /// Authorization / Proxy-Authorization (RFC 3261 §20.7, §20.28; RFC 3310 `auts`;
 /// TS 24.229 `integrity-protected`).
-public struct Credentials: ScannableHeaderValue, Hashable, AuthParameterized {
+public struct Credentials: ScannableHeaderValue, Hashable, AuthSchemeValue {
     public static let headers: [KnownHeader] = [.authorization, .proxyAuthorization]
     public var scheme: String
     public var parameters: Parameters
@@ -95,8 +104,6 @@ public struct Credentials: ScannableHeaderValue, Hashable, AuthParameterized {
         self.parameters = parameters
         self.token68 = token68
     }
-
-    public var isDigest: Bool { scheme.caseInsensitiveEquals("Digest") }
 
     public var username: String? {
         get { parameters["username"] }
@@ -136,12 +143,6 @@ public struct Credentials: ScannableHeaderValue, Hashable, AuthParameterized {
         set { parameters.setAuth("integrity-protected", newValue, quoted: true) }
     }
 
-    public var description: String { authDescription(scheme, parameters, token68) }
-
-    static func scan(_ s: inout ByteScanner) throws(HeaderSyntaxError) -> Credentials {
-        let (scheme, params, t68) = try s.authSchemeAndParams()
-        return Credentials(scheme: scheme, parameters: params, token68: t68)
-    }
 }
 
 /// Authentication-Info (RFC 3261 §20.6): `ainfo *(COMMA ainfo)` with no scheme.
