@@ -168,7 +168,7 @@ private func parseError(_ body: [UInt8], _ boundary: String) -> MultipartError? 
     /// Mutated bodies must give a value or an error, never a trap.
     @Test func mutatedBodiesNeverTrap() {
         let seed = mpart01Body()
-        var rng = SDPMutationRNG(seed: 0xB0D1)
+        var rng = SplitMix64(seed: 0xB0D1)
         let specials: [UInt8] = [0x00, 0x0D, 0x0A, 0x2D, 0x20, 0x3A, 0x37, 0x35]
         for _ in 0..<2000 {
             var b = seed
