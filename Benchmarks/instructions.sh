@@ -18,9 +18,10 @@ per_msg() { # label, command...
   local a b
   a=$(refs "$@" --rounds 20 "$dir")
   b=$(refs "$@" --rounds 60 "$dir")
-  awk -v l="$label" -v a="$a" -v b="$b" -v n="$files" 'BEGIN { printf "%-10s %8.0f instructions/msg\n", l, (b - a) / (40 * n) }'
+  awk -v l="$label" -v a="$a" -v b="$b" -v n="$files" 'BEGIN { printf "%-14s %8.0f instructions/msg\n", l, (b - a) / (40 * n) }'
 }
 per_msg eager "$bin/parse-bench" --mode eager
 per_msg lazy "$bin/parse-bench" --mode lazy
 per_msg osip2 "$peers/osip_bench"
 per_msg sofia-sip "$peers/sofia_bench"
+per_msg sofia-sip-ext "$peers/sofia_ext_bench"

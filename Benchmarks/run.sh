@@ -52,6 +52,8 @@ cc="${CC:-cc}"
 "$cc" -O2 -o "$out/osip_bench" Benchmarks/peers/osip_bench.c $(pkg-config --cflags --libs libosip2)
 # shellcheck disable=SC2046
 "$cc" -O2 -o "$out/sofia_bench" Benchmarks/peers/sofia_bench.c $(pkg-config --cflags --libs sofia-sip-ua)
+# shellcheck disable=SC2046
+"$cc" -O2 -DSOFIA_EXTENDED -o "$out/sofia_ext_bench" Benchmarks/peers/sofia_bench.c $(pkg-config --cflags --libs sofia-sip-ua)
 
 # ---- build the Swift benchmark -------------------------------------------------
 bin=""
@@ -78,6 +80,7 @@ if [ "$peers_only" = 0 ]; then
 fi
 lines+="$("${pin[@]}" "$out/osip_bench" --seconds "$seconds" "$dir")"$'\n'
 lines+="$("${pin[@]}" "$out/sofia_bench" --seconds "$seconds" "$dir")"$'\n'
+lines+="$("${pin[@]}" "$out/sofia_ext_bench" --seconds "$seconds" "$dir")"$'\n'
 printf '%s' "$lines"
 
 # msgs/s of the line whose first word is $1 (empty if absent)
@@ -93,6 +96,7 @@ echo
 if [ "$peers_only" = 0 ]; then
   ratio eager sofia-sip
   ratio lazy sofia-sip
+  ratio eager sofia-sip-ext
   ratio eager osip2
   ratio lazy osip2
 fi

@@ -38,12 +38,11 @@ extension SIPMessage {
         var out: [TypedHeader] = []
         out.reserveCapacity(fields.count)
         if isRequest { try checkRequestURI() }
-        var cseqMethod: String?
         for i in fields.indices {
-            let t = try typedField(i)
-            if cseqMethod == nil, fields[i].header == .cseq, case .cseq(let c) = t { cseqMethod = c.method }
-            out.append(t)
+            out.append(try typedField(i))
         }
+        var cseqMethod: String?
+        if let k = fields.firstIndex(where: { $0.header == .cseq }), case .cseq(let c) = out[k] { cseqMethod = c.method }
         if isRequest, let m = method, let cm = cseqMethod, cm != m {
             let i = fields.firstIndex { $0.header == .cseq } ?? 0
             throw located("CSeq method \(cm) does not match Request-Line method \(m)", fields[i].value.lowerBound,
