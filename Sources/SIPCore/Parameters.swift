@@ -240,14 +240,14 @@ extension ByteScanner {
             var value: Range<Int>?
             if consumeSeparator(ASCII.equals) { value = try genericValue(what) }
             let tight = semi == before && name.lowerBound == semi + 1
-                && (value == nil ? pos == afterName : value!.lowerBound == afterName + 1)
+                && (value.map { $0.lowerBound == afterName + 1 } ?? (pos == afterName))
             if rebuilt == nil, !tight {
                 var b = ParametersBuilder()
                 b.addCanonical(bytes, start..<cleanEnd)
                 rebuilt = b
             }
             if rebuilt != nil {
-                rebuilt!.add(bytes, name, value)
+                rebuilt?.add(bytes, name, value)
             } else {
                 cleanEnd = pos
             }

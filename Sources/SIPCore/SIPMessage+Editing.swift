@@ -147,8 +147,10 @@ extension SIPMessage {
 }
 
 extension StartLine {
+    /// Moves every range by `d` (the ranges the other kind of line leaves unused included;
+    /// they are never read).
     mutating func shift(by d: Int) {
-        func s(_ r: Range<Int>) -> Range<Int> { r.isEmpty && r.lowerBound == 0 ? r : r.lowerBound + d..<r.upperBound + d }
+        func s(_ r: Range<Int>) -> Range<Int> { r.lowerBound + d..<r.upperBound + d }
         method = s(method); uri = s(uri); version = s(version); reason = s(reason)
     }
 }
