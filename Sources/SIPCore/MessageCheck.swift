@@ -39,7 +39,14 @@ public struct MessageCheck: Codable, Sendable, Hashable {
     public static func check(_ bytes: [UInt8], file: String, limits: ParseLimits = .default) -> MessageCheck {
         let message: SIPMessage
         do { message = try SIPMessage(parsing: bytes, limits: limits) } catch {
-            return MessageCheck(file: file, valid: false, reason: error.rule, line: error.line, offset: error.offset)
+            var out = MessageCheck(file: file, valid: false, reason: error.rule, line: error.line, offset: error.offset)
+            if let start = MessageParser.sniffStartLine(bytes) {
+                out.kind = start.isRequest ? SIPMessage.Kind.request.rawValue : SIPMessage.Kind.response.rawValue
+                out.method = start.method
+                out.uri = start.uri
+                out.status = start.status
+            }
+            return out
         }
         var out = MessageCheck(file: file, valid: true, kind: message.kind.rawValue, method: message.method,
                                status: message.statusCode, uri: message.requestURIText)

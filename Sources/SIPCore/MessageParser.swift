@@ -35,6 +35,19 @@ enum MessageParser {
         return try result.get()
     }
 
+    /// The start line alone, for reporting what a rejected message was: nil when even the
+    /// first line does not parse.
+    static func sniffStartLine(_ bytes: [UInt8]) -> (isRequest: Bool, method: String?, uri: String?, status: Int?)? {
+        bytes.withUnsafeBufferPointer { p in
+            var s = 0
+            while s < p.count, p[s] == ASCII.cr || p[s] == ASCII.lf { s += 1 }
+            var e = nextLF(p, s, min(p.count, s + 8 * 1024)) ?? p.count
+            if e > s, p[e - 1] == ASCII.cr { e -= 1 }
+            guard e > s, let line = try? StartLine.parse(p, s..<e) else { return nil }
+            return line.isRequest ? (true, String(p, line.method), String(p, line.uri), nil) : (false, nil, nil, line.status)
+        }
+    }
+
     /// Finds the next LF at or after `from`, or nil.
     @inline(__always)
     static func nextLF(_ p: UnsafeBufferPointer<UInt8>, _ from: Int, _ end: Int) -> Int? {

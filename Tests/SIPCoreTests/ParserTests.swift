@@ -414,6 +414,12 @@ struct MessageCheckTests {
         let bad = MessageCheck.check(sip(inviteLines.map { $0.replacingOccurrences(of: "CSeq: 314159 INVITE", with: "CSeq: 314159 BYE") }), file: "b.sip")
         #expect(bad.humanText == "b.sip: invalid: CSeq method BYE does not match Request-Line method INVITE at line 7")
         #expect(bad.kind == "request")
+        // Rejected during framing: the start line still says what the message was.
+        let framing = MessageCheck.check(sip(inviteLines, body: "abc", contentLength: "99"), file: "d.sip")
+        #expect(!framing.valid)
+        #expect(framing.kind == "request")
+        #expect(framing.method == "INVITE")
+        #expect(framing.line == 9)
         let resp = MessageCheck.check(sip(["SIP/2.0 486 Busy Here"]), file: "c.sip")
         #expect(resp.humanText.hasPrefix("c.sip: valid (486 Busy Here)"))
         #expect(resp.jsonLine.contains(#""status":486"#))
