@@ -35,6 +35,7 @@ enum ByteClass {
             // Non-ASCII bytes are tolerated in URIs (UTF-8 in user parts is common).
             if isURIChar(b) || b >= 0x80 { f |= uriFlag }
             if isLWS(b) { f |= lwsFlag }
+            if isAlpha(b) || isDigit(b) || b == 0x2D || b == 0x2E || b == 0x5F { f |= hostFlag }
             t[i] = f
         }
         return UnsafePointer(t)
@@ -42,6 +43,8 @@ enum ByteClass {
     static let tokenFlag: UInt8 = 1
     static let uriFlag: UInt8 = 2
     static let lwsFlag: UInt8 = 4
+    /// Host name characters (alphanumerics, "-", ".", and "_" seen in the wild).
+    static let hostFlag: UInt8 = 8
 }
 
 enum ASCII {

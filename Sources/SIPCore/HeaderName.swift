@@ -159,18 +159,20 @@ public enum KnownHeader: UInt8, Sendable, CaseIterable {
     }
 
     /// Looks up a header name given as bytes (any case, full or compact form).
-    /// A switch over literals: no table, no lazy global, no allocation.
+    /// A switch on length and first letter, then literal comparisons: no table, no lazy
+    /// global, no allocation.
     @inline(__always)
     static func lookup(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> KnownHeader {
         let s = r.lowerBound
         @inline(__always) func eq(_ lower: StaticString) -> Bool {
             let q = lower.utf8Start
-            for k in 0..<r.count where ByteClass.lower(p[s + k]) != q[k] { return false }
+            for k in 1..<r.count where ByteClass.lower(p[s + k]) != q[k] { return false }
             return true
         }
+        guard let first = r.first.map({ ByteClass.lower(p[$0]) }) else { return .other }
         switch r.count {
         case 1:
-            switch ByteClass.lower(p[s]) {
+            switch first {
             case 0x69: return .callID  // i
             case 0x66: return .from  // f
             case 0x74: return .to  // t
@@ -194,105 +196,232 @@ public enum KnownHeader: UInt8, Sendable, CaseIterable {
             default: return .other
             }
         case 2:
-            if eq("to") { return .to }
+            switch first {
+            case 0x74:
+                if eq("to") { return .to }
+            default: break
+            }
         case 3:
-            if eq("via") { return .via }
+            switch first {
+            case 0x76:
+                if eq("via") { return .via }
+            default: break
+            }
         case 4:
-            if eq("from") { return .from }
-            if eq("cseq") { return .cseq }
-            if eq("path") { return .path }
-            if eq("date") { return .date }
-            if eq("rseq") { return .rseq }
-            if eq("rack") { return .rack }
+            switch first {
+            case 0x63:
+                if eq("cseq") { return .cseq }
+            case 0x64:
+                if eq("date") { return .date }
+            case 0x66:
+                if eq("from") { return .from }
+            case 0x70:
+                if eq("path") { return .path }
+            case 0x72:
+                if eq("rseq") { return .rseq }
+                if eq("rack") { return .rack }
+            default: break
+            }
         case 5:
-            if eq("route") { return .route }
-            if eq("allow") { return .allow }
-            if eq("event") { return .event }
+            switch first {
+            case 0x61:
+                if eq("allow") { return .allow }
+            case 0x65:
+                if eq("event") { return .event }
+            case 0x72:
+                if eq("route") { return .route }
+            default: break
+            }
         case 6:
-            if eq("reason") { return .reason }
-            if eq("accept") { return .accept }
-            if eq("server") { return .server }
-            if eq("min-se") { return .minSE }
+            switch first {
+            case 0x61:
+                if eq("accept") { return .accept }
+            case 0x6d:
+                if eq("min-se") { return .minSE }
+            case 0x72:
+                if eq("reason") { return .reason }
+            case 0x73:
+                if eq("server") { return .server }
+            default: break
+            }
         case 7:
-            if eq("call-id") { return .callID }
-            if eq("contact") { return .contact }
-            if eq("require") { return .require }
-            if eq("expires") { return .expires }
-            if eq("privacy") { return .privacy }
-            if eq("subject") { return .subject }
-            if eq("warning") { return .warning }
+            switch first {
+            case 0x63:
+                if eq("call-id") { return .callID }
+                if eq("contact") { return .contact }
+            case 0x65:
+                if eq("expires") { return .expires }
+            case 0x70:
+                if eq("privacy") { return .privacy }
+            case 0x72:
+                if eq("require") { return .require }
+            case 0x73:
+                if eq("subject") { return .subject }
+            case 0x77:
+                if eq("warning") { return .warning }
+            default: break
+            }
         case 8:
-            if eq("identity") { return .identity }
-            if eq("refer-to") { return .referTo }
-            if eq("replaces") { return .replaces }
-            if eq("priority") { return .priority }
-            if eq("reply-to") { return .replyTo }
+            switch first {
+            case 0x69:
+                if eq("identity") { return .identity }
+            case 0x70:
+                if eq("priority") { return .priority }
+            case 0x72:
+                if eq("refer-to") { return .referTo }
+                if eq("replaces") { return .replaces }
+                if eq("reply-to") { return .replyTo }
+            default: break
+            }
         case 9:
-            if eq("supported") { return .supported }
-            if eq("call-info") { return .callInfo }
-            if eq("timestamp") { return .timestamp }
+            switch first {
+            case 0x63:
+                if eq("call-info") { return .callInfo }
+            case 0x73:
+                if eq("supported") { return .supported }
+            case 0x74:
+                if eq("timestamp") { return .timestamp }
+            default: break
+            }
         case 10:
-            if eq("user-agent") { return .userAgent }
-            if eq("alert-info") { return .alertInfo }
-            if eq("error-info") { return .errorInfo }
+            switch first {
+            case 0x61:
+                if eq("alert-info") { return .alertInfo }
+            case 0x65:
+                if eq("error-info") { return .errorInfo }
+            case 0x75:
+                if eq("user-agent") { return .userAgent }
+            default: break
+            }
         case 11:
-            if eq("unsupported") { return .unsupported }
-            if eq("min-expires") { return .minExpires }
-            if eq("referred-by") { return .referredBy }
-            if eq("retry-after") { return .retryAfter }
-            if eq("in-reply-to") { return .inReplyTo }
+            switch first {
+            case 0x69:
+                if eq("in-reply-to") { return .inReplyTo }
+            case 0x6d:
+                if eq("min-expires") { return .minExpires }
+            case 0x72:
+                if eq("referred-by") { return .referredBy }
+                if eq("retry-after") { return .retryAfter }
+            case 0x75:
+                if eq("unsupported") { return .unsupported }
+            default: break
+            }
         case 12:
-            if eq("max-forwards") { return .maxForwards }
-            if eq("record-route") { return .recordRoute }
-            if eq("content-type") { return .contentType }
-            if eq("mime-version") { return .mimeVersion }
-            if eq("feature-caps") { return .featureCaps }
-            if eq("allow-events") { return .allowEvents }
-            if eq("organization") { return .organization }
-            if eq("history-info") { return .historyInfo }
+            switch first {
+            case 0x61:
+                if eq("allow-events") { return .allowEvents }
+            case 0x63:
+                if eq("content-type") { return .contentType }
+            case 0x66:
+                if eq("feature-caps") { return .featureCaps }
+            case 0x68:
+                if eq("history-info") { return .historyInfo }
+            case 0x6d:
+                if eq("max-forwards") { return .maxForwards }
+                if eq("mime-version") { return .mimeVersion }
+            case 0x6f:
+                if eq("organization") { return .organization }
+            case 0x72:
+                if eq("record-route") { return .recordRoute }
+            default: break
+            }
         case 13:
-            if eq("service-route") { return .serviceRoute }
-            if eq("proxy-require") { return .proxyRequire }
-            if eq("authorization") { return .authorization }
-            if eq("identity-info") { return .identityInfo }
-            if eq("p-served-user") { return .pServedUser }
+            switch first {
+            case 0x61:
+                if eq("authorization") { return .authorization }
+            case 0x69:
+                if eq("identity-info") { return .identityInfo }
+            case 0x70:
+                if eq("proxy-require") { return .proxyRequire }
+                if eq("p-served-user") { return .pServedUser }
+            case 0x73:
+                if eq("service-route") { return .serviceRoute }
+            default: break
+            }
         case 14:
-            if eq("content-length") { return .contentLength }
-            if eq("origination-id") { return .originationID }
-            if eq("accept-contact") { return .acceptContact }
-            if eq("reject-contact") { return .rejectContact }
+            switch first {
+            case 0x61:
+                if eq("accept-contact") { return .acceptContact }
+            case 0x63:
+                if eq("content-length") { return .contentLength }
+            case 0x6f:
+                if eq("origination-id") { return .originationID }
+            case 0x72:
+                if eq("reject-contact") { return .rejectContact }
+            default: break
+            }
         case 15:
-            if eq("security-client") { return .securityClient }
-            if eq("security-server") { return .securityServer }
-            if eq("security-verify") { return .securityVerify }
-            if eq("accept-encoding") { return .acceptEncoding }
-            if eq("accept-language") { return .acceptLanguage }
-            if eq("session-expires") { return .sessionExpires }
+            switch first {
+            case 0x61:
+                if eq("accept-encoding") { return .acceptEncoding }
+                if eq("accept-language") { return .acceptLanguage }
+            case 0x73:
+                if eq("security-client") { return .securityClient }
+                if eq("security-server") { return .securityServer }
+                if eq("security-verify") { return .securityVerify }
+                if eq("session-expires") { return .sessionExpires }
+            default: break
+            }
         case 16:
-            if eq("content-encoding") { return .contentEncoding }
-            if eq("content-language") { return .contentLanguage }
-            if eq("www-authenticate") { return .wwwAuthenticate }
-            if eq("p-associated-uri") { return .pAssociatedURI }
-            if eq("attestation-info") { return .attestationInfo }
+            switch first {
+            case 0x61:
+                if eq("attestation-info") { return .attestationInfo }
+            case 0x63:
+                if eq("content-encoding") { return .contentEncoding }
+                if eq("content-language") { return .contentLanguage }
+            case 0x70:
+                if eq("p-associated-uri") { return .pAssociatedURI }
+            case 0x77:
+                if eq("www-authenticate") { return .wwwAuthenticate }
+            default: break
+            }
         case 17:
-            if eq("p-charging-vector") { return .pChargingVector }
-            if eq("p-called-party-id") { return .pCalledPartyID }
+            switch first {
+            case 0x70:
+                if eq("p-charging-vector") { return .pChargingVector }
+                if eq("p-called-party-id") { return .pCalledPartyID }
+            default: break
+            }
         case 18:
-            if eq("proxy-authenticate") { return .proxyAuthenticate }
-            if eq("subscription-state") { return .subscriptionState }
+            switch first {
+            case 0x70:
+                if eq("proxy-authenticate") { return .proxyAuthenticate }
+            case 0x73:
+                if eq("subscription-state") { return .subscriptionState }
+            default: break
+            }
         case 19:
-            if eq("content-disposition") { return .contentDisposition }
-            if eq("proxy-authorization") { return .proxyAuthorization }
-            if eq("authentication-info") { return .authenticationInfo }
-            if eq("p-asserted-identity") { return .pAssertedIdentity }
-            if eq("request-disposition") { return .requestDisposition }
+            switch first {
+            case 0x61:
+                if eq("authentication-info") { return .authenticationInfo }
+            case 0x63:
+                if eq("content-disposition") { return .contentDisposition }
+            case 0x70:
+                if eq("proxy-authorization") { return .proxyAuthorization }
+                if eq("p-asserted-identity") { return .pAssertedIdentity }
+            case 0x72:
+                if eq("request-disposition") { return .requestDisposition }
+            default: break
+            }
         case 20:
-            if eq("p-preferred-identity") { return .pPreferredIdentity }
-            if eq("p-visited-network-id") { return .pVisitedNetworkID }
+            switch first {
+            case 0x70:
+                if eq("p-preferred-identity") { return .pPreferredIdentity }
+                if eq("p-visited-network-id") { return .pVisitedNetworkID }
+            default: break
+            }
         case 21:
-            if eq("p-access-network-info") { return .pAccessNetworkInfo }
+            switch first {
+            case 0x70:
+                if eq("p-access-network-info") { return .pAccessNetworkInfo }
+            default: break
+            }
         case 29:
-            if eq("p-charging-function-addresses") { return .pChargingFunctionAddresses }
+            switch first {
+            case 0x70:
+                if eq("p-charging-function-addresses") { return .pChargingFunctionAddresses }
+            default: break
+            }
         default: break
         }
         return .other

@@ -85,7 +85,8 @@ extension ByteScanner {
             // Either a token display name followed by '<', or an addr-spec.
             let start = pos
             var i = pos, lastNonSpace = pos
-            while i < end, ByteClass.isToken(bytes[i]) || ByteClass.isLWS(bytes[i]) {
+            let f = flags
+            while i < end, f[Int(bytes[i])] & (ByteClass.tokenFlag | ByteClass.lwsFlag) != 0 {
                 if !ByteClass.isLWS(bytes[i]) { lastNonSpace = i + 1 }
                 i += 1
             }
@@ -102,9 +103,12 @@ extension ByteScanner {
         }
         let lt = pos
         pos += 1  // '<'
-        let gt = firstIndex(from: pos, to: end) { $0 == ASCII.gt || ByteClass.isLWS($0) }
-        guard gt < end else { throw error("unterminated '<' around the URI", at: lt) }
-        guard bytes[gt] == ASCII.gt else { throw error("whitespace inside <> around the URI", at: gt) }
+        guard let gt = MessageParser.find(ASCII.gt, bytes, pos, end) else {
+            throw error("unterminated '<' around the URI", at: lt)
+        }
+        let f = flags
+        let ws = firstIndex(from: pos, to: gt) { f[Int($0)] & ByteClass.lwsFlag != 0 }
+        if ws < gt { throw error("whitespace inside <> around the URI", at: ws) }
         let u = try uri(until: gt)
         pos = gt + 1
         return NameAddress(displayName: display, uri: u, angleBrackets: true)

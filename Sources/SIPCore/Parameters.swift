@@ -24,9 +24,9 @@ public struct Parameter: Hashable, Sendable, CustomStringConvertible {
 /// decoded on access: a parsed message pays no allocation per parameter, and a lookup scans
 /// a few dozen bytes.
 public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLiteral, CustomStringConvertible {
-    var text: ArraySlice<UInt8>
+    var text: ByteSpan
 
-    public init() { text = [] }
+    public init() { text = ByteSpan() }
 
     public init(_ items: [Parameter]) {
         var out = [UInt8]()
@@ -34,13 +34,13 @@ public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLitera
             out.append(ASCII.semicolon)
             out += Array(p.description.utf8)
         }
-        text = out[...]
+        text = ByteSpan(out)
     }
 
     public init(arrayLiteral elements: Parameter...) { self.init(elements) }
 
     /// From canonical `;a=b;c` bytes (no whitespace).
-    init(canonical: ArraySlice<UInt8>) { text = canonical }
+    init(canonical: ByteSpan) { text = canonical }
 
     public var items: [Parameter] {
         get { Array(self) }
@@ -52,15 +52,15 @@ public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLitera
     public var description: String { serialized }
 
     /// `;a=b;c` form.
-    public var serialized: String { String(decoding: text, as: UTF8.self) }
+    public var serialized: String { text.string }
 
     public struct Iterator: IteratorProtocol {
-        let text: ArraySlice<UInt8>
+        let text: ByteSpan
         var pos: Int = 0
 
         public mutating func next() -> Parameter? {
             let at = pos
-            let r = text.withUnsafeBufferPointer { p -> (Parameter, Int)? in
+            let r = text.withBytes { p -> (Parameter, Int)? in
                 guard let (name, value, end) = Parameters.entry(p, from: at) else { return nil }
                 return (Parameter(name: String(p, name), rawValue: value.map { String(p, $0) }), end)
             }
@@ -98,7 +98,7 @@ public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLitera
     /// Scans for `name`; calls `body` with the value range and whole-entry range of the
     /// first match (offsets relative to `text`).
     private func find<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>, Range<Int>?, Range<Int>) -> R) -> R? {
-        text.withUnsafeBufferPointer { p in
+        text.withBytes { p in
             name.withBytes { (n: UnsafeBufferPointer<UInt8>) -> R? in
                 var pos = 0
                 while let (nr, vr, end) = Parameters.entry(p, from: pos) {
@@ -121,7 +121,7 @@ public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLitera
 
     /// Visits each parameter's name and raw value bytes without building Strings.
     func forEachRaw(_ body: (UnsafeBufferPointer<UInt8>, Range<Int>, Range<Int>?) throws(HeaderSyntaxError) -> Void) throws(HeaderSyntaxError) {
-        let r: Result<Void, HeaderSyntaxError> = text.withUnsafeBufferPointer { p in
+        let r: Result<Void, HeaderSyntaxError> = text.withBytes { p in
             var pos = 0
             while let (name, value, end) = Parameters.entry(p, from: pos) {
                 do throws(HeaderSyntaxError) { try body(p, name, value) } catch { return .failure(error) }
@@ -153,16 +153,16 @@ public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLitera
     public mutating func setRaw(_ name: String, _ raw: String?) {
         let entry = Array((";" + name + (raw.map { "=" + $0 } ?? "")).utf8)
         if let r = find(name, { _, _, whole in whole }) {
-            var out = Array(text)
+            var out = Array(text.bytes)
             out.replaceSubrange(r, with: entry)
-            text = out[...]
+            text = ByteSpan(out)
         } else {
-            text = (Array(text) + entry)[...]
+            text = ByteSpan(Array(text.bytes) + entry)
         }
     }
 
     public mutating func append(_ p: Parameter) {
-        text = (Array(text) + [ASCII.semicolon] + Array(p.description.utf8))[...]
+        text = ByteSpan(Array(text.bytes) + [ASCII.semicolon] + Array(p.description.utf8))
     }
 
     public mutating func remove(_ name: String) {
@@ -171,7 +171,7 @@ public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLitera
     }
 
     public static func == (a: Parameters, b: Parameters) -> Bool { a.text.elementsEqual(b.text) }
-    public func hash(into h: inout Hasher) { h.combine(text.count); for b in text { h.combine(b) } }
+    public func hash(into h: inout Hasher) { h.combine(text.count); for b in text.bytes { h.combine(b) } }
 
     private static func isHostLike(_ v: String) -> Bool {
         !v.isEmpty && v.utf8.allSatisfy { ByteClass.isToken($0) || $0 == ASCII.colon || $0 == ASCII.lbracket || $0 == ASCII.rbracket }
@@ -199,7 +199,7 @@ struct ParametersBuilder {
     }
 
     func build() -> Parameters {
-        out.isEmpty ? Parameters() : Parameters(canonical: out[...])
+        out.isEmpty ? Parameters() : Parameters(canonical: ByteSpan(out))
     }
 }
 

@@ -34,9 +34,9 @@ struct ByteScanner {
     func string(_ r: Range<Int>) -> String { String(bytes, r) }
 
     /// The bytes in `r`, sharing the owning array when there is one.
-    func slice(_ r: Range<Int>) -> ArraySlice<UInt8> {
-        if let owner { return owner[r.lowerBound + ownerShift..<r.upperBound + ownerShift] }
-        return Array(UnsafeBufferPointer(rebasing: bytes[r]))[...]
+    func slice(_ r: Range<Int>) -> ByteSpan {
+        if let owner { return ByteSpan(owner, r.lowerBound + ownerShift..<r.upperBound + ownerShift) }
+        return ByteSpan(Array(UnsafeBufferPointer(rebasing: bytes[r])))
     }
 
     /// A scanner over `text`'s UTF-8 bytes.

@@ -36,14 +36,33 @@ public enum URI: Hashable, Sendable, CustomStringConvertible {
 /// Kept as its text plus component ranges: parsing a URI allocates nothing, components are
 /// decoded when read, and an unmodified URI serialises exactly as written.
 public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
-    var text: ArraySlice<UInt8>
-    var userRange: Range<Int>?
-    var passwordRange: Range<Int>?
-    var hostRange: Range<Int>
-    var paramsRange: Range<Int>
-    var headersRange: Range<Int>?
+    var text: ByteSpan
+    // Component offsets relative to `text`, 32-bit to keep the value small (it is copied
+    // into every address); lo < 0 marks an absent part.
+    private var user32: Span32
+    private var password32: Span32
+    private var host32: Span32
+    private var params32: Span32
+    private var headers32: Span32
+    private var port32: Int32   // -1: none
     private var _secure: Bool
-    private var _port: Int?
+
+    struct Span32: Hashable, Sendable {
+        var lo: Int32, hi: Int32
+        static let none = Span32(lo: -1, hi: -1)
+        init(lo: Int32, hi: Int32) { self.lo = lo; self.hi = hi }
+        init(_ r: Range<Int>?) {
+            guard let r else { self = .none; return }
+            self.init(lo: Int32(clamping: r.lowerBound), hi: Int32(clamping: r.upperBound))
+        }
+        var range: Range<Int>? { lo < 0 ? nil : Int(lo)..<Int(hi) }
+    }
+
+    var userRange: Range<Int>? { user32.range }
+    var passwordRange: Range<Int>? { password32.range }
+    var hostRange: Range<Int> { host32.range ?? 0..<0 }
+    var paramsRange: Range<Int> { params32.range ?? 0..<0 }
+    var headersRange: Range<Int>? { headers32.range }
 
     /// The parts a SIP URI is made of, for building and editing.
     struct Components {
@@ -86,23 +105,24 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
             out.append(ASCII.question)
             headers = put(c.headers.map { "\($0.name)=\($0.value)" }.joined(separator: "&"))
         }
-        self.init(text: out[...], secure: c.secure, user: user, password: password, host: host, port: c.port,
+        self.init(text: ByteSpan(out), secure: c.secure, user: user, password: password, host: host, port: c.port,
                   params: params, headers: headers)
     }
 
-    init(text: ArraySlice<UInt8>, secure: Bool, user: Range<Int>?, password: Range<Int>?, host: Range<Int>, port: Int?,
+    /// Component ranges are relative to `text`.
+    init(text: ByteSpan, secure: Bool, user: Range<Int>?, password: Range<Int>?, host: Range<Int>, port: Int?,
          params: Range<Int>, headers: Range<Int>?) {
         self.text = text
         self._secure = secure
-        self.userRange = user
-        self.passwordRange = password
-        self.hostRange = host
-        self._port = port
-        self.paramsRange = params
-        self.headersRange = headers
+        self.user32 = Span32(user)
+        self.password32 = Span32(password)
+        self.host32 = Span32(host)
+        self.port32 = port.map { Int32(clamping: $0) } ?? -1
+        self.params32 = Span32(params)
+        self.headers32 = Span32(headers)
     }
 
-    private func string(_ r: Range<Int>) -> String { String(decoding: text[r], as: UTF8.self) }
+    private func string(_ r: Range<Int>) -> String { text.string(r) }
 
     var components: Components {
         Components(secure: secure, user: user, password: password, host: host, port: port, parameters: parameters,
@@ -133,12 +153,12 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         set { edit { $0.secure = newValue } }
     }
     public var port: Int? {
-        get { _port }
+        get { port32 < 0 ? nil : Int(port32) }
         set { edit { $0.port = newValue } }
     }
 
     public var parameters: Parameters {
-        get { Parameters(canonical: text[paramsRange]) }
+        get { Parameters(canonical: text.slice(paramsRange)) }
         set { edit { $0.parameters = newValue } }
     }
 
@@ -173,7 +193,7 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     public var transport: String? { parameters["transport"] }
     public var isPhone: Bool { parameters["user"]?.lowercased() == "phone" }
 
-    public var description: String { String(decoding: text, as: UTF8.self) }
+    public var description: String { text.string }
 
     public static func == (a: SIPURI, b: SIPURI) -> Bool {
         if a.text.elementsEqual(b.text) { return true }
@@ -288,7 +308,8 @@ extension ByteScanner {
             let bad = firstIndex(from: hostStart + 1, to: pos - 1) { !(ByteClass.isHex($0) || $0 == ASCII.colon || $0 == ASCII.dot) }
             if bad < pos - 1 { throw error("invalid IPv6 reference in SIP URI", at: bad) }
         } else {
-            pos = firstIndex(from: pos, to: limit) { !(ByteClass.isAlpha($0) || ByteClass.isDigit($0) || $0 == 0x2D || $0 == ASCII.dot || $0 == 0x5F) }
+            let f = flags
+            pos = firstIndex(from: pos, to: limit) { f[Int($0)] & ByteClass.hostFlag == 0 }
         }
         guard pos > hostStart else { throw error("missing host in SIP URI") }
         let host = hostStart..<pos
@@ -321,10 +342,9 @@ extension ByteScanner {
             }
         }
         guard pos == limit else { throw error("unexpected '\(Self.printable(bytes[pos]))' in SIP URI") }
-        // Ranges so far index `bytes`; re-base them on the shared slice.
+        // Ranges so far index `bytes`; make them relative to the URI's own text.
         let text = slice(uriStart..<limit)
-        let d = text.startIndex - uriStart
-        func shift(_ r: Range<Int>) -> Range<Int> { r.lowerBound + d..<r.upperBound + d }
+        func shift(_ r: Range<Int>) -> Range<Int> { r.lowerBound - uriStart..<r.upperBound - uriStart }
         return SIPURI(text: text, secure: secure, user: user.map(shift), password: password.map(shift), host: shift(host),
                       port: port, params: shift(params), headers: headers.map(shift))
     }

@@ -57,7 +57,8 @@ public struct Via: ScannableHeaderValue, Hashable {
             s.skip { $0 != ASCII.rbracket }
             guard s.consume(ASCII.rbracket) else { throw s.error("unterminated IPv6 reference in Via", at: hostStart) }
         } else {
-            s.skip { ByteClass.isAlpha($0) || ByteClass.isDigit($0) || $0 == 0x2D || $0 == ASCII.dot || $0 == 0x5F }
+            let f = s.flags
+            s.skip { f[Int($0)] & ByteClass.hostFlag != 0 }
         }
         guard s.pos > hostStart else { throw s.error("expected the Via sent-by host") }
         let host = s.string(hostStart..<s.pos)
