@@ -159,17 +159,22 @@ public enum KnownHeader: UInt8, Sendable, CaseIterable {
     }
 
     /// Looks up a header name given as bytes (any case, full or compact form).
-    /// A switch on length and first letter, then literal comparisons: no table, no lazy
-    /// global, no allocation.
+    /// A switch on length and first letter, then literal comparisons eight bytes at a time
+    /// (OR 0x20 lower-cases letters and leaves every other token character distinct): no
+    /// table, no lazy global, no allocation.
     @inline(__always)
     static func lookup(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> KnownHeader {
+        guard let base = p.baseAddress, let firstIndex = r.first, r.upperBound <= p.count else { return .other }
         let s = r.lowerBound
+        let first = ByteClass.lower(p[firstIndex])
+        @inline(__always) func w(_ o: Int) -> UInt64 {
+            UnsafeRawPointer(base + s + o).loadUnaligned(as: UInt64.self) | 0x2020_2020_2020_2020
+        }
         @inline(__always) func eq(_ lower: StaticString) -> Bool {
             let q = lower.utf8Start
             for k in 1..<r.count where ByteClass.lower(p[s + k]) != q[k] { return false }
             return true
         }
-        guard let first = r.first.map({ ByteClass.lower(p[$0]) }) else { return .other }
         switch r.count {
         case 1:
             switch first {
@@ -264,162 +269,162 @@ public enum KnownHeader: UInt8, Sendable, CaseIterable {
         case 8:
             switch first {
             case 0x69:
-                if eq("identity") { return .identity }
+                if w(0) == 0x797469746E656469 { return .identity }  // identity
             case 0x70:
-                if eq("priority") { return .priority }
+                if w(0) == 0x797469726F697270 { return .priority }  // priority
             case 0x72:
-                if eq("refer-to") { return .referTo }
-                if eq("replaces") { return .replaces }
-                if eq("reply-to") { return .replyTo }
+                if w(0) == 0x6F742D7265666572 { return .referTo }  // refer-to
+                if w(0) == 0x736563616C706572 { return .replaces }  // replaces
+                if w(0) == 0x6F742D796C706572 { return .replyTo }  // reply-to
             default: break
             }
         case 9:
             switch first {
             case 0x63:
-                if eq("call-info") { return .callInfo }
+                if w(0) == 0x666E692D6C6C6163 && w(1) == 0x6F666E692D6C6C61 { return .callInfo }  // call-info
             case 0x73:
-                if eq("supported") { return .supported }
+                if w(0) == 0x6574726F70707573 && w(1) == 0x646574726F707075 { return .supported }  // supported
             case 0x74:
-                if eq("timestamp") { return .timestamp }
+                if w(0) == 0x6D617473656D6974 && w(1) == 0x706D617473656D69 { return .timestamp }  // timestamp
             default: break
             }
         case 10:
             switch first {
             case 0x61:
-                if eq("alert-info") { return .alertInfo }
+                if w(0) == 0x6E692D7472656C61 && w(2) == 0x6F666E692D747265 { return .alertInfo }  // alert-info
             case 0x65:
-                if eq("error-info") { return .errorInfo }
+                if w(0) == 0x6E692D726F727265 && w(2) == 0x6F666E692D726F72 { return .errorInfo }  // error-info
             case 0x75:
-                if eq("user-agent") { return .userAgent }
+                if w(0) == 0x6567612D72657375 && w(2) == 0x746E6567612D7265 { return .userAgent }  // user-agent
             default: break
             }
         case 11:
             switch first {
             case 0x69:
-                if eq("in-reply-to") { return .inReplyTo }
+                if w(0) == 0x796C7065722D6E69 && w(3) == 0x6F742D796C706572 { return .inReplyTo }  // in-reply-to
             case 0x6d:
-                if eq("min-expires") { return .minExpires }
+                if w(0) == 0x697078652D6E696D && w(3) == 0x736572697078652D { return .minExpires }  // min-expires
             case 0x72:
-                if eq("referred-by") { return .referredBy }
-                if eq("retry-after") { return .retryAfter }
+                if w(0) == 0x6465727265666572 && w(3) == 0x79622D6465727265 { return .referredBy }  // referred-by
+                if w(0) == 0x66612D7972746572 && w(3) == 0x72657466612D7972 { return .retryAfter }  // retry-after
             case 0x75:
-                if eq("unsupported") { return .unsupported }
+                if w(0) == 0x726F707075736E75 && w(3) == 0x646574726F707075 { return .unsupported }  // unsupported
             default: break
             }
         case 12:
             switch first {
             case 0x61:
-                if eq("allow-events") { return .allowEvents }
+                if w(0) == 0x76652D776F6C6C61 && w(4) == 0x73746E6576652D77 { return .allowEvents }  // allow-events
             case 0x63:
-                if eq("content-type") { return .contentType }
+                if w(0) == 0x2D746E65746E6F63 && w(4) == 0x657079742D746E65 { return .contentType }  // content-type
             case 0x66:
-                if eq("feature-caps") { return .featureCaps }
+                if w(0) == 0x2D65727574616566 && w(4) == 0x737061632D657275 { return .featureCaps }  // feature-caps
             case 0x68:
-                if eq("history-info") { return .historyInfo }
+                if w(0) == 0x2D79726F74736968 && w(4) == 0x6F666E692D79726F { return .historyInfo }  // history-info
             case 0x6d:
-                if eq("max-forwards") { return .maxForwards }
-                if eq("mime-version") { return .mimeVersion }
+                if w(0) == 0x77726F662D78616D && w(4) == 0x7364726177726F66 { return .maxForwards }  // max-forwards
+                if w(0) == 0x7265762D656D696D && w(4) == 0x6E6F69737265762D { return .mimeVersion }  // mime-version
             case 0x6f:
-                if eq("organization") { return .organization }
+                if w(0) == 0x617A696E6167726F && w(4) == 0x6E6F6974617A696E { return .organization }  // organization
             case 0x72:
-                if eq("record-route") { return .recordRoute }
+                if w(0) == 0x722D64726F636572 && w(4) == 0x6574756F722D6472 { return .recordRoute }  // record-route
             default: break
             }
         case 13:
             switch first {
             case 0x61:
-                if eq("authorization") { return .authorization }
+                if w(0) == 0x7A69726F68747561 && w(5) == 0x6E6F6974617A6972 { return .authorization }  // authorization
             case 0x69:
-                if eq("identity-info") { return .identityInfo }
+                if w(0) == 0x797469746E656469 && w(5) == 0x6F666E692D797469 { return .identityInfo }  // identity-info
             case 0x70:
-                if eq("proxy-require") { return .proxyRequire }
-                if eq("p-served-user") { return .pServedUser }
+                if w(0) == 0x65722D79786F7270 && w(5) == 0x657269757165722D { return .proxyRequire }  // proxy-require
+                if w(0) == 0x6465767265732D70 && w(5) == 0x726573752D646576 { return .pServedUser }  // p-served-user
             case 0x73:
-                if eq("service-route") { return .serviceRoute }
+                if w(0) == 0x2D65636976726573 && w(5) == 0x6574756F722D6563 { return .serviceRoute }  // service-route
             default: break
             }
         case 14:
             switch first {
             case 0x61:
-                if eq("accept-contact") { return .acceptContact }
+                if w(0) == 0x632D747065636361 && w(6) == 0x746361746E6F632D { return .acceptContact }  // accept-contact
             case 0x63:
-                if eq("content-length") { return .contentLength }
+                if w(0) == 0x2D746E65746E6F63 && w(6) == 0x6874676E656C2D74 { return .contentLength }  // content-length
             case 0x6f:
-                if eq("origination-id") { return .originationID }
+                if w(0) == 0x74616E696769726F && w(6) == 0x64692D6E6F697461 { return .originationID }  // origination-id
             case 0x72:
-                if eq("reject-contact") { return .rejectContact }
+                if w(0) == 0x632D7463656A6572 && w(6) == 0x746361746E6F632D { return .rejectContact }  // reject-contact
             default: break
             }
         case 15:
             switch first {
             case 0x61:
-                if eq("accept-encoding") { return .acceptEncoding }
-                if eq("accept-language") { return .acceptLanguage }
+                if w(0) == 0x652D747065636361 && w(7) == 0x676E69646F636E65 { return .acceptEncoding }  // accept-encoding
+                if w(0) == 0x6C2D747065636361 && w(7) == 0x65676175676E616C { return .acceptLanguage }  // accept-language
             case 0x73:
-                if eq("security-client") { return .securityClient }
-                if eq("security-server") { return .securityServer }
-                if eq("security-verify") { return .securityVerify }
-                if eq("session-expires") { return .sessionExpires }
+                if w(0) == 0x7974697275636573 && w(7) == 0x746E65696C632D79 { return .securityClient }  // security-client
+                if w(0) == 0x7974697275636573 && w(7) == 0x7265767265732D79 { return .securityServer }  // security-server
+                if w(0) == 0x7974697275636573 && w(7) == 0x7966697265762D79 { return .securityVerify }  // security-verify
+                if w(0) == 0x2D6E6F6973736573 && w(7) == 0x736572697078652D { return .sessionExpires }  // session-expires
             default: break
             }
         case 16:
             switch first {
             case 0x61:
-                if eq("attestation-info") { return .attestationInfo }
+                if w(0) == 0x7461747365747461 && w(8) == 0x6F666E692D6E6F69 { return .attestationInfo }  // attestation-info
             case 0x63:
-                if eq("content-encoding") { return .contentEncoding }
-                if eq("content-language") { return .contentLanguage }
+                if w(0) == 0x2D746E65746E6F63 && w(8) == 0x676E69646F636E65 { return .contentEncoding }  // content-encoding
+                if w(0) == 0x2D746E65746E6F63 && w(8) == 0x65676175676E616C { return .contentLanguage }  // content-language
             case 0x70:
-                if eq("p-associated-uri") { return .pAssociatedURI }
+                if w(0) == 0x69636F7373612D70 && w(8) == 0x6972752D64657461 { return .pAssociatedURI }  // p-associated-uri
             case 0x77:
-                if eq("www-authenticate") { return .wwwAuthenticate }
+                if w(0) == 0x687475612D777777 && w(8) == 0x6574616369746E65 { return .wwwAuthenticate }  // www-authenticate
             default: break
             }
         case 17:
             switch first {
             case 0x70:
-                if eq("p-charging-vector") { return .pChargingVector }
-                if eq("p-called-party-id") { return .pCalledPartyID }
+                if w(0) == 0x6967726168632D70 && w(8) == 0x6F746365762D676E && w(9) == 0x726F746365762D67 { return .pChargingVector }  // p-charging-vector
+                if w(0) == 0x64656C6C61632D70 && w(8) == 0x692D79747261702D && w(9) == 0x64692D7974726170 { return .pCalledPartyID }  // p-called-party-id
             default: break
             }
         case 18:
             switch first {
             case 0x70:
-                if eq("proxy-authenticate") { return .proxyAuthenticate }
+                if w(0) == 0x75612D79786F7270 && w(8) == 0x616369746E656874 && w(10) == 0x6574616369746E65 { return .proxyAuthenticate }  // proxy-authenticate
             case 0x73:
-                if eq("subscription-state") { return .subscriptionState }
+                if w(0) == 0x7069726373627573 && w(8) == 0x6174732D6E6F6974 && w(10) == 0x65746174732D6E6F { return .subscriptionState }  // subscription-state
             default: break
             }
         case 19:
             switch first {
             case 0x61:
-                if eq("authentication-info") { return .authenticationInfo }
+                if w(0) == 0x69746E6568747561 && w(8) == 0x692D6E6F69746163 && w(11) == 0x6F666E692D6E6F69 { return .authenticationInfo }  // authentication-info
             case 0x63:
-                if eq("content-disposition") { return .contentDisposition }
+                if w(0) == 0x2D746E65746E6F63 && w(8) == 0x7469736F70736964 && w(11) == 0x6E6F697469736F70 { return .contentDisposition }  // content-disposition
             case 0x70:
-                if eq("proxy-authorization") { return .proxyAuthorization }
-                if eq("p-asserted-identity") { return .pAssertedIdentity }
+                if w(0) == 0x75612D79786F7270 && w(8) == 0x74617A69726F6874 && w(11) == 0x6E6F6974617A6972 { return .proxyAuthorization }  // proxy-authorization
+                if w(0) == 0x7472657373612D70 && w(8) == 0x746E6564692D6465 && w(11) == 0x797469746E656469 { return .pAssertedIdentity }  // p-asserted-identity
             case 0x72:
-                if eq("request-disposition") { return .requestDisposition }
+                if w(0) == 0x2D74736575716572 && w(8) == 0x7469736F70736964 && w(11) == 0x6E6F697469736F70 { return .requestDisposition }  // request-disposition
             default: break
             }
         case 20:
             switch first {
             case 0x70:
-                if eq("p-preferred-identity") { return .pPreferredIdentity }
-                if eq("p-visited-network-id") { return .pVisitedNetworkID }
+                if w(0) == 0x7265666572702D70 && w(8) == 0x6E6564692D646572 && w(12) == 0x797469746E656469 { return .pPreferredIdentity }  // p-preferred-identity
+                if w(0) == 0x6574697369762D70 && w(8) == 0x726F7774656E2D64 && w(12) == 0x64692D6B726F7774 { return .pVisitedNetworkID }  // p-visited-network-id
             default: break
             }
         case 21:
             switch first {
             case 0x70:
-                if eq("p-access-network-info") { return .pAccessNetworkInfo }
+                if w(0) == 0x7373656363612D70 && w(8) == 0x6B726F7774656E2D && w(13) == 0x6F666E692D6B726F { return .pAccessNetworkInfo }  // p-access-network-info
             default: break
             }
         case 29:
             switch first {
             case 0x70:
-                if eq("p-charging-function-addresses") { return .pChargingFunctionAddresses }
+                if w(0) == 0x6967726168632D70 && w(8) == 0x74636E75662D676E && w(16) == 0x726464612D6E6F69 && w(21) == 0x7365737365726464 { return .pChargingFunctionAddresses }  // p-charging-function-addresses
             default: break
             }
         default: break

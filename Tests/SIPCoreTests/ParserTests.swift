@@ -425,3 +425,23 @@ struct MessageCheckTests {
         #expect(resp.jsonLine.contains(#""status":486"#))
     }
 }
+
+struct HeaderNameLookupTests {
+    @Test func everyKnownNameInAnyCaseAndCompactForm() {
+        for h in KnownHeader.allCases where h != .other {
+            #expect(KnownHeader(name: h.name) == h, "\(h.name)")
+            #expect(KnownHeader(name: h.name.uppercased()) == h, "\(h.name)")
+            #expect(KnownHeader(name: h.name.lowercased()) == h, "\(h.name)")
+            if let c = h.compactForm {
+                #expect(KnownHeader(name: String(c)) == h)
+                #expect(KnownHeader(name: String(c).uppercased()) == h)
+            }
+        }
+    }
+
+    @Test(arguments: ["Content_Length", "Content-Lengtx", "Xontent-Length", "P-Asserted-Identitx", "P_Asserted-Identity",
+                      "Via1", "Vi", "CSeq2", "Call-ID!", "C%6Fntact", "Contact~", "q", "1"])
+    func nearMissesAreUnknown(_ name: String) {
+        #expect(KnownHeader(name: name) == .other)
+    }
+}
