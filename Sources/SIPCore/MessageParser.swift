@@ -120,17 +120,21 @@ enum MessageParser {
             if fields.count >= limits.maxHeaderCount {
                 throw RawError("more than \(limits.maxHeaderCount) header fields", pos)
             }
-            // name
+            // name: up to the colon, checked without a branch per byte
+            var name = pos..<pos
             var i = pos
-            while i < n, flags[Int(p[i])] & ByteClass.tokenFlag != 0 { i += 1 }
-            let name = pos..<i
-            while i < n, ByteClass.isSpace(p[i]) { i += 1 }
-            guard i < n, p[i] == ASCII.colon else {
-                if name.isEmpty { throw RawError("malformed header field: expected a header name", pos) }
-                throw RawError("header name '\(String(p, name))' not followed by ':'", i)
+            let scanLimit = min(n, pos + limits.maxLineLength + 2)
+            if let colon = find(ASCII.colon, p, pos, scanLimit) {
+                var ne = colon
+                while ne > pos, ByteClass.isSpace(p[ne - 1]) { ne -= 1 }
+                var ok = ByteClass.tokenFlag
+                for k in pos..<ne { ok &= flags[Int(p[k])] }
+                if ne > pos, ok != 0 {
+                    name = pos..<ne
+                    i = colon + 1
+                }
             }
-            guard !name.isEmpty else { throw RawError("malformed header field: empty header name", pos) }
-            i += 1
+            if name.isEmpty { (name, i) = try headerName(p, pos, n) }
             // physical lines of this field, with folded continuations
             var lineEnd: Int   // index after the terminator
             var contentEnd: Int
@@ -212,6 +216,20 @@ enum MessageParser {
         m.trailingByteCount = trailing
         m.framingNotes = notes
         return m
+    }
+
+    /// The header name read token by token: the slow path, which says exactly what is wrong.
+    private static func headerName(_ p: UnsafeBufferPointer<UInt8>, _ pos: Int, _ n: Int) throws(RawError) -> (Range<Int>, Int) {
+        var i = pos
+        while i < n, ByteClass.isToken(p[i]) { i += 1 }
+        let name = pos..<i
+        while i < n, ByteClass.isSpace(p[i]) { i += 1 }
+        guard i < n, p[i] == ASCII.colon else {
+            if name.isEmpty { throw RawError("malformed header field: expected a header name", pos) }
+            throw RawError("header name '\(String(p, name))' not followed by ':'", i)
+        }
+        guard !name.isEmpty else { throw RawError("malformed header field: empty header name", pos) }
+        return (name, i + 1)
     }
 
     static func contentLength(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) throws(RawError) -> Int {
