@@ -50,3 +50,35 @@ struct ByteSpan: Sendable {
         count == other.count && withBytes { a in other.withBytes { b in a.elementsEqual(b) } }
     }
 }
+
+/// Text kept as the message bytes it came from until someone reads it as a String, or a
+/// String set in code. Parsing then creates no String for values nobody looks at.
+struct SharedText: Hashable, Sendable {
+    private enum Storage: Sendable {
+        case bytes(ByteSpan)
+        case string(String)
+    }
+    private var storage: Storage
+
+    init(_ s: String) { storage = .string(s) }
+    init(_ span: ByteSpan) { storage = .bytes(span) }
+
+    var string: String {
+        get {
+            switch storage {
+            case .bytes(let b): return b.string
+            case .string(let s): return s
+            }
+        }
+        set { storage = .string(newValue) }
+    }
+
+    static func == (a: SharedText, b: SharedText) -> Bool {
+        switch (a.storage, b.storage) {
+        case (.bytes(let x), .bytes(let y)): return x.elementsEqual(y)
+        default: return a.string == b.string
+        }
+    }
+
+    func hash(into h: inout Hasher) { h.combine(string) }
+}

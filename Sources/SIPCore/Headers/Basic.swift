@@ -4,11 +4,20 @@ import Foundation
 public struct CSeq: ScannableHeaderValue, Hashable {
     public static let headers: [KnownHeader] = [.cseq]
     public var sequence: UInt32
-    public var method: String
+    private var _method: SharedText
+    public var method: String {
+        get { _method.string }
+        set { _method.string = newValue }
+    }
 
     public init(_ sequence: UInt32, _ method: String) {
         self.sequence = sequence
-        self.method = method
+        self._method = SharedText(method)
+    }
+
+    init(_ sequence: UInt32, method: SharedText) {
+        self.sequence = sequence
+        self._method = method
     }
 
     public var description: String { "\(sequence) \(method)" }
@@ -19,7 +28,7 @@ public struct CSeq: ScannableHeaderValue, Hashable {
         s.skipLWS()
         guard s.pos > before else { throw s.error("expected LWS between the CSeq number and method") }
         let m = try s.requireToken("CSeq method")
-        return CSeq(UInt32(n), s.string(m))
+        return CSeq(UInt32(n), method: SharedText(s.slice(m)))
     }
 }
 
@@ -61,8 +70,13 @@ public struct MaxForwards: ScannableHeaderValue, Hashable {
 /// Call-ID (RFC 3261 §20.8): word [ "@" word ].
 public struct CallID: ScannableHeaderValue, Hashable {
     public static let headers: [KnownHeader] = [.callID]
-    public var value: String
-    public init(_ value: String) { self.value = value }
+    private var text: SharedText
+    public var value: String {
+        get { text.string }
+        set { text.string = newValue }
+    }
+    public init(_ value: String) { text = SharedText(value) }
+    init(_ text: SharedText) { self.text = text }
     public var description: String { value }
 
     static func scan(_ s: inout ByteScanner) throws(HeaderSyntaxError) -> CallID {
@@ -76,7 +90,7 @@ public struct CallID: ScannableHeaderValue, Hashable {
             s.pos += 1
         }
         guard s.pos > start else { throw s.error("empty Call-ID") }
-        return CallID(s.string(start..<s.pos))
+        return CallID(SharedText(s.slice(start..<s.pos)))
     }
 }
 
@@ -86,30 +100,44 @@ public struct OptionTag: ScannableHeaderValue, Hashable {
     public static let headers: [KnownHeader] = [.supported, .require, .proxyRequire, .unsupported, .allow,
                                                 .contentEncoding, .allowEvents, .acceptEncoding, .contentLanguage,
                                                 .acceptLanguage]
-    public var value: String
+    private var text: SharedText
+    public var value: String {
+        get { text.string }
+        set { text.string = newValue }
+    }
     public var parameters: Parameters
     public init(_ value: String, parameters: Parameters = []) {
-        self.value = value
+        self.text = SharedText(value)
         self.parameters = parameters
     }
     public var description: String { value + parameters.serialized }
 
     static func scan(_ s: inout ByteScanner) throws(HeaderSyntaxError) -> OptionTag {
         let t = try s.requireToken("a token")
-        return OptionTag(s.string(t), parameters: try s.headerParameters("header"))
+        var tag = OptionTag("", parameters: try s.headerParameters("header"))
+        tag.text = SharedText(s.slice(t))
+        return tag
     }
 }
 
 /// media-type (RFC 3261 §20.15): Content-Type and each Accept element.
 public struct MediaType: ScannableHeaderValue, Hashable {
     public static let headers: [KnownHeader] = [.contentType, .accept]
-    public var type: String
-    public var subtype: String
+    private var _type: SharedText
+    private var _subtype: SharedText
+    public var type: String {
+        get { _type.string }
+        set { _type.string = newValue }
+    }
+    public var subtype: String {
+        get { _subtype.string }
+        set { _subtype.string = newValue }
+    }
     public var parameters: Parameters
 
     public init(_ type: String, _ subtype: String, parameters: Parameters = []) {
-        self.type = type
-        self.subtype = subtype
+        self._type = SharedText(type)
+        self._subtype = SharedText(subtype)
         self.parameters = parameters
     }
 
@@ -128,7 +156,10 @@ public struct MediaType: ScannableHeaderValue, Hashable {
         let t = try s.requireToken("media type")
         guard s.consumeSeparator(ASCII.slash) else { throw s.error("expected '/' in the media type") }
         let st = try s.requireToken("media subtype")
-        return MediaType(s.string(t), s.string(st), parameters: try s.headerParameters("media type"))
+        var m = MediaType("", "", parameters: try s.headerParameters("media type"))
+        m._type = SharedText(s.slice(t))
+        m._subtype = SharedText(s.slice(st))
+        return m
     }
 }
 

@@ -3,18 +3,37 @@ public struct Via: ScannableHeaderValue, Hashable {
     public static let headers: [KnownHeader] = [.via]
     public static let magicCookie = "z9hG4bK"
 
-    public var protocolName: String
-    public var protocolVersion: String
-    public var transport: String
-    public var host: String
+    // Kept as message bytes until read: most Vias are only passed along.
+    private var _protocolName: SharedText
+    private var _protocolVersion: SharedText
+    private var _transport: SharedText
+    private var _host: SharedText
     public var port: Int?
     public var parameters: Parameters
 
+    public var protocolName: String {
+        get { _protocolName.string }
+        set { _protocolName.string = newValue }
+    }
+    public var protocolVersion: String {
+        get { _protocolVersion.string }
+        set { _protocolVersion.string = newValue }
+    }
+    public var transport: String {
+        get { _transport.string }
+        set { _transport.string = newValue }
+    }
+    /// Host as written; an IPv6 reference keeps its brackets.
+    public var host: String {
+        get { _host.string }
+        set { _host.string = newValue }
+    }
+
     public init(transport: String, host: String, port: Int? = nil, branch: String? = nil, parameters: Parameters = []) {
-        self.protocolName = "SIP"
-        self.protocolVersion = "2.0"
-        self.transport = transport
-        self.host = host
+        self._protocolName = SharedText("SIP")
+        self._protocolVersion = SharedText("2.0")
+        self._transport = SharedText(transport)
+        self._host = SharedText(host)
         self.port = port
         self.parameters = parameters
         if let branch { self.parameters.set("branch", branch) }
@@ -61,15 +80,17 @@ public struct Via: ScannableHeaderValue, Hashable {
             s.skip { f[Int($0)] & ByteClass.hostFlag != 0 }
         }
         guard s.pos > hostStart else { throw s.error("expected the Via sent-by host") }
-        let host = s.string(hostStart..<s.pos)
+        let host = s.slice(hostStart..<s.pos)
         var port: Int?
         if s.consumeSeparator(ASCII.colon) {
             port = Int(try s.number("Via port", max: 65535))
         }
         let params = try s.headerParameters("Via")
-        var via = Via(transport: s.string(transport), host: host, port: port, parameters: params)
-        via.protocolName = s.string(name)
-        via.protocolVersion = s.string(version)
+        var via = Via(transport: "", host: "", port: port, parameters: params)
+        via._transport = SharedText(s.slice(transport))
+        via._host = SharedText(host)
+        via._protocolName = SharedText(s.slice(name))
+        via._protocolVersion = SharedText(s.slice(version))
         guard equalsLowercased(s.bytes, name, "sip") else { throw s.error("Via protocol must be SIP", at: name.lowerBound) }
         return via
     }
