@@ -1,13 +1,26 @@
 /// name-addr / addr-spec (RFC 3261 §25.1): an optional display name and a URI.
 public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
-    /// The display name as shown to a user (quotes and escapes removed).
-    public var displayName: String?
+    /// As written: a token run, or a quoted-string with its quotes (`displayQuoted`).
+    private var display: SharedText?
+    private var displayQuoted = false
     public var uri: URI
     /// Whether the URI was (or is to be) written inside `<>`.
     public var angleBrackets: Bool
 
+    /// The display name as shown to a user (quotes and escapes removed).
+    public var displayName: String? {
+        get {
+            guard let d = display?.string else { return nil }
+            return displayQuoted ? d.withBytes { unquote($0, 0..<$0.count) } : d
+        }
+        set {
+            display = newValue.map(SharedText.init)
+            displayQuoted = false
+        }
+    }
+
     public init(displayName: String? = nil, uri: URI, angleBrackets: Bool = true) {
-        self.displayName = displayName
+        self.display = displayName.map(SharedText.init)
         self.uri = uri
         self.angleBrackets = angleBrackets
     }
@@ -35,6 +48,22 @@ public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
             s += uri.description
         }
         return s
+    }
+
+    init(display: SharedText?, quoted: Bool, uri: URI, angleBrackets: Bool) {
+        self.display = display
+        self.displayQuoted = quoted
+        self.uri = uri
+        self.angleBrackets = angleBrackets
+    }
+
+    public static func == (a: NameAddress, b: NameAddress) -> Bool {
+        a.displayName == b.displayName && a.uri == b.uri && a.angleBrackets == b.angleBrackets
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(displayName)
+        h.combine(uri)
     }
 
     // A URI with ',', ';' or '?' must be enclosed (RFC 3261 §20).
@@ -75,10 +104,12 @@ extension ByteScanner {
     /// ';' or (in a list) ','.
     mutating func nameAddress(listItem: Bool) throws(HeaderSyntaxError) -> NameAddress {
         guard let first = peek else { throw error("expected an address, found end of value") }
-        var display: String?
+        var display: SharedText?
+        var quoted = false
         if first == ASCII.quote {
             let q = try quotedString("quoted display name")
-            display = unquote(bytes, q)
+            display = SharedText(slice(q))
+            quoted = true
             skipLWS()
             guard peek == ASCII.lt else { throw error("expected '<' after the quoted display name") }
         } else if first != ASCII.lt {
@@ -91,7 +122,7 @@ extension ByteScanner {
                 i += 1
             }
             if i < end, bytes[i] == ASCII.lt {
-                display = string(start..<lastNonSpace)
+                display = SharedText(slice(start..<lastNonSpace))
                 pos = i
             } else {
                 let stop = i < end ? bytes[i] : 0
@@ -111,7 +142,7 @@ extension ByteScanner {
         if ws < gt { throw error("whitespace inside <> around the URI", at: ws) }
         let u = try uri(until: gt)
         pos = gt + 1
-        return NameAddress(displayName: display, uri: u, angleBrackets: true)
+        return NameAddress(display: display, quoted: quoted, uri: u, angleBrackets: true)
     }
 
     private mutating func addrSpec(listItem: Bool) throws(HeaderSyntaxError) -> NameAddress {
