@@ -79,3 +79,15 @@ func equalsLowercased(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ lower:
     for k in 0..<r.count where ByteClass.lower(p[r.lowerBound + k]) != q[k] { return false }
     return true
 }
+
+/// The decimal number in `p[r]` if it is one (digits only) and at most `max`.
+func decimal(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, max: UInt64) -> UInt64? {
+    guard !r.isEmpty else { return nil }
+    var v: UInt64 = 0
+    for i in r {
+        guard ByteClass.isDigit(p[i]) else { return nil }
+        v = v &* 10 &+ UInt64(p[i] &- 0x30)
+        if v > max { return nil }
+    }
+    return v
+}

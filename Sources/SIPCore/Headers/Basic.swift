@@ -300,9 +300,9 @@ public struct ContactValue: ScannableHeaderValue, Hashable {
         let a = try s.addressValue("Contact", listItem: true)
         let at = s.pos
         try a.parameters.forEachRaw { (p, name, value) throws(HeaderSyntaxError) in
-            guard let value else { return }
+            guard let value, name.count == 7 || name.count == 1 else { return }
             if equalsLowercased(p, name, "expires") {
-                guard let e = UInt64(String(p, value)), e <= UInt64(UInt32.max) else {
+                guard decimal(p, value, max: UInt64(UInt32.max)) != nil else {
                     throw s.error("Contact expires parameter out of range or not a number", at: at)
                 }
             } else if equalsLowercased(p, name, "q") {

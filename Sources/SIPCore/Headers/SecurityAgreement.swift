@@ -83,19 +83,21 @@ public struct SecurityMechanism: ScannableHeaderValue, Hashable {
         // Malformed SPIs and ports would set up the wrong SAs, so reject them here.
         let scanner = s
         try v.parameters.forEachRaw { (p, name, value) throws(HeaderSyntaxError) in
-            func named(_ n: StaticString) -> Bool { equalsLowercased(p, name, n) }
-            if named("spi-c") || named("spi-s") {
-                guard let v = value.flatMap({ UInt64(String(p, $0)) }), v <= UInt64(UInt32.max) else {
+            guard name.count >= 1, name.count <= 6 else { return }
+            switch ByteClass.lower(p[name.lowerBound]) {
+            case 0x73 where equalsLowercased(p, name, "spi-c") || equalsLowercased(p, name, "spi-s"):
+                guard let v = value, decimal(p, v, max: UInt64(UInt32.max)) != nil else {
                     throw scanner.error("security mechanism \(String(p, name)) must be a decimal 32-bit SPI", at: start)
                 }
-            } else if named("port-c") || named("port-s") {
-                guard let v = value.flatMap({ UInt32(String(p, $0)) }), v <= 65535 else {
+            case 0x70 where equalsLowercased(p, name, "port-c") || equalsLowercased(p, name, "port-s"):
+                guard let v = value, decimal(p, v, max: 65535) != nil else {
                     throw scanner.error("security mechanism \(String(p, name)) must be a port number 0-65535", at: start)
                 }
-            } else if named("q") {
+            case 0x71 where name.count == 1:
                 guard let q = value.flatMap({ Double(String(p, $0)) }), (0...1).contains(q) else {
                     throw scanner.error("security mechanism q must be 0 to 1", at: start)
                 }
+            default: break
             }
         }
         return v
