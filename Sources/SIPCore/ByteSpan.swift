@@ -82,3 +82,16 @@ struct SharedText: Hashable, Sendable {
 
     func hash(into h: inout Hasher) { h.combine(string) }
 }
+
+/// A range stored in 32 bits a side, to keep values that carry several of them small.
+struct OffsetRange: Hashable, Sendable {
+    var lo: Int32
+    var hi: Int32
+
+    init(_ r: Range<Int>) {
+        lo = Int32(clamping: r.lowerBound)
+        hi = Int32(clamping: r.upperBound)
+    }
+
+    var range: Range<Int> { Int(lo)..<Int(hi) }
+}

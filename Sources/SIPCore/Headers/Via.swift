@@ -1,42 +1,74 @@
 /// Via (RFC 3261 §20.42; `rport` RFC 3581). LWS is allowed around the '/' of sent-protocol.
 public struct Via: ScannableHeaderValue, Hashable {
+    public static func == (a: Via, b: Via) -> Bool {
+        a.protocolName == b.protocolName && a.protocolVersion == b.protocolVersion && a.transport == b.transport
+            && a.host == b.host && a.port == b.port && a.parameters == b.parameters
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(host)
+        h.combine(port)
+        h.combine(parameters)
+    }
+
     public static let headers: [KnownHeader] = [.via]
     public static let magicCookie = "z9hG4bK"
 
-    // Kept as message bytes until read: most Vias are only passed along.
-    private var _protocolName: SharedText
-    private var _protocolVersion: SharedText
-    private var _transport: SharedText
-    private var _host: SharedText
+    // Sent-protocol and sent-by stay one slice of the message until read (most Vias are
+    // only passed along); the four parts are offsets into it.
+    private var text: ByteSpan
+    private var parts: (name: OffsetRange, version: OffsetRange, transport: OffsetRange, host: OffsetRange)
     public var port: Int?
     public var parameters: Parameters
 
     public var protocolName: String {
-        get { _protocolName.string }
-        set { _protocolName.string = newValue }
+        get { text.string(parts.name.range) }
+        set { rebuild(name: newValue) }
     }
     public var protocolVersion: String {
-        get { _protocolVersion.string }
-        set { _protocolVersion.string = newValue }
+        get { text.string(parts.version.range) }
+        set { rebuild(version: newValue) }
     }
     public var transport: String {
-        get { _transport.string }
-        set { _transport.string = newValue }
+        get { text.string(parts.transport.range) }
+        set { rebuild(transport: newValue) }
     }
     /// Host as written; an IPv6 reference keeps its brackets.
     public var host: String {
-        get { _host.string }
-        set { _host.string = newValue }
+        get { text.string(parts.host.range) }
+        set { rebuild(host: newValue) }
     }
 
     public init(transport: String, host: String, port: Int? = nil, branch: String? = nil, parameters: Parameters = []) {
-        self._protocolName = SharedText("SIP")
-        self._protocolVersion = SharedText("2.0")
-        self._transport = SharedText(transport)
-        self._host = SharedText(host)
+        text = ByteSpan()
+        parts = (OffsetRange(0..<0), OffsetRange(0..<0), OffsetRange(0..<0), OffsetRange(0..<0))
         self.port = port
         self.parameters = parameters
+        rebuild(name: "SIP", version: "2.0", transport: transport, host: host)
         if let branch { self.parameters.set("branch", branch) }
+    }
+
+    private init(text: ByteSpan, name: Range<Int>, version: Range<Int>, transport: Range<Int>, host: Range<Int>,
+                 port: Int?, parameters: Parameters) {
+        self.text = text
+        self.parts = (OffsetRange(name), OffsetRange(version), OffsetRange(transport), OffsetRange(host))
+        self.port = port
+        self.parameters = parameters
+    }
+
+    /// Writes the parts anew as `name/version/transport host`.
+    private mutating func rebuild(name: String? = nil, version: String? = nil, transport: String? = nil, host: String? = nil) {
+        let values = [name ?? protocolName, version ?? protocolVersion, transport ?? self.transport, host ?? self.host]
+        var out = [UInt8]()
+        var ranges: [Range<Int>] = []
+        for (k, v) in values.enumerated() {
+            if k > 0 { out.append(k == 3 ? ASCII.sp : ASCII.slash) }
+            let start = out.count
+            out += Array(v.utf8)
+            ranges.append(start..<out.count)
+        }
+        text = ByteSpan(out)
+        parts = (OffsetRange(ranges[0]), OffsetRange(ranges[1]), OffsetRange(ranges[2]), OffsetRange(ranges[3]))
     }
 
     public var branch: String? {
@@ -80,18 +112,16 @@ public struct Via: ScannableHeaderValue, Hashable {
             s.skip { f[Int($0)] & ByteClass.hostFlag != 0 }
         }
         guard s.pos > hostStart else { throw s.error("expected the Via sent-by host") }
-        let host = s.slice(hostStart..<s.pos)
+        let hostEnd = s.pos
         var port: Int?
         if s.consumeSeparator(ASCII.colon) {
             port = Int(try s.number("Via port", max: 65535))
         }
         let params = try s.headerParameters("Via")
-        var via = Via(transport: "", host: "", port: port, parameters: params)
-        via._transport = SharedText(s.slice(transport))
-        via._host = SharedText(host)
-        via._protocolName = SharedText(s.slice(name))
-        via._protocolVersion = SharedText(s.slice(version))
         guard equalsLowercased(s.bytes, name, "sip") else { throw s.error("Via protocol must be SIP", at: name.lowerBound) }
-        return via
+        let base = name.lowerBound
+        func rel(_ r: Range<Int>) -> Range<Int> { r.lowerBound - base..<r.upperBound - base }
+        return Via(text: s.slice(base..<hostEnd), name: rel(name), version: rel(version), transport: rel(transport),
+                   host: rel(hostStart..<hostEnd), port: port, parameters: params)
     }
 }
