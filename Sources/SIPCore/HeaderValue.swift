@@ -25,16 +25,10 @@ extension ScannableHeaderValue {
 
 extension ByteScanner {
     /// Parses a whole field value: one element, or a comma-separated list of them.
-    mutating func fieldValues<H: ScannableHeaderValue>(_ type: H.Type, list: Bool, name: String) throws(HeaderSyntaxError) -> [H] {
-        var out: [H] = []
+    mutating func fieldValues<H: ScannableHeaderValue>(_ type: H.Type, list: Bool, name: String) throws(HeaderSyntaxError) -> HeaderValues<H> {
+        var out = HeaderValues<H>()
         skipLWS()
         if list && atEnd { return out }
-        if list {
-            // One allocation for the whole list (Allow and Supported often carry ten values).
-            var commas = 0, i = pos
-            while let c = MessageParser.find(ASCII.comma, bytes, i, end) { commas += 1; i = c + 1 }
-            out.reserveCapacity(commas + 1)
-        }
         while true {
             if list, peek == ASCII.comma { throw error("empty element in the \(name) list") }
             out.append(try H.scan(&self))
@@ -86,9 +80,9 @@ extension SIPMessage {
 
     /// Typed parse straight from the buffer; specialised per type, no dynamic casts.
     @inline(__always)
-    func scanField<H: ScannableHeaderValue>(_ i: Int, _ type: H.Type) throws(SIPParseError) -> [H] {
+    func scanField<H: ScannableHeaderValue>(_ i: Int, _ type: H.Type) throws(SIPParseError) -> HeaderValues<H> {
         let f = fields[i]
-        return try storage.withUnsafeBufferPointer { (p) throws(SIPParseError) -> [H] in
+        return try storage.withUnsafeBufferPointer { (p) throws(SIPParseError) -> HeaderValues<H> in
             var s = ByteScanner(p, f.value)
             s.owner = storage
             do throws(HeaderSyntaxError) {
@@ -121,9 +115,14 @@ extension SIPMessage {
         }
     }
 
+    /// `T` is `H` at run time; the array cast only changes the static type.
+    private func scanAs<T: ScannableHeaderValue, H>(_ i: Int, _ type: T.Type, _ as: H.Type) throws(SIPParseError) -> [H] {
+        Array(try scanField(i, type)) as? [H] ?? []
+    }
+
     func parseField<H: HeaderValue>(_ i: Int, as type: H.Type) throws(SIPParseError) -> [H] {
         if let scannable = type as? any ScannableHeaderValue.Type {
-            return try scanField(i, scannable).compactMap { $0 as? H }
+            return try scanAs(i, scannable, H.self)
         }
         let f = fields[i]
         let name = fieldName(i)
