@@ -36,6 +36,7 @@ enum ByteClass {
             if isURIChar(b) || b >= 0x80 { f |= uriFlag }
             if isLWS(b) { f |= lwsFlag }
             if isAlpha(b) || isDigit(b) || b == 0x2D || b == 0x2E || b == 0x5F { f |= hostFlag }
+            if isToken(b) || b == 0x3A || b == 0x5B || b == 0x5D { f |= genValueFlag }
             t[i] = f
         }
         return UnsafePointer(t)
@@ -45,6 +46,8 @@ enum ByteClass {
     static let lwsFlag: UInt8 = 4
     /// Host name characters (alphanumerics, "-", ".", and "_" seen in the wild).
     static let hostFlag: UInt8 = 8
+    /// gen-value characters outside quotes: token, ":" and the IPv6 brackets.
+    static let genValueFlag: UInt8 = 16
 }
 
 enum ASCII {

@@ -222,6 +222,7 @@ extension ByteScanner {
     /// Reads `*( SEMI generic-param )` for a header (not URI) parameter list, checking the
     /// syntax and keeping the canonical text. `what` names the header for errors.
     mutating func headerParameters(_ what: String) throws(HeaderSyntaxError) -> Parameters {
+        if let fast = tightParameters() { return fast }
         let start = pos
         // Without whitespace the canonical text is the input slice itself; the builder is
         // only filled once whitespace shows up (as in "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=...").
@@ -254,6 +255,38 @@ extension ByteScanner {
         }
         if let rebuilt { return rebuilt.build() }
         return cleanEnd > start ? Parameters(canonical: slice(start..<cleanEnd)) : Parameters()
+    }
+
+    /// The common case in one pass: `;name[=value]...` with no whitespace anywhere, ending
+    /// where the value ends or at a ','. nil (nothing consumed) means the general path is
+    /// needed, which also produces any error.
+    private mutating func tightParameters() -> Parameters? {
+        let p = bytes, f = flags, e = end
+        let start = pos
+        var i = start
+        while i < e, p[i] == ASCII.semicolon {
+            var k = i + 1
+            let ns = k
+            while k < e, f[Int(p[k])] & ByteClass.tokenFlag != 0 { k += 1 }
+            guard k > ns else { return nil }
+            if k < e, p[k] == ASCII.equals {
+                k += 1
+                if k < e, p[k] == ASCII.quote {
+                    k += 1
+                    while k < e, p[k] != ASCII.quote { k += p[k] == ASCII.backslash ? 2 : 1 }
+                    guard k < e else { return nil }
+                    k += 1
+                } else {
+                    let vs = k
+                    while k < e, f[Int(p[k])] & ByteClass.genValueFlag != 0 { k += 1 }
+                    guard k > vs else { return nil }
+                }
+            }
+            i = k
+        }
+        if i < e, f[Int(p[i])] & ByteClass.lwsFlag != 0 { return nil }
+        pos = i
+        return i > start ? Parameters(canonical: slice(start..<i)) : Parameters()
     }
 
     /// gen-value = token / host / quoted-string
