@@ -120,16 +120,17 @@ public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLitera
     public func contains(_ name: String) -> Bool { find(name) { _, _, _ in true } ?? false }
 
     /// Visits each parameter's name and raw value bytes without building Strings.
-    func forEachRaw(_ body: (UnsafeBufferPointer<UInt8>, Range<Int>, Range<Int>?) throws(HeaderSyntaxError) -> Void) throws(HeaderSyntaxError) {
-        let r: Result<Void, HeaderSyntaxError> = text.withBytes { p in
+    /// Runs `check` over each parameter's raw name and value bytes (no Strings built) and
+    /// returns the first problem it reports.
+    func firstProblem(_ check: (UnsafeBufferPointer<UInt8>, Range<Int>, Range<Int>?) -> String?) -> String? {
+        text.withBytes { p in
             var pos = 0
             while let (name, value, end) = Parameters.entry(p, from: pos) {
-                do throws(HeaderSyntaxError) { try body(p, name, value) } catch { return .failure(error) }
+                if let problem = check(p, name, value) { return problem }
                 pos = end
             }
-            return .success(())
+            return nil
         }
-        try r.get()
     }
 
     /// The raw value of `name` as written (quotes kept); nil when absent or valueless.

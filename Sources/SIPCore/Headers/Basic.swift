@@ -299,18 +299,18 @@ public struct ContactValue: ScannableHeaderValue, Hashable {
         }
         let a = try s.addressValue("Contact", listItem: true)
         let at = s.pos
-        try a.parameters.forEachRaw { (p, name, value) throws(HeaderSyntaxError) in
-            guard let value, name.count == 7 || name.count == 1 else { return }
+        let problem = a.parameters.firstProblem { p, name, value in
+            guard let value, name.count == 7 || name.count == 1 else { return nil }
             if equalsLowercased(p, name, "expires") {
-                guard decimal(p, value, max: UInt64(UInt32.max)) != nil else {
-                    throw s.error("Contact expires parameter out of range or not a number", at: at)
-                }
-            } else if equalsLowercased(p, name, "q") {
-                guard let q = Double(String(p, value)), (0...1).contains(q) else {
-                    throw s.error("Contact q parameter must be 0 to 1", at: at)
-                }
+                return decimal(p, value, max: UInt64(UInt32.max)) == nil ? "Contact expires parameter out of range or not a number" : nil
             }
+            if equalsLowercased(p, name, "q") {
+                let q = Double(String(p, value))
+                return q.map { (0...1).contains($0) } == true ? nil : "Contact q parameter must be 0 to 1"
+            }
+            return nil
         }
+        if let problem { throw s.error(problem, at: at) }
         return ContactValue(a)
     }
 }

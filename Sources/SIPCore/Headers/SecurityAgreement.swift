@@ -81,25 +81,23 @@ public struct SecurityMechanism: ScannableHeaderValue, Hashable {
         let start = s.pos
         let v = SecurityMechanism(s.string(m), parameters: try s.headerParameters("security mechanism"))
         // Malformed SPIs and ports would set up the wrong SAs, so reject them here.
-        let scanner = s
-        try v.parameters.forEachRaw { (p, name, value) throws(HeaderSyntaxError) in
-            guard name.count >= 1, name.count <= 6 else { return }
+        let problem = v.parameters.firstProblem { p, name, value in
+            guard name.count >= 1, name.count <= 6 else { return nil }
             switch ByteClass.lower(p[name.lowerBound]) {
             case 0x73 where equalsLowercased(p, name, "spi-c") || equalsLowercased(p, name, "spi-s"):
-                guard let v = value, decimal(p, v, max: UInt64(UInt32.max)) != nil else {
-                    throw scanner.error("security mechanism \(String(p, name)) must be a decimal 32-bit SPI", at: start)
-                }
+                if let v = value, decimal(p, v, max: UInt64(UInt32.max)) != nil { return nil }
+                return "security mechanism \(String(p, name)) must be a decimal 32-bit SPI"
             case 0x70 where equalsLowercased(p, name, "port-c") || equalsLowercased(p, name, "port-s"):
-                guard let v = value, decimal(p, v, max: 65535) != nil else {
-                    throw scanner.error("security mechanism \(String(p, name)) must be a port number 0-65535", at: start)
-                }
+                if let v = value, decimal(p, v, max: 65535) != nil { return nil }
+                return "security mechanism \(String(p, name)) must be a port number 0-65535"
             case 0x71 where name.count == 1:
-                guard let q = value.flatMap({ Double(String(p, $0)) }), (0...1).contains(q) else {
-                    throw scanner.error("security mechanism q must be 0 to 1", at: start)
-                }
-            default: break
+                if let q = value.flatMap({ Double(String(p, $0)) }), (0...1).contains(q) { return nil }
+                return "security mechanism q must be 0 to 1"
+            default:
+                return nil
             }
         }
+        if let problem { throw s.error(problem, at: start) }
         return v
     }
 }
