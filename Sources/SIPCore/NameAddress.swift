@@ -137,9 +137,14 @@ extension ByteScanner {
         guard let gt = MessageParser.find(ASCII.gt, bytes, pos, end) else {
             throw error("unterminated '<' around the URI", at: lt)
         }
-        let f = flags
-        let ws = firstIndex(from: pos, to: gt) { f[Int($0)] & ByteClass.lwsFlag != 0 }
-        if ws < gt { throw error("whitespace inside <> around the URI", at: ws) }
+        // Accumulate the classes of the bytes without a branch each; locate only on failure.
+        let f = flags, p = bytes
+        var seen: UInt8 = 0
+        for k in pos..<gt { seen |= f[Int(p[k])] }
+        if seen & ByteClass.lwsFlag != 0 {
+            let ws = firstIndex(from: pos, to: gt) { f[Int($0)] & ByteClass.lwsFlag != 0 }
+            throw error("whitespace inside <> around the URI", at: ws)
+        }
         let u = try uri(until: gt)
         pos = gt + 1
         return NameAddress(display: display, quoted: quoted, uri: u, angleBrackets: true)

@@ -13,11 +13,27 @@ import Darwin
 public struct SIPMessage: Sendable {
     public enum Kind: String, Sendable, Codable { case request, response }
 
+    /// One header field's place in the buffer, in 32-bit offsets (messages are bounded far
+    /// below that) so the index stays compact.
     struct Field: Sendable {
         var header: KnownHeader
-        var line: Range<Int>   // whole field including folded lines and terminator
-        var name: Range<Int>
-        var value: Range<Int>  // trimmed; may span folded lines
+        private var lineLo: Int32, lineHi: Int32, nameHi: Int32, valueLo: Int32, valueHi: Int32
+
+        init(header: KnownHeader, line: Range<Int>, name: Range<Int>, value: Range<Int>) {
+            self.header = header
+            lineLo = Int32(clamping: line.lowerBound)
+            lineHi = Int32(clamping: line.upperBound)
+            nameHi = Int32(clamping: name.upperBound)
+            valueLo = Int32(clamping: value.lowerBound)
+            valueHi = Int32(clamping: value.upperBound)
+        }
+
+        /// The whole field, folded lines and terminator included.
+        var line: Range<Int> { Int(lineLo)..<Int(lineHi) }
+        /// The name starts the line.
+        var name: Range<Int> { Int(lineLo)..<Int(nameHi) }
+        /// Trimmed; may span folded lines.
+        var value: Range<Int> { Int(valueLo)..<Int(valueHi) }
     }
 
     var storage: [UInt8]
