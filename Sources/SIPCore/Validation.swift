@@ -27,8 +27,20 @@ public enum TypedHeader: Sendable {
     case callInfo(HeaderValues<CallInfo>)
     case reason(HeaderValues<ReasonValue>)
     case featureCaps(HeaderValues<FeatureCap>)
-    /// A header without a typed view, kept as name and (unfolded) value.
-    case other(name: String, value: String)
+    /// A header without a typed view: its name and value, read when asked for.
+    case other(RawHeader)
+}
+
+/// A header field kept as written; `value` unfolds continuation lines.
+public struct RawHeader: Sendable {
+    let line: ByteSpan
+    let nameEnd: Int32
+    let valueRange: OffsetRange
+
+    public var name: String { line.string(0..<Int(nameEnd)) }
+    /// As written, folding included.
+    public var rawValue: String { line.string(valueRange.range) }
+    public var value: String { line.withBytes { collapseFolding($0, valueRange.range) } }
 }
 
 extension SIPMessage {
@@ -117,7 +129,9 @@ extension SIPMessage {
         case .reason: return .reason(try scanField(i, ReasonValue.self))
         case .featureCaps: return .featureCaps(try scanField(i, FeatureCap.self))
         default:
-            return .other(name: text(f.name), value: valueText(f.value))
+            let start = f.line.lowerBound
+            return .other(RawHeader(line: ByteSpan(storage, f.line), nameEnd: Int32(f.name.count),
+                                    valueRange: OffsetRange(f.value.lowerBound - start..<f.value.upperBound - start)))
         }
     }
 
