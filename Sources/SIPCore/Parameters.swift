@@ -84,12 +84,7 @@ public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLitera
         i += 1
         let vs = i
         if i < p.count, p[i] == ASCII.quote {
-            i += 1
-            while i < p.count, p[i] != ASCII.quote {
-                if p[i] == ASCII.backslash { i += 1 }
-                i += 1
-            }
-            i = Swift.min(i + 1, p.count)
+            i = Swift.min(closingQuote(p, from: i + 1, to: p.count) + 1, p.count)
         }
         while i < p.count, p[i] != ASCII.semicolon { i += 1 }
         return (name, vs..<i, i)
@@ -273,8 +268,7 @@ extension ByteScanner {
             if k < e, p[k] == ASCII.equals {
                 k += 1
                 if k < e, p[k] == ASCII.quote {
-                    k += 1
-                    while k < e, p[k] != ASCII.quote { k += p[k] == ASCII.backslash ? 2 : 1 }
+                    k = closingQuote(p, from: k + 1, to: e)
                     guard k < e else { return nil }
                     k += 1
                 } else {
@@ -297,4 +291,18 @@ extension ByteScanner {
         guard !r.isEmpty else { throw error("expected a \(what) parameter value") }
         return r
     }
+}
+
+/// Index of the quote closing a quoted-string whose body starts at `from` (backslash
+/// escapes honoured), or `end` when it is unterminated. memchr finds each candidate.
+func closingQuote(_ p: UnsafeBufferPointer<UInt8>, from: Int, to end: Int) -> Int {
+    var i = from
+    while let q = MessageParser.find(ASCII.quote, p, i, end) {
+        // An odd run of backslashes before it escapes it.
+        var k = q, slashes = 0
+        while k > from, p[k - 1] == ASCII.backslash { k -= 1; slashes += 1 }
+        if slashes % 2 == 0 { return q }
+        i = q + 1
+    }
+    return end
 }

@@ -113,18 +113,13 @@ struct ByteScanner {
     mutating func quotedString(_ what: @autoclosure () -> String = "quoted string") throws(HeaderSyntaxError) -> Range<Int> {
         let start = pos
         guard consume(ASCII.quote) else { throw error("expected \(what())") }
-        let p = bytes, e = end
-        var i = pos
-        while i < e {
-            let b = p[i]
-            if b == ASCII.quote {
-                pos = i + 1
-                return start..<pos
-            }
-            i += b == ASCII.backslash ? 2 : 1
+        let close = closingQuote(bytes, from: pos, to: end)
+        guard close < end else {
+            pos = end
+            throw error("unterminated \(what())", at: start)
         }
-        pos = e
-        throw error("unterminated \(what())", at: start)
+        pos = close + 1
+        return start..<pos
     }
 
     /// Parses an unsigned decimal, failing if it exceeds `max`.
