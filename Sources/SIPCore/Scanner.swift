@@ -6,10 +6,9 @@ struct ByteScanner {
     var pos: Int
     let end: Int
     let base: Int
-    /// The array that owns `bytes`, when there is one, so slices can share it instead of
-    /// copying; byte `i` is at index `i + ownerShift` in it.
+    /// The array `bytes` points into (same indices), when there is one, so slices share it
+    /// instead of copying.
     var owner: [UInt8]?
-    var ownerShift = 0
     let flags = ByteClass.flags
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
@@ -25,7 +24,6 @@ struct ByteScanner {
 
     @inline(__always) var atEnd: Bool { pos >= end }
     @inline(__always) var peek: UInt8? { pos < end ? bytes[pos] : nil }
-    @inline(__always) func peek(at ahead: Int) -> UInt8? { pos + ahead < end ? bytes[pos + ahead] : nil }
 
     func error(_ rule: String, at offset: Int? = nil) -> HeaderSyntaxError {
         HeaderSyntaxError(rule, at: (offset ?? pos) - base)
@@ -35,7 +33,7 @@ struct ByteScanner {
 
     /// The bytes in `r`, sharing the owning array when there is one.
     func slice(_ r: Range<Int>) -> ByteSpan {
-        if let owner { return ByteSpan(owner, r.lowerBound + ownerShift..<r.upperBound + ownerShift) }
+        if let owner { return ByteSpan(owner, r) }
         return ByteSpan(Array(UnsafeBufferPointer(rebasing: bytes[r])))
     }
 
