@@ -6,15 +6,22 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "SIPCore", targets: ["SIPCore"]),
+        .library(name: "Identity", targets: ["Identity"]),
         .executable(name: "ims-harness", targets: ["ims-harness"]),
         .executable(name: "parse-bench", targets: ["parse-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Bytes <-> SIP messages. No I/O and no dependencies beyond Foundation.
         .target(name: "SIPCore"),
+        // PASSporT / SHAKEN / RCD. ES256 via swift-crypto; no wall clock inside.
+        .target(
+            name: "Identity",
+            dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "ims-harness",
             dependencies: [
@@ -29,5 +36,6 @@ let package = Package(
         ),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"]),
         .testTarget(name: "CLITests", dependencies: ["ims-harness"]),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity"]),
     ]
 )

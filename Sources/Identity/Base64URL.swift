@@ -1,0 +1,120 @@
+/// Why a base64 / base64url string was rejected, with the offending character offset.
+public struct Base64Error: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Reason: Hashable, Sendable {
+        /// A byte outside the alphabet ('+', '/', whitespace in base64url; '-', '_' in base64).
+        case invalidCharacter(UInt8)
+        /// '=' where padding is not allowed (base64url, RFC 7515 §2) or misplaced.
+        case padding
+        /// Length mod 4 == 1 can never encode whole bytes.
+        case invalidLength(Int)
+        /// Unused low bits of the last character are not zero: a second spelling of the same bytes.
+        case nonCanonicalTrailingBits
+    }
+    public var reason: Reason
+    /// Character offset into the input.
+    public var offset: Int
+
+    public var description: String {
+        switch reason {
+        case .invalidCharacter(let b):
+            let shown = (0x21...0x7E).contains(b) ? "'\(Character(Unicode.Scalar(b)))'" : "byte 0x" + String(b, radix: 16)
+            return "invalid base64 character \(shown) at offset \(offset)"
+        case .padding: return "unexpected '=' padding at offset \(offset)"
+        case .invalidLength(let n): return "invalid base64 length \(n) (length mod 4 is 1)"
+        case .nonCanonicalTrailingBits: return "non-canonical base64: unused trailing bits are not zero at offset \(offset)"
+        }
+    }
+}
+
+/// RFC 4648 §5 base64url without padding, as JWS requires (RFC 7515 §2).
+public enum Base64URL {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        Base64Codec.encode(Array(bytes), alphabet: Base64Codec.urlAlphabet, pad: false)
+    }
+    public static func encode(_ string: String) -> String { encode(Array(string.utf8)) }
+
+    /// Strict: no padding, no whitespace, only `A-Z a-z 0-9 - _`, canonical trailing bits.
+    public static func decode(_ text: some StringProtocol) throws(Base64Error) -> [UInt8] {
+        try Base64Codec.decode(Array(text.utf8), url: true, allowPadding: false)
+    }
+}
+
+/// RFC 4648 §4 standard base64 ('+', '/'), used by `rcdi` digests (RFC 9795 §6).
+public enum Base64Standard {
+    /// Unpadded, matching the RFC 9795 examples.
+    public static func encode(_ bytes: some Sequence<UInt8>, padded: Bool = false) -> String {
+        Base64Codec.encode(Array(bytes), alphabet: Base64Codec.stdAlphabet, pad: padded)
+    }
+    /// Padding optional (but, if present, exactly right); no whitespace.
+    public static func decode(_ text: some StringProtocol) throws(Base64Error) -> [UInt8] {
+        try Base64Codec.decode(Array(text.utf8), url: false, allowPadding: true)
+    }
+}
+
+enum Base64Codec {
+    static let urlAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    static let stdAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8], alphabet: [UInt8], pad: Bool) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest == 1 {
+            let n = UInt32(bytes[i]) << 16
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)]]
+            if pad { out += Array("==".utf8) }
+        } else if rest == 2 {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)]]
+            if pad { out += [UInt8(ascii: "=")] }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func value(_ b: UInt8, url: Bool) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return b - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return b - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "-") where url, UInt8(ascii: "+") where !url: return 62
+        case UInt8(ascii: "_") where url, UInt8(ascii: "/") where !url: return 63
+        default: return nil
+        }
+    }
+
+    static func decode(_ input: [UInt8], url: Bool, allowPadding: Bool) throws(Base64Error) -> [UInt8] {
+        var chars = input[...]
+        if let firstPad = input.firstIndex(of: UInt8(ascii: "=")) {
+            // Padding only at the end, only where standard base64 allows it, completing a quantum.
+            let padCount = input.count - firstPad
+            guard allowPadding, padCount <= 2, input[firstPad...].allSatisfy({ $0 == UInt8(ascii: "=") }),
+                  input.count % 4 == 0
+            else { throw Base64Error(reason: .padding, offset: firstPad) }
+            chars = input[..<firstPad]
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count * 3 / 4)
+        var acc: UInt32 = 0
+        var bits = 0
+        for (offset, b) in chars.enumerated() {
+            guard let v = value(b, url: url) else { throw Base64Error(reason: .invalidCharacter(b), offset: offset) }
+            acc = acc << 6 | UInt32(v)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
+                acc &= (1 << UInt32(bits)) - 1
+            }
+        }
+        // After the character scan, so a stray character is named rather than the length it causes.
+        if chars.count % 4 == 1 { throw Base64Error(reason: .invalidLength(chars.count), offset: chars.count) }
+        if acc != 0 { throw Base64Error(reason: .nonCanonicalTrailingBits, offset: max(chars.count - 1, 0)) }
+        return out
+    }
+}

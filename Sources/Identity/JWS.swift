@@ -1,0 +1,86 @@
+import Crypto
+import Foundation
+
+/// The three segments of a compact-serialised JWS, kept exactly as received: the signature is
+/// checked over these bytes, never over a re-serialisation.
+public struct JWSParts: Hashable, Sendable {
+    public var headerSegment: Substring
+    public var payloadSegment: Substring
+    public var signatureSegment: Substring
+
+    public init(_ jws: String) throws(PASSporTError) {
+        let segments = jws.split(separator: ".", omittingEmptySubsequences: false)
+        guard segments.count == 3 else { throw .malformedJWS(segmentCount: segments.count) }
+        headerSegment = segments[0]
+        payloadSegment = segments[1]
+        signatureSegment = segments[2]
+    }
+
+    /// RFC 8225 §7 compact form `..signature`.
+    public var isCompactForm: Bool { headerSegment.isEmpty && payloadSegment.isEmpty }
+
+    /// ASCII(BASE64URL(header) || '.' || BASE64URL(payload)), RFC 7515 §5.2.
+    public var signingInput: [UInt8] { Array(headerSegment.utf8) + [UInt8(ascii: ".")] + Array(payloadSegment.utf8) }
+
+    public func decodedHeader() throws(PASSporTError) -> JSONValue { try Self.decodeJSON(headerSegment, .header) }
+    public func decodedPayload() throws(PASSporTError) -> JSONValue { try Self.decodeJSON(payloadSegment, .payload) }
+
+    public func decodedSignature() throws(PASSporTError) -> [UInt8] {
+        do { return try Base64URL.decode(signatureSegment) } catch { throw .malformedBase64URL(.signature, error) }
+    }
+
+    static func decodeJSON(_ segment: Substring, _ which: JWSSegment) throws(PASSporTError) -> JSONValue {
+        let bytes: [UInt8]
+        do { bytes = try Base64URL.decode(segment) } catch { throw .malformedBase64URL(which, error) }
+        let json: JSONValue
+        do { json = try JSONValue.parse(bytes) } catch { throw .malformedJSON(which, error) }
+        guard json.objectMembers != nil else { throw .notAnObject(which, found: json.kind) }
+        return json
+    }
+}
+
+/// ES256 (RFC 7518 §3.4): ECDSA P-256 with SHA-256, signature as raw 64-byte R||S.
+public enum ES256 {
+    public static let name = "ES256"
+
+    /// A DER ECDSA-Sig-Value: SEQUENCE (0x30), short-form length covering the rest, first INTEGER (0x02).
+    static func looksLikeDER(_ sig: [UInt8]) -> Bool {
+        sig.count >= 8 && sig[0] == 0x30 && Int(sig[1]) == sig.count - 2 && sig[2] == 0x02
+    }
+
+    public static func verify(signature: [UInt8], over input: [UInt8], key: P256.Signing.PublicKey) throws(PASSporTError) {
+        guard signature.count == 64 else {
+            throw looksLikeDER(signature) ? .derEncodedSignature(length: signature.count) : .badSignatureLength(signature.count)
+        }
+        guard let sig = try? P256.Signing.ECDSASignature(rawRepresentation: signature), key.isValidSignature(sig, for: input) else {
+            // A 64-byte DER signature is possible but rare; name it rather than call it a mismatch.
+            throw looksLikeDER(signature) ? .derEncodedSignature(length: 64) : .signatureMismatch
+        }
+    }
+
+    /// Raw R||S. ECDSA is randomised, so two signatures over the same input differ.
+    public static func sign(_ input: [UInt8], key: P256.Signing.PrivateKey) throws(PASSporTSigningError) -> [UInt8] {
+        do { return Array(try key.signature(for: input).rawRepresentation) } catch { throw .crypto(String(describing: error)) }
+    }
+}
+
+/// A JWS whose ES256 signature verified; not necessarily a PASSporT.
+public struct VerifiedJWS: Hashable, Sendable {
+    public var header: JSONValue
+    public var payload: [UInt8]
+}
+
+extension JWSParts {
+    /// Generic JWS check (no PASSporT rules): alg must be ES256 and the signature must verify.
+    public static func verifyES256(_ jws: String, key: P256.Signing.PublicKey) throws(PASSporTError) -> VerifiedJWS {
+        let parts = try JWSParts(jws)
+        guard !parts.isCompactForm else { throw .compactFormNeedsReconstruction }
+        let header = try parts.decodedHeader()
+        try PASSporTVerifier.checkAlgorithm(header)
+        let signature = try parts.decodedSignature()
+        let payload: [UInt8]
+        do { payload = try Base64URL.decode(parts.payloadSegment) } catch { throw .malformedBase64URL(.payload, error) }
+        try ES256.verify(signature: signature, over: parts.signingInput, key: key)
+        return VerifiedJWS(header: header, payload: payload)
+    }
+}

@@ -1,0 +1,62 @@
+import Crypto
+import SIPCore
+
+public enum PASSporTSigningError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The claims break RFC 8225/8588/9795 rules for the `ppt`; use `signUnchecked` to forge on purpose.
+    case nonConformingClaims([PASSporTError])
+    case crypto(String)
+
+    public var description: String {
+        switch self {
+        case .nonConformingClaims(let p): "refusing to sign non-conforming claims: " + p.map(\.description).joined(separator: "; ")
+        case .crypto(let m): "signing failed: \(m)"
+        }
+    }
+}
+
+/// Signs PASSporTs with ES256 (the STI-AS side). The caller supplies `iat`: no clock here.
+public struct PASSporTSigner {
+    public let key: P256.Signing.PrivateKey
+    /// Certificate URL, written to `x5u` and the Identity `info` parameter.
+    public let x5u: String
+
+    public init(key: P256.Signing.PrivateKey, x5u: String) {
+        self.key = key
+        self.x5u = x5u
+    }
+
+    public func header(ppt: String?) -> PASSporTHeader { PASSporTHeader(ppt: ppt, x5u: x5u) }
+
+    /// Full form `b64u(header).b64u(payload).b64u(R||S)`, header and payload in canonical JSON.
+    public func sign(claims: PASSporTClaims, ppt: String?) throws(PASSporTSigningError) -> String {
+        let problems = claims.problems(ppt: ppt)
+        guard problems.isEmpty else { throw .nonConformingClaims(problems) }
+        return try signUnchecked(header: header(ppt: ppt).json, payload: claims.json)
+    }
+
+    /// Signs any header and payload as given (canonicalised): for attack and negative scenarios.
+    public func signUnchecked(header: JSONValue, payload: JSONValue) throws(PASSporTSigningError) -> String {
+        let input = PASSporT.signingInput(header: header, payload: payload)
+        let signature = try ES256.sign(input, key: key)
+        return String(decoding: input, as: UTF8.self) + "." + Base64URL.encode(signature)
+    }
+
+    /// An RFC 8224 Identity header value; `compact` drops header and payload (RFC 8225 §7).
+    public func identity(claims: PASSporTClaims, ppt: String?, compact: Bool = false) throws(PASSporTSigningError) -> IdentityValue {
+        let full = try sign(claims: claims, ppt: ppt)
+        return IdentityValue(jws: compact ? PASSporT.compactForm(full) : full, info: x5u, alg: ES256.name, ppt: ppt)
+    }
+}
+
+/// Encoding helpers shared by signer and verifier.
+public enum PASSporT {
+    /// ASCII(b64u(canonical header) '.' b64u(canonical payload)).
+    public static func signingInput(header: JSONValue, payload: JSONValue) -> [UInt8] {
+        Array((Base64URL.encode(header.canonicalBytes) + "." + Base64URL.encode(payload.canonicalBytes)).utf8)
+    }
+
+    /// `..signature` from any JWS (RFC 8225 §7).
+    public static func compactForm(_ jws: String) -> String {
+        ".." + (jws.split(separator: ".", omittingEmptySubsequences: false).last.map(String.init) ?? "")
+    }
+}

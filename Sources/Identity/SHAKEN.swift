@@ -1,0 +1,42 @@
+/// SHAKEN (RFC 8588) claim rules for `ppt` "shaken".
+public enum SHAKEN {
+    public static let ppt = "shaken"
+
+    /// ATIS-1000074 attestation levels.
+    public enum Attestation: String, Hashable, Sendable, CaseIterable {
+        /// Full: caller authenticated and entitled to the TN.
+        case a = "A"
+        /// Partial: caller authenticated, TN entitlement unknown.
+        case b = "B"
+        /// Gateway: unauthenticated entry point.
+        case c = "C"
+    }
+
+    /// RFC 4122 textual form 8-4-4-4-12 hex digits (any case, any version).
+    public static func isUUID(_ s: String) -> Bool {
+        let groups = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard groups.map(\.utf8.count) == [8, 4, 4, 4, 12] else { return false }
+        return groups.allSatisfy { $0.utf8.allSatisfy(isHexDigit) }
+    }
+
+    static func isHexDigit(_ b: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(b)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(b)
+    }
+
+    /// `attest` and `origid` are required; a wrongly typed one was already reported by the caller.
+    static func problems(attest: String?, origid: String?, present json: JSONValue) -> [PASSporTError] {
+        var out: [PASSporTError] = []
+        if json["attest"] == nil {
+            out.append(.missingClaim("attest"))
+        } else if let attest, Attestation(rawValue: attest) == nil {
+            out.append(.invalidAttestation(attest))
+        }
+        if json["origid"] == nil {
+            out.append(.missingClaim("origid"))
+        } else if let origid, !isUUID(origid) {
+            out.append(.origidNotUUID(origid))
+        }
+        return out
+    }
+}

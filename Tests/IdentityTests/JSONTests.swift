@@ -1,0 +1,108 @@
+import Testing
+@testable import Identity
+
+struct CanonicalJSONTests {
+    @Test func sortsKeysAndDropsWhitespace() throws {
+        let v = try JSONValue.parse(#" { "orig" : {"tn":"1"}, "dest": {"tn": ["2"]}, "iat" : 5, "attest":"A" } "#)
+        #expect(v.canonicalString == #"{"attest":"A","dest":{"tn":["2"]},"iat":5,"orig":{"tn":"1"}}"#)
+    }
+
+    @Test func sortsByUTF8ByteOrder() {
+        // Upper case before lower case; shorter prefix first; code point order beyond ASCII.
+        let v: JSONValue = .object(["b": 1, "a": 2, "B": 3, "ab": 4, "é": 5, "z": 6])
+        #expect(v.canonicalString == #"{"B":3,"a":2,"ab":4,"b":1,"z":6,"é":5}"#)
+    }
+
+    @Test func doesNotEscapeSlashAndEscapesMinimally() throws {
+        let v: JSONValue = .object(["x5u": "https://cert.example.org/a.cer", "q": "say \"hi\"\\", "c": "\u{01}\n\r\t\u{08}\u{0C}\u{1F}", "u": "é☎"])
+        #expect(v.canonicalString == #"{"c":"\u0001\n\r\t\b\f\u001f","q":"say \"hi\"\\","u":"é☎","x5u":"https://cert.example.org/a.cer"}"#)
+        // Escaped input ('\/', '\u00e9') canonicalises to the raw form.
+        #expect(try JSONValue.parse(#""a\/b\u00e9""#).canonicalString == "\"a/bé\"")
+    }
+
+    @Test func numbers() throws {
+        #expect(try JSONValue.parse("1443208345") == .integer(1_443_208_345))
+        #expect(try JSONValue.parse("-0") == .integer(0))
+        #expect(try JSONValue.parse("1.0") == .double(1.0))
+        #expect(try JSONValue.parse("1e3") == .double(1000))
+        #expect(JSONValue.integer(-9_223_372_036_854_775_808).canonicalString == "-9223372036854775808")
+        #expect(JSONValue.array([.bool(true), .bool(false), .null]).canonicalString == "[true,false,null]")
+    }
+
+    @Test func nestedArraysKeepOrder() throws {
+        let card = try JSONValue.parse(#"["vcard", [ ["version", {}, "text", "4.0"], ["fn",{},"text","Q Branch"] ]]"#)
+        #expect(card.canonicalString == #"["vcard",[["version",{},"text","4.0"],["fn",{},"text","Q Branch"]]]"#)
+    }
+}
+
+struct StrictJSONParserTests {
+    func rejects(_ text: String, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            let v = try JSONValue.parse(text)
+            Issue.record("accepted \(v)", sourceLocation: sourceLocation)
+        } catch {
+            #expect(error.message.contains(fragment), "\(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func rejectsMalformed() {
+        rejects(#"{"a":1,"a":2}"#, "duplicate key \"a\"")
+        rejects(#"{"a":1} x"#, "trailing data")
+        rejects(#"{"a":1}{}"#, "trailing data")
+        rejects("", "unexpected end")
+        rejects(#"{"a":1,}"#, "expected a string key")
+        rejects("[1,]", "unexpected ']'")
+        rejects("01", "leading zero")
+        rejects("1.", "expected a digit after '.'")
+        rejects("+1", "unexpected '+'")
+        rejects("99999999999999999999", "out of 64-bit range")
+        rejects("1e999", "out of range")
+        rejects("\"a\u{01}\"", "unescaped control character")
+        rejects(#""\x""#, "invalid escape")
+        rejects(#""\ud800""#, "lone high surrogate")
+        rejects(#""\udc00""#, "lone low surrogate")
+        rejects("tru", "invalid literal")
+        rejects("NaN", "unexpected 'N'")
+        rejects(#"{'a':1}"#, "expected a string key")
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONError.self) { try JSONValue.parse([0x22, 0xC3, 0x28, 0x22]) }
+        #expect(throws: JSONError.self) { try JSONValue.parse([0x22, 0xED, 0xA0, 0x80, 0x22]) }  // UTF-8 surrogate
+    }
+
+    @Test func surrogatePairsDecode() throws {
+        #expect(try JSONValue.parse(#""\ud83d\ude00""#) == .string("😀"))
+    }
+
+    @Test func enforcesDepthLimit() throws {
+        let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(throws: Never.self) { try JSONValue.parse(ok) }
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        rejects(deep, "nesting deeper than 64")
+        // Far beyond the limit: must fail cleanly, not overflow the stack.
+        rejects(String(repeating: "[", count: 60_000), "nesting deeper than 64")
+    }
+
+    @Test func enforcesSizeLimit() {
+        let big = "\"" + String(repeating: "a", count: 64 * 1024) + "\""
+        rejects(big, "exceeds the 65536-byte limit")
+        #expect(throws: Never.self) { try JSONValue.parse("[1]", limits: JSONLimits(maxBytes: 3)) }
+    }
+}
+
+struct JSONPointerTests {
+    @Test func parsesAndResolves() throws {
+        let doc = try JSONValue.parse(#"{"a/b":{"m~n":[10,20]},"":1}"#)
+        #expect(JSONPointer("/a~1b/m~0n/1")?.resolve(in: doc) == .integer(20))
+        #expect(JSONPointer("/")?.resolve(in: doc) == .integer(1))
+        #expect(JSONPointer("")?.resolve(in: doc) == doc)
+        #expect(JSONPointer("/a~1b/m~0n/01")?.resolve(in: doc) == nil)
+        #expect(JSONPointer("/a~1b/m~0n/2")?.resolve(in: doc) == nil)
+        #expect(JSONPointer("/a~1b/m~0n/-")?.resolve(in: doc) == nil)
+        #expect(JSONPointer("a") == nil)
+        #expect(JSONPointer("/a~2") == nil)
+        #expect(JSONPointer("/a~") == nil)
+        #expect(JSONPointer("/a~1b/m~0n")?.description == "/a~1b/m~0n")
+    }
+}

@@ -1,0 +1,195 @@
+import Testing
+@testable import Identity
+
+struct SHAKENTests {
+    func problems(_ payload: JSONValue, ppt: String? = "shaken") -> [PASSporTError] {
+        switch PASSporTClaims.parse(payload, ppt: ppt) {
+        case .success: []
+        case .failure(let r): r.reasons
+        }
+    }
+
+    func shaken(setting key: String, _ value: JSONValue?) -> JSONValue {
+        guard var m = Fixtures.shakenClaims.json.objectMembers else { return .null }
+        m.removeAll { $0.key == key }
+        if let value { m.append(JSONMember(key, value)) }
+        return .object(m)
+    }
+
+    @Test func conformingClaimsPass() {
+        #expect(problems(Fixtures.shakenClaims.json) == [])
+        for level in ["A", "B", "C"] { #expect(problems(shaken(setting: "attest", .string(level))) == []) }
+    }
+
+    @Test func attestation() {
+        #expect(problems(shaken(setting: "attest", "D")) == [.invalidAttestation("D")])
+        #expect(problems(shaken(setting: "attest", "a")) == [.invalidAttestation("a")])
+        #expect(problems(shaken(setting: "attest", nil)) == [.missingClaim("attest")])
+        #expect(problems(shaken(setting: "attest", 1)) == [.claimWrongType("attest", expected: .string, found: .integer)])
+    }
+
+    @Test func origid() {
+        #expect(problems(shaken(setting: "origid", "ref")) == [.origidNotUUID("ref")])
+        #expect(problems(shaken(setting: "origid", nil)) == [.missingClaim("origid")])
+        #expect(problems(shaken(setting: "origid", "123e4567e89b12d3a456426655440000")) == [.origidNotUUID("123e4567e89b12d3a456426655440000")])
+        #expect(SHAKEN.isUUID("123E4567-E89B-12D3-A456-426655440000"))
+        #expect(!SHAKEN.isUUID("123e4567-e89b-12d3-a456-42665544000g"))
+        #expect(!SHAKEN.isUUID("{123e4567-e89b-12d3-a456-426655440000}"))
+        #expect(!SHAKEN.isUUID("123e4567-e89b-12d3-a456-4266554400001"))
+    }
+
+    @Test func shakenRulesOnlyForShakenPPT() {
+        // A base PASSporT (no ppt) needs neither attest nor origid.
+        #expect(problems(shaken(setting: "attest", nil), ppt: nil) == [])
+    }
+}
+
+struct RCDRuleTests {
+    func problems(_ claims: PASSporTClaims, ppt: String? = "rcd") -> [PASSporTError] { claims.problems(ppt: ppt) }
+
+    var base: PASSporTClaims { PASSporTClaims(orig: .tn("12155550121"), dest: PASSporTDestination(tn: ["12155550131"]), iat: Fixtures.iat) }
+
+    @Test func rcdOrCrnRequired() {
+        #expect(problems(base) == [.rcdOrCrnRequired])
+        var c = base
+        c.crn = "For your ears only"
+        #expect(problems(c) == [])
+        c.crn = nil
+        c.rcd = RichCallData(nam: "Q Branch")
+        #expect(problems(c) == [])
+    }
+
+    @Test func namIsMandatory() {
+        var c = base
+        c.rcd = RichCallData(nam: nil, icn: "https://example.com/q.png")
+        #expect(problems(c) == [.rcdMissingName])
+        // rcd riding in a SHAKEN PASSporT (RFC 9795 §13) is held to the same rules.
+        var s = Fixtures.shakenClaims
+        s.rcd = RichCallData(nam: nil)
+        #expect(problems(s, ppt: "shaken") == [.rcdMissingName])
+    }
+
+    @Test func jcdAndJclTogetherRejected() {
+        var c = base
+        c.rcd = RichCallData(nam: "Q", jcd: ["vcard", []], jcl: "https://example.com/q.json")
+        #expect(problems(c) == [.rcdJcdWithJcl])
+    }
+
+    @Test func rcdShapes() {
+        #expect(PASSporTClaims.parse(.object(["orig": .object(["tn": "1"]), "dest": .object(["tn": ["2"]]), "iat": 1, "rcd": "Q"]), ppt: "rcd")
+            == .failure(PASSporTRejection(.claimWrongType("rcd", expected: .object, found: .string))))
+        var c = base
+        c.rcd = RichCallData(nam: "Q", jcd: "not a jcard")
+        #expect(problems(c) == [.claimWrongType("rcd.jcd", expected: .array, found: .string)])
+    }
+
+    @Test func rcdiFormat() {
+        var c = base
+        c.rcd = RichCallData(nam: "Q")
+        let good = "sha256-iBjP+3J0bQb96tUkMsHgoYx6Bx+ZSg9af9oezlV6EIM"
+        c.rcdi = [RCDIEntry(pointer: "/nam", digest: good), RCDIEntry(pointer: "/nam2", digest: good + "=")]
+        #expect(problems(c) == [])
+        for bad in ["md5-iBjP+3J0bQb96tUkMsHgoYx6Bx+ZSg9af9oezlV6EIM", "sha256-iBjP-3J0bQb96tUkMsHgoYx6Bx_ZSg9af9oezlV6EIM",
+                    "sha256-AAAA", "SHA256-iBjP+3J0bQb96tUkMsHgoYx6Bx+ZSg9af9oezlV6EIM", "sha256:iBjP+3J0bQb96tUkMsHgoYx6Bx+ZSg9af9oezlV6EIM",
+                    "sha384-iBjP+3J0bQb96tUkMsHgoYx6Bx+ZSg9af9oezlV6EIM"] {
+            c.rcdi = [RCDIEntry(pointer: "/nam", digest: bad)]
+            #expect(problems(c) == [.rcdiMalformedDigest(pointer: "/nam", value: bad)])
+        }
+        c.rcdi = [RCDIEntry(pointer: "nam", digest: good)]
+        #expect(problems(c) == [.rcdiMalformedPointer("nam")])
+    }
+
+    @Test func digestParsing() {
+        #expect(RCDIDigest("sha512-" + Base64Standard.encode([UInt8](repeating: 7, count: 64)))?.algorithm == .sha512)
+        #expect(RCDIDigest("sha384-" + Base64Standard.encode([UInt8](repeating: 7, count: 48), padded: true))?.algorithm == .sha384)
+        #expect(RCDIDigest(algorithm: .sha256, of: Array(#""Q Branch""#.utf8)).description == "sha256-iBjP+3J0bQb96tUkMsHgoYx6Bx+ZSg9af9oezlV6EIM")
+    }
+}
+
+struct RCDIVerificationTests {
+    static let logo = "https://example.com/logos/q.png"
+    static let icon = "https://example.com/q-icon.png"
+    static let jcard: JSONValue = ["vcard", [["version", .object([:]), "text", "4.0"], ["fn", .object([:]), "text", "Q Branch"],
+                                             ["logo", .object([:]), "uri", .string(logo)]]]
+    static let store: [String: [UInt8]] = [icon: Array("PNG-BYTES".utf8)]
+    static let rcd = RichCallData(nam: "Q Branch", icn: icon, jcd: jcard)
+
+    func claims(rcdi: [RCDIEntry], rcd: RichCallData = rcd) -> PASSporTClaims {
+        PASSporTClaims(orig: .tn("12155550121"), dest: PASSporTDestination(tn: ["12155550131"]), iat: Fixtures.iat, rcd: rcd, rcdi: rcdi)
+    }
+
+    @Test func digestsMatchIndependentOracle() throws {
+        // Digests computed outside Swift (Python hashlib over the compact JSON text).
+        guard case .success(let entries) = makeRCDI(rcd: Self.rcd, pointers: ["/nam", "/jcd", "/jcd/1/2/3", "/icn"], contentStore: Self.store) else {
+            Issue.record("makeRCDI failed"); return
+        }
+        #expect(entries == [
+            RCDIEntry(pointer: "/nam", digest: "sha256-iBjP+3J0bQb96tUkMsHgoYx6Bx+ZSg9af9oezlV6EIM"),
+            RCDIEntry(pointer: "/jcd", digest: "sha256-QYQMOUmF7wWqLQb0BKKVoeNLloSzl1GuMPf5n2niZqk"),
+            RCDIEntry(pointer: "/jcd/1/2/3", digest: "sha256-8T8pNZrxt4iwCDQjj9/54NT9z2mQPw8yHEMrcpFLaP4"),
+            RCDIEntry(pointer: "/icn", digest: "sha256-caXSqqGfTmFYa5PhtTN5O/DEnNuMy0+JBD0yKe+Pnbg"),
+        ])
+    }
+
+    @Test func signedRCDVerifiesEndToEnd() throws {
+        guard case .success(let entries) = makeRCDI(rcd: Self.rcd, pointers: ["/nam", "/jcd", "/jcd/1/2/3", "/icn"], contentStore: Self.store,
+                                                    algorithm: .sha384) else {
+            Issue.record("makeRCDI failed"); return
+        }
+        var c = claims(rcdi: entries)
+        c.crn = "For your ears only"
+        let jws = try Fixtures.signer.sign(claims: c, ppt: "rcd")
+        let v = try Fixtures.verifier.verify(jws, key: Fixtures.key.publicKey)
+        let results = verifyRCDI(v.claims, contentStore: Self.store)
+        // Canonical JSON sorted the rcdi members.
+        #expect(results.map(\.pointer) == ["/icn", "/jcd", "/jcd/1/2/3", "/nam"])
+        #expect(results.allSatisfy { $0.isVerified })
+    }
+
+    @Test func negativeResults() {
+        let nam = "sha256-iBjP+3J0bQb96tUkMsHgoYx6Bx+ZSg9af9oezlV6EIM"
+        let icn = "sha256-caXSqqGfTmFYa5PhtTN5O/DEnNuMy0+JBD0yKe+Pnbg"
+        var other = Self.rcd
+        other.nam = "Q Branch Ltd"
+        let c = claims(rcdi: [RCDIEntry(pointer: "/nam", digest: nam), RCDIEntry(pointer: "/icn", digest: icn),
+                              RCDIEntry(pointer: "/apn", digest: nam), RCDIEntry(pointer: "/jcd/9", digest: nam),
+                              RCDIEntry(pointer: "/nam", digest: "sha256-xx")], rcd: other)
+        let results = verifyRCDI(c, contentStore: [:])
+        #expect(results[0].status == .mismatch(expected: nam, computed: RCDIDigest(algorithm: .sha256, of: Array(#""Q Branch Ltd""#.utf8)).description))
+        #expect(results[1].status == .missingContent(url: Self.icon))
+        #expect(results[2].status == .unresolvablePointer)
+        #expect(results[3].status == .unresolvablePointer)
+        #expect(results[4].status == .malformedDigest)
+        // Swapped image: the fetched body no longer matches.
+        let swapped = verifyRCDI(claims(rcdi: [RCDIEntry(pointer: "/icn", digest: icn)]), contentStore: [Self.icon: Array("EVIL".utf8)])
+        guard case .mismatch = swapped[0].status else { Issue.record("swapped icon verified"); return }
+    }
+
+    @Test func paddedDigestAccepted() {
+        let c = claims(rcdi: [RCDIEntry(pointer: "/nam", digest: "sha256-iBjP+3J0bQb96tUkMsHgoYx6Bx+ZSg9af9oezlV6EIM=")])
+        #expect(verifyRCDI(c, contentStore: [:]).map(\.status) == [.verified])
+    }
+
+    @Test func jclContentAndPointersIntoIt() throws {
+        let url = "https://example.com/q.json"
+        let body = Array(#"["vcard",[["fn",{},"text","Q"],["logo",{},"uri","https://example.com/l.png"]]]"#.utf8)
+        let rcd = RichCallData(nam: "Q", jcl: url)
+        guard case .success(let entries) = makeRCDI(rcd: rcd, pointers: ["/jcl", "/jcl/1/1/3"], contentStore: [url: body]) else {
+            Issue.record("makeRCDI failed"); return
+        }
+        #expect(entries[0].digest == RCDIDigest(algorithm: .sha256, of: body).description)
+        #expect(entries[1].digest == RCDIDigest(algorithm: .sha256, of: Array(#""https://example.com/l.png""#.utf8)).description)
+        #expect(verifyRCDI(claims(rcdi: entries, rcd: rcd), contentStore: [url: body]).allSatisfy { $0.isVerified })
+        let broken = verifyRCDI(claims(rcdi: entries, rcd: rcd), contentStore: [url: Array("<html>".utf8)])
+        guard case .mismatch = broken[0].status, case .unparsableContent(url: url, _) = broken[1].status else {
+            Issue.record("unexpected \(broken)"); return
+        }
+    }
+}
+
+struct RCDTypeErrorTests {
+    @Test func mistypedNamReportedOnce() {
+        let payload: JSONValue = .object(["orig": .object(["tn": "1"]), "dest": .object(["tn": ["2"]]), "iat": 1, "rcd": .object(["nam": 7])])
+        #expect(PASSporTClaims.parse(payload, ppt: "rcd") == .failure(PASSporTRejection(.claimWrongType("rcd.nam", expected: .string, found: .integer))))
+    }
+}
