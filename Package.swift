@@ -13,6 +13,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Bytes <-> SIP messages. No I/O and no dependencies beyond Foundation.
@@ -20,7 +23,13 @@ let package = Package(
         // PASSporT / SHAKEN / RCD. ES256 via swift-crypto; no wall clock inside.
         .target(
             name: "Identity",
-            dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "SIPCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .executableTarget(
             name: "ims-harness",

@@ -1,0 +1,59 @@
+import SIPCore
+
+/// Telephone-number canonicalisation for comparing SIP identities with PASSporT `orig`/`dest`
+/// (RFC 8224 §8.1, §8.3): drop "+" and the visual separators `-` `.` `(` `)` (and spaces);
+/// what remains must be `1*("#" / "*" / DIGIT)`. No country code is added: a local number
+/// stays as dialled, so it only matches a PASSporT that carries the same digits.
+public enum TelephoneNumber {
+    /// The canonical form of a number as written, or nil when it is not a telephone number.
+    public static func canonical(_ text: String) -> String? {
+        var out = ""
+        for c in text.unicodeScalars {
+            switch c {
+            case "+", "-", ".", "(", ")", " ": continue
+            case "0"..."9", "#", "*": out.unicodeScalars.append(c)
+            default: return nil
+            }
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    /// The canonical TN a URI names: a tel URI, or a sip/sips URI whose user part is a number
+    /// and that has `user=phone` (or, by policy, a user part starting with "+"). User-part
+    /// parameters such as `;verstat=...` are not part of the number.
+    public static func canonical(_ uri: URI, acceptPlusWithoutUserPhone: Bool = true) -> String? {
+        switch uri {
+        case .tel(let tel):
+            return canonical(percentDecode(tel.number))
+        case .sip(let sip):
+            guard let (number, _) = sip.userNumber else { return nil }
+            let decoded = percentDecode(number)
+            // An escaped ';' still ends the number.
+            let digits = decoded.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            guard sip.isPhone || (acceptPlusWithoutUserPhone && digits.hasPrefix("+")) else { return nil }
+            return canonical(digits)
+        case .other:
+            return nil
+        }
+    }
+
+    /// A URI reduced for `uri` claim comparison (RFC 8224 §8.5, simplified): scheme, decoded
+    /// user and lower-cased host; parameters, port and headers dropped.
+    public static func addressOfRecord(_ uri: URI) -> String {
+        switch uri {
+        case .sip(let sip):
+            let user = sip.userNumber.map { percentDecode($0.number) }
+            return "\(sip.secure ? "sips" : "sip"):" + (user.map { $0 + "@" } ?? "") + sip.host.lowercased()
+        case .tel(let tel):
+            return "tel:" + (canonical(tel.number) ?? tel.number)
+        case .other(let scheme, let opaque):
+            return scheme.lowercased() + ":" + opaque
+        }
+    }
+
+    /// `addressOfRecord` of a URI given as text (as in a `uri` claim); the text itself if it does not parse.
+    public static func addressOfRecord(_ text: String) -> String {
+        guard let uri = try? URI(parsing: text) else { return text }
+        return addressOfRecord(uri)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import SIPCore
+
+/// The verification status a terminating verifier puts on the caller's TN
+/// (TS 24.229 §7.2A.20, the `verstat` tel-URI parameter).
+public enum Verstat: String, Hashable, Sendable, CaseIterable {
+    case passed = "TN-Validation-Passed"
+    case failed = "TN-Validation-Failed"
+    case noValidation = "No-TN-Validation"
+
+    /// Reads a received value leniently: carriers decorate it (`TN-Validation-Passed-A`, ...).
+    public init?(lenient text: String) {
+        let t = text.lowercased()
+        if t.hasPrefix("tn-validation-passed") {
+            self = .passed
+        } else if t.hasPrefix("tn-validation-failed") {
+            self = .failed
+        } else if t.hasPrefix("no-tn-validation") {
+            self = .noValidation
+        } else {
+            return nil
+        }
+    }
+}
+
+/// Where `verstat` goes and how it is removed (TS 24.229 §7.2A.20): on a tel URI it is a
+/// URI parameter; on a sip/sips URI with `user=phone` it is a parameter of the **user part**
+/// (`sip:+12155550121;verstat=TN-Validation-Passed@ims.example;user=phone`).
+public enum VerstatMarking {
+    /// The headers marked by default.
+    public static let defaultHeaders: [KnownHeader] = [.pAssertedIdentity, .from]
+
+    /// Removes every `verstat` from P-Asserted-Identity and From (tel parameters, sip user-part
+    /// parameters and, leniently, sip URI parameters): an upstream value must never survive.
+    public static func strip(_ message: inout SIPMessage, headers: [KnownHeader] = defaultHeaders) {
+        for header in headers { rewrite(&message, header) { stripped($0) } }
+    }
+
+    /// Strips any upstream `verstat`, then sets `verstat` on every TN URI (tel, or sip with
+    /// user=phone) in `headers`. URIs that are not TNs are left without one.
+    public static func apply(_ verstat: Verstat, to message: inout SIPMessage, headers: [KnownHeader] = defaultHeaders) {
+        var all = defaultHeaders
+        for h in headers where !all.contains(h) { all.append(h) }
+        strip(&message, headers: all)
+        for header in headers { rewrite(&message, header) { marked(stripped($0), verstat) } }
+    }
+
+    /// Applies the verdict's `verstat`.
+    public static func apply(_ verdict: IdentityVerdict, to message: inout SIPMessage, headers: [KnownHeader] = defaultHeaders) {
+        apply(verdict.verstat, to: &message, headers: headers)
+    }
+
+    /// The `verstat` a URI carries (lenient, tel parameter or sip user-part parameter).
+    public static func verstat(of uri: URI) -> String? {
+        switch uri {
+        case .tel(let tel): return tel.parameters["verstat"]
+        case .sip(let sip):
+            if let v = sip.userNumber?.parameters["verstat"] { return v }
+            return sip.parameters["verstat"]
+        case .other: return nil
+        }
+    }
+
+    // MARK: Internals
+
+    static func rewrite(_ message: inout SIPMessage, _ header: KnownHeader, _ change: (URI) -> URI) {
+        guard message.contains(header) else { return }
+        if let values = try? message.headerValues(AddressValue.self, header) {
+            let edited = values.map { v -> AddressValue in
+                var v = v
+                v.uri = change(v.uri)
+                return v
+            }
+            if edited != values { message.setHeaderValues(edited, header) }
+        } else {
+            // Unparsable: still make sure no verstat survives, on the raw text.
+            let raws = message.values(header)
+            let cleaned = raws.map(removeVerstatText)
+            if cleaned != raws { message.setHeader(header.name, values: cleaned) }
+        }
+    }
+
+    static func stripped(_ uri: URI) -> URI {
+        switch uri {
+        case .tel(var tel):
+            guard tel.parameters.contains("verstat") else { return uri }
+            tel.parameters.remove("verstat")
+            return .tel(tel)
+        case .sip(var sip):
+            if let (number, params) = sip.userNumber, params.contains("verstat") {
+                let kept = params.filter { $0.name.lowercased() != "verstat" }
+                sip.user = number + kept.map { ";" + $0.description }.joined()
+            }
+            if sip.parameters.contains("verstat") {
+                var p = sip.parameters
+                p.remove("verstat")
+                sip.parameters = p
+            }
+            return .sip(sip)
+        case .other:
+            return uri
+        }
+    }
+
+    static func marked(_ uri: URI, _ verstat: Verstat) -> URI {
+        guard TelephoneNumber.canonical(uri, acceptPlusWithoutUserPhone: false) != nil else { return uri }
+        switch uri {
+        case .tel(var tel):
+            tel.verstat = verstat.rawValue
+            return .tel(tel)
+        case .sip(var sip):
+            guard let user = sip.user else { return uri }
+            sip.user = user + ";verstat=" + verstat.rawValue
+            return .sip(sip)
+        case .other:
+            return uri
+        }
+    }
+
+    /// Removes `;verstat=<value>` (any case) from raw header text.
+    static func removeVerstatText(_ text: String) -> String {
+        var out = Substring(text)
+        var result = ""
+        while let r = out.range(of: ";verstat=", options: .caseInsensitive) {
+            result += out[..<r.lowerBound]
+            var i = r.upperBound
+            while i < out.endIndex, !";@>,?& ".contains(out[i]) { i = out.index(after: i) }
+            out = out[i...]
+        }
+        return result + out
+    }
+}
