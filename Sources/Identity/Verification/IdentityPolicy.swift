@@ -34,6 +34,14 @@ public enum IdentityPolicyResult: Hashable, Sendable {
                              verstat: Verstat = .failed) -> IdentityPolicyResult {
         .fails(IdentityPolicyFailure(reason: reason, sipStatus: sipStatus, reasonPhrase: reasonPhrase, verstat: verstat))
     }
+
+    /// Passes when a step of the context succeeded, fails with its failure otherwise.
+    init<T>(_ step: Result<T, IdentityPolicyFailure>) {
+        switch step {
+        case .success: self = .passes
+        case .failure(let f): self = .fails(f)
+        }
+    }
 }
 
 /// Why a rule failed, and what to do about it. `sipStatus == nil` means "do not reject the

@@ -46,10 +46,7 @@ public struct IdentityPresent: IdentityPolicy {
 public struct IdentitySyntax: IdentityPolicy {
     public init() {}
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        switch context.decodedHeader() {
-        case .success: .passes
-        case .failure(let f): .fails(f)
-        }
+        IdentityPolicyResult(context.decodedHeader())
     }
 }
 
@@ -57,10 +54,7 @@ public struct IdentitySyntax: IdentityPolicy {
 public struct PASSporTSyntax: IdentityPolicy {
     public init() {}
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        switch context.decodedClaims() {
-        case .success: .passes
-        case .failure(let f): .fails(f)
-        }
+        IdentityPolicyResult(context.decodedClaims())
     }
 }
 
@@ -167,10 +161,7 @@ public struct InfoMatchesX5U: IdentityPolicy {
 public struct CredentialAvailable: IdentityPolicy {
     public init() {}
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        switch context.credential() {
-        case .success: .passes
-        case .failure(let f): .fails(f)
-        }
+        IdentityPolicyResult(context.credential())
     }
 }
 
