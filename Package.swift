@@ -35,6 +35,7 @@ let package = Package(
             name: "ims-harness",
             dependencies: [
                 "SIPCore",
+                "Identity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -6,7 +6,7 @@ struct IMSHarness: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ims-harness",
         abstract: "Security test harness for SIP/IMS signalling.",
-        subcommands: [Parse.self]
+        subcommands: [Parse.self, PKI.self, Passport.self]
     )
 }
 
@@ -67,10 +67,21 @@ func readFile(_ path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
     }
 }
 
+/// Calls the `async` `run()` (a plain call in top-level code resolves to the synchronous
+/// requirement, whose default for an async command only prints help).
+func runAsync(_ command: inout any AsyncParsableCommand) async throws {
+    try await command.run()
+}
+
 // Usage errors exit 2 (ArgumentParser's default is 64).
 do {
     var command = try IMSHarness.parseAsRoot()
-    try command.run()
+    // `passport verify` is async (certificate path validation); the others run synchronously.
+    if var asyncCommand = command as? any AsyncParsableCommand {
+        try await runAsync(&asyncCommand)
+    } else {
+        try command.run()
+    }
 } catch {
     let code = IMSHarness.exitCode(for: error)
     if code == .validationFailure {

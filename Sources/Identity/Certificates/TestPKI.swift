@@ -98,6 +98,14 @@ public struct TestPKI: Sendable {
         try Data(map.utf8).write(to: directory.appendingPathComponent("certs.yaml"))
     }
 
+    /// What `write(to:)` writes, in order: file name and a short description of its content.
+    public var fileList: [(name: String, description: String)] {
+        all.flatMap { c -> [(name: String, description: String)] in
+            let cn = c.certificate.subject.description
+            return [(c.fileName, "certificate chain of \(cn), served at \(c.url)"), (c.keyFileName, "private key of \(cn) (PKCS#8)")]
+        } + [("certs.yaml", "map of x5u URL -> certificate file")]
+    }
+
     private struct Factory {
         let time: Date
         let seed: UInt64?
