@@ -9,11 +9,21 @@ public struct JWSParts: Hashable, Sendable {
     public var signatureSegment: Substring
 
     public init(_ jws: String) throws(PASSporTError) {
-        let segments = jws.split(separator: ".", omittingEmptySubsequences: false)
-        guard segments.count == 3 else { throw .malformedJWS(segmentCount: segments.count) }
-        headerSegment = segments[0]
-        payloadSegment = segments[1]
-        signatureSegment = segments[2]
+        // Split on the '.' bytes: splitting by Character costs microseconds per token.
+        let u = jws.utf8
+        var dots: [String.Index] = []
+        var i = u.startIndex
+        while let d = u[i...].firstIndex(of: UInt8(ascii: ".")) {
+            dots.append(d)
+            if dots.count > 2 { break }
+            i = u.index(after: d)
+        }
+        guard dots.count == 2 else {
+            throw .malformedJWS(segmentCount: dots.count > 2 ? jws.split(separator: ".", omittingEmptySubsequences: false).count : dots.count + 1)
+        }
+        headerSegment = jws[jws.startIndex..<dots[0]]
+        payloadSegment = jws[u.index(after: dots[0])..<dots[1]]
+        signatureSegment = jws[u.index(after: dots[1])...]
     }
 
     /// RFC 8225 §7 compact form `..signature`.

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Identity-header verification throughput against OpenSSL's raw P-256 verify, one core each.
+#
+# usage: Benchmarks/verify-bench.sh [--seconds S]
+#   --seconds S   time per measurement (default 3), for verify-bench and openssl speed alike
+#
+# Builds verify-bench in release mode, runs it pinned to core 0 (taskset, when available),
+# then `openssl speed -seconds S ecdsap256` pinned to the same core (single process), and
+# prints both and the ratio `verify/openssl`. The target is verify/openssl >= 0.80.
+set -euo pipefail
+
+usage() { sed -n '4,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+seconds=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) [ $# -ge 2 ] || usage; seconds="$2"; shift 2 ;;
+    --seconds=*) seconds="${1#--seconds=}"; shift ;;
+    -h|--help) usage ;;
+    *) usage ;;
+  esac
+done
+case "$seconds" in ''|*[!0-9]*) echo "verify-bench.sh: --seconds takes a positive integer (openssl speed needs one)" >&2; exit 2 ;; esac
+[ "$seconds" -gt 0 ] || { echo "verify-bench.sh: --seconds must be positive" >&2; exit 2; }
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+command -v swift >/dev/null || { echo "verify-bench.sh: swift not found" >&2; exit 1; }
+command -v openssl >/dev/null || { echo "verify-bench.sh: openssl not found (apt-get install openssl)" >&2; exit 1; }
+
+swift build -c release --product verify-bench >&2
+bin="$(swift build -c release --show-bin-path)"
+
+pin=()
+if command -v taskset >/dev/null && taskset -c 0 true 2>/dev/null; then
+  pin=(taskset -c 0)
+else
+  echo "verify-bench.sh: taskset not available; running unpinned" >&2
+fi
+
+# ---- Swift: full Identity-header verification (last line), plus the bare paths ---------
+swift_out="$("${pin[@]}" "$bin/verify-bench" --seconds "$seconds")"
+printf '%s\n' "$swift_out"
+verify=$(printf '%s\n' "$swift_out" | tail -n 1 | awk '$1 == "verify" && $3 == "verifications/s" { print $2 }')
+[ -n "$verify" ] || { echo "verify-bench.sh: unexpected last line from verify-bench" >&2; exit 1; }
+
+# ---- OpenSSL: raw ECDSA P-256 verify, one process ---------------------------------------
+# Table line: " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  51672.6  17004.7" (sign/s, verify/s last).
+ossl_out="$("${pin[@]}" openssl speed -seconds "$seconds" ecdsap256 2>/dev/null)"
+openssl_rate=$(printf '%s\n' "$ossl_out" | awk '/^ *256 bits ecdsa \(nistp256\)/ { print $NF }' | tail -n 1)
+[ -n "$openssl_rate" ] || { echo "verify-bench.sh: no nistp256 line in openssl speed output" >&2; exit 1; }
+echo "openssl $(printf '%.0f' "$openssl_rate") verifications/s ($(openssl version | awk '{ print $1, $2 }'), ecdsap256 verify/s)"
+
+awk -v v="$verify" -v o="$openssl_rate" 'BEGIN { r = v / o; printf "verify/openssl = %.2fx (target >= 0.80x: %s)\n", r, (r >= 0.8 ? "met" : "not met") }'
