@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Identity", targets: ["Identity"]),
         .executable(name: "ims-harness", targets: ["ims-harness"]),
         .executable(name: "parse-bench", targets: ["parse-bench"]),
+        .executable(name: "verify-bench", targets: ["verify-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,5 +48,13 @@ let package = Package(
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"]),
         .testTarget(name: "CLITests", dependencies: ["ims-harness"]),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"]),
+        // libcrypto (libssl-dev), only to cross-check ES256 with an independent implementation.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .testTarget(name: "InteropTests", dependencies: ["Identity", "COpenSSL"]),
+        .executableTarget(
+            name: "verify-bench",
+            dependencies: ["Identity"],
+            path: "Benchmarks/verify-bench"
+        ),
     ]
 )
