@@ -45,12 +45,14 @@ let package = Package(
             dependencies: ["SIPCore"],
             path: "Benchmarks/parse-bench"
         ),
-        .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"]),
+        // Helpers shared by the test targets (a seeded generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["ims-harness"]),
-        .testTarget(name: "IdentityTests", dependencies: ["Identity"]),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport"]),
         // libcrypto (libssl-dev), only to cross-check ES256 with an independent implementation.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .testTarget(name: "InteropTests", dependencies: ["Identity", "COpenSSL"]),
+        .testTarget(name: "InteropTests", dependencies: ["Identity", "COpenSSL", "TestSupport"]),
         .executableTarget(
             name: "verify-bench",
             dependencies: ["Identity"],

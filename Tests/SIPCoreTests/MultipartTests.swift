@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import SIPCore
 
 private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }

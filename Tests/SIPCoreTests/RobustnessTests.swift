@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import SIPCore
 
 /// Hostile input: a seeded mutation fuzzer over valid messages, plus a table of edge cases.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import SIPCore
 
 /// An IMS offer: audio, a local bootstrap DC, a remote bootstrap DC and an application DC.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import SIPCore
 
 /// SIPStreamFramer: cutting a TCP/TLS byte stream into messages (RFC 3261 §18.3,
