@@ -335,18 +335,11 @@ struct JSONParser {
     }
 
     func utf8String(_ bytes: [UInt8], at offset: Int) throws(JSONError) -> String {
-        // Decode strictly: String(decoding:) would silently substitute U+FFFD.
-        var it = bytes.makeIterator()
-        var decoder = UTF8()
-        var scalars = String.UnicodeScalarView()
-        loop: while true {
-            switch decoder.decode(&it) {
-            case .scalarValue(let s): scalars.append(s)
-            case .emptyInput: break loop
-            case .error: throw JSONError(offset: offset, message: "string is not valid UTF-8")
-            }
+        // Strict: String(decoding:) would silently substitute U+FFFD.
+        guard let s = String(validating: bytes, as: UTF8.self) else {
+            throw JSONError(offset: offset, message: "string is not valid UTF-8")
         }
-        return String(scalars)
+        return s
     }
 
     mutating func number() throws(JSONError) -> JSONValue {
