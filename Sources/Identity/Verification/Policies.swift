@@ -214,6 +214,20 @@ public struct SignatureValid: IdentityPolicy {
         case .failure(let f): return .fails(f)
         case .success(let k): key = k
         }
+        // Full form: the header and claims were decoded once already; only the signature
+        // over the received bytes is left to check.
+        if !value.isCompactForm, case .success(let header) = context.decodedHeader(),
+           case .success(let claims) = context.decodedClaims(), let payloadJSON = context.payloadJSON {
+            do throws(PASSporTError) {
+                let parts = try JWSParts(value.jws)
+                try ES256.verify(signature: try parts.decodedSignature(), over: parts.signingInput, key: key)
+            } catch {
+                return .fails(.invalidIdentityHeader(PASSporTRejection(error).description))
+            }
+            context.passport = VerifiedPASSporT(header: header, claims: claims, headerJSON: header.json,
+                                                payloadJSON: payloadJSON, isCompactForm: false)
+            return .passes
+        }
         var reconstructed: (header: PASSporTHeader, claims: PASSporTClaims)?
         if value.isCompactForm {
             guard case .success(let header) = context.decodedHeader(), case .success(let claims) = context.decodedClaims() else {
