@@ -270,6 +270,11 @@ public struct IdentityVerificationContext {
         }
     }
 
+    /// Header and claims together, for rules that need both.
+    public mutating func decodedPASSporT() -> Result<(PASSporTHeader, PASSporTClaims), IdentityPolicyFailure> {
+        decodedHeader().flatMap { header in decodedClaims().map { (header, $0) } }
+    }
+
     /// The key for the current header's `info` URL (fetched once): 436 when it cannot be
     /// fetched or `info` is missing, 437 when untrusted or unsupported.
     public mutating func credential() -> Result<P256.Signing.PublicKey, IdentityPolicyFailure> {

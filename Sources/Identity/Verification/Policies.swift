@@ -216,8 +216,8 @@ public struct SignatureValid: IdentityPolicy {
         }
         // Full form: the header and claims were decoded once already; only the signature
         // over the received bytes is left to check.
-        if !value.isCompactForm, case .success(let header) = context.decodedHeader(),
-           case .success(let claims) = context.decodedClaims(), let payloadJSON = context.payloadJSON {
+        if !value.isCompactForm, case .success(let (header, claims)) = context.decodedPASSporT(),
+           let payloadJSON = context.payloadJSON {
             do throws(PASSporTError) {
                 let parts = try JWSParts(value.jws)
                 try ES256.verify(signature: try parts.decodedSignature(), over: parts.signingInput, key: key)
@@ -254,15 +254,10 @@ public struct SignatureValid: IdentityPolicy {
 public struct SHAKENAttestation: IdentityPolicy {
     public init() {}
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        let header: PASSporTHeader
-        switch context.decodedHeader() {
+        let header: PASSporTHeader, claims: PASSporTClaims
+        switch context.decodedPASSporT() {
         case .failure(let f): return .fails(f)
-        case .success(let h): header = h
-        }
-        let claims: PASSporTClaims
-        switch context.decodedClaims() {
-        case .failure(let f): return .fails(f)
-        case .success(let c): claims = c
+        case .success(let decoded): (header, claims) = decoded
         }
         let level = claims.attest.flatMap(SHAKEN.Attestation.init(rawValue:))
         if header.ppt == SHAKEN.ppt, level == nil {
@@ -337,15 +332,10 @@ public struct TNAuthListCoversOrig: IdentityPolicy {
     }
 
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        let header: PASSporTHeader
-        switch context.decodedHeader() {
+        let header: PASSporTHeader, claims: PASSporTClaims
+        switch context.decodedPASSporT() {
         case .failure(let f): return .fails(f)
-        case .success(let h): header = h
-        }
-        let claims: PASSporTClaims
-        switch context.decodedClaims() {
-        case .failure(let f): return .fails(f)
-        case .success(let c): claims = c
+        case .success(let decoded): (header, claims) = decoded
         }
         guard case .tn(let tn) = claims.orig else {
             context.notes.append("TNAuthListCoversOrig skipped: orig is not a TN")
