@@ -80,15 +80,7 @@ final class OpenSSLKey {
 
     /// The DER SubjectPublicKeyInfo libcrypto holds (for a private key: its public half).
     func publicKeyDER() throws -> [UInt8] {
-        let length = i2d_PUBKEY(pointer, nil)
-        guard length > 0 else { throw OpenSSLError("i2d_PUBKEY (size)") }
-        var der = [UInt8](repeating: 0, count: Int(length))
-        let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var cursor: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
-            return i2d_PUBKEY(pointer, &cursor)
-        }
-        guard written == length else { throw OpenSSLError("i2d_PUBKEY wrote \(written) of \(length) bytes") }
-        return der
+        try derBytes("i2d_PUBKEY") { i2d_PUBKEY(pointer, $0) }
     }
 
     /// ECDSA with SHA-256 over `message`; returns the DER ECDSA-Sig-Value.
@@ -141,15 +133,7 @@ enum ECDSASignatureCodec {
             BN_free(r); BN_free(s)
             throw OpenSSLError("ECDSA_SIG_set0")
         }
-        let length = i2d_ECDSA_SIG(sig, nil)
-        guard length > 0 else { throw OpenSSLError("i2d_ECDSA_SIG (size)") }
-        var der = [UInt8](repeating: 0, count: Int(length))
-        let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var cursor: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
-            return i2d_ECDSA_SIG(sig, &cursor)
-        }
-        guard written == length else { throw OpenSSLError("i2d_ECDSA_SIG wrote \(written) of \(length) bytes") }
-        return der
+        return try derBytes("i2d_ECDSA_SIG") { i2d_ECDSA_SIG(sig, $0) }
     }
 
     static func derToRaw(_ der: [UInt8]) throws -> [UInt8] {
@@ -174,4 +158,17 @@ enum ECDSASignatureCodec {
         guard ok else { throw OpenSSLError("BN_bn2binpad: R or S longer than 32 bytes") }
         return raw
     }
+}
+
+/// Runs an OpenSSL `i2d_*` serialiser twice, as its API wants: once for the size, once to write.
+func derBytes(_ name: String, _ i2d: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) throws -> [UInt8] {
+    let length = i2d(nil)
+    guard length > 0 else { throw OpenSSLError("\(name) (size)") }
+    var der = [UInt8](repeating: 0, count: Int(length))
+    let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
+        var cursor: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
+        return i2d(&cursor)
+    }
+    guard written == length else { throw OpenSSLError("\(name) wrote \(written) of \(length) bytes") }
+    return der
 }
