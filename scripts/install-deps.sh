@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, non-interactively.
 # As root: apt-get installs what is missing. Otherwise: prints the one command to run, exits 1.
-# usage: scripts/install-deps.sh {demo|test|bench}
+# usage: scripts/install-deps.sh {demo|test|bench|live}
 set -euo pipefail
 
 case "${1:-test}" in
   demo|test) pkgs=(libpcap-dev libssl-dev pkg-config) ;;
   bench)     pkgs=(libpcap-dev libssl-dev pkg-config libosip2-dev libsofia-sip-ua-dev gcc) ;;
-  *) echo "usage: $0 {demo|test|bench}" >&2; exit 2 ;;
+  live)      pkgs=(kamailio kamailio-ims-modules kamailio-secsipid-modules kamailio-utils-modules sip-tester sipsak) ;;
+  *) echo "usage: $0 {demo|test|bench|live}" >&2; exit 2 ;;
 esac
 
 missing=()
