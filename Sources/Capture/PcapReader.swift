@@ -1,0 +1,101 @@
+import CPcap
+import Foundation
+
+/// Link-layer header types (DLT_/LINKTYPE_ values) the decoder understands.
+public enum LinkType: Int32, Sendable, CaseIterable {
+    case null = 0            // BSD loopback: 4-byte address family in host order
+    case ethernet = 1
+    case rawDLT12 = 12       // DLT_RAW on OpenBSD-style libpcap
+    case rawDLT14 = 14
+    case raw = 101           // LINKTYPE_RAW: IPv4 or IPv6, no link header
+    case loop = 108          // OpenBSD loopback: family in network order
+    case linuxSLL = 113
+    case ipv4 = 228
+    case ipv6 = 229
+    case linuxSLL2 = 276
+}
+
+/// One record as libpcap hands it over. `data` is only valid until the next `next()` call.
+public struct PcapRecord {
+    /// 1-based record number (what Wireshark calls the frame number).
+    public var number: Int
+    /// Nanoseconds since 1970.
+    public var time: Int64
+    public var data: UnsafeRawBufferPointer
+    /// Length on the wire (may exceed `data.count` when the capture used a snap length).
+    public var originalLength: Int
+}
+
+/// Reads pcap and pcapng through libpcap's `pcap_open_offline`, one record at a time, in
+/// constant memory. Errors name the file, the byte offset of the failing record, and the cause.
+public final class PcapReader {
+    public let path: String
+    public let linkType: LinkType
+    public private(set) var recordCount = 0
+    private var handle: OpaquePointer?
+
+    public init(path: String) throws(CaptureError) {
+        self.path = path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw CaptureError(file: path, offset: 0, cause: .missingFile, detail: "")
+        }
+        if isDir.boolValue { throw CaptureError(file: path, offset: 0, cause: .readFailed, detail: "is a directory") }
+        var err = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        // Nanosecond precision: libpcap scales microsecond files up, so times never lose digits.
+        guard let p = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &err) else {
+            let msg = String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let cause: CaptureError.Cause = msg.contains("No such file") ? .missingFile
+                : msg.contains("ermission denied") ? .readFailed
+                : msg.contains("truncated") ? .truncatedRecord : .notACapture
+            throw CaptureError(file: path, offset: 0, cause: cause, detail: msg)
+        }
+        let dlt = pcap_datalink(p)
+        guard let lt = LinkType(rawValue: dlt) else {
+            pcap_close(p)
+            throw CaptureError(file: path, offset: 0, cause: .unsupportedLinkType(dlt),
+                               detail: pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "no DLT name")
+        }
+        handle = p
+        linkType = lt
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if let h = handle { pcap_close(h) }
+        handle = nil
+    }
+
+    /// Byte offset of the next record (libpcap reads through a stdio FILE).
+    public var fileOffset: Int {
+        guard let h = handle, let f = pcap_file(h) else { return 0 }
+        return ftell(f)
+    }
+
+    /// The next record, nil at the end. A truncated last record throws `.truncatedRecord`
+    /// with the record's offset; records before it have already been returned.
+    public func next() throws(CaptureError) -> PcapRecord? {
+        guard let h = handle else { return nil }
+        let offset = fileOffset
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let rc = pcap_next_ex(h, &header, &data)
+        switch rc {
+        case 1:
+            guard let hdr = header?.pointee, let data else { return nil }
+            recordCount += 1
+            let time = Int64(hdr.ts.tv_sec) &* 1_000_000_000 &+ Int64(hdr.ts.tv_usec)
+            return PcapRecord(number: recordCount, time: time,
+                              data: UnsafeRawBufferPointer(start: data, count: Int(hdr.caplen)),
+                              originalLength: Int(hdr.len))
+        case -2:
+            return nil
+        default:
+            let msg = String(cString: pcap_geterr(h))
+            close()
+            let cause: CaptureError.Cause = msg.contains("truncated") ? .truncatedRecord : .readFailed
+            throw CaptureError(file: path, offset: offset, cause: cause, detail: msg)
+        }
+    }
+}
