@@ -131,6 +131,8 @@ public struct IdentityVerificationContext {
     public var rcdVerified: Bool?
     /// Pointers (into rcd) whose content is not verified.
     public var rcdUnverifiedPointers: [String] = []
+    /// nil: no RCD or not checked; false: the RCD claims must not be shown (`RCDAuthorised`).
+    public var rcdAuthorised: Bool?
     /// Things worth reporting that did not fail the request (skipped checks, ignored headers).
     public var notes: [String] = []
 
@@ -163,6 +165,7 @@ public struct IdentityVerificationContext {
         rcdResults = []
         rcdVerified = nil
         rcdUnverifiedPointers = []
+        rcdAuthorised = nil
     }
 
     /// The `ppt` an Identity header declares: its parameter, or (when absent) the JWS header's.

@@ -23,11 +23,14 @@ public struct IdentityVerdict: Hashable, Sendable {
     public var rcdVerified: Bool?
     /// rcd JSON pointers whose content is not verified.
     public var rcdUnverifiedPointers: [String]
+    /// nil: no RCD or not checked; false: the RCD claims are not authorised and must not be
+    /// shown (RFC 9795 §8.1 "use no claim"; see `RCDAuthorised`).
+    public var rcdAuthorised: Bool?
     /// Non-fatal observations: ignored headers, skipped rules, other headers' failures.
     public var notes: [String]
 
     public init(result: Result, verstat: Verstat, passport: VerifiedPASSporT? = nil, identityIndex: Int? = nil,
-                rcdResults: [RCDIResult] = [], rcdVerified: Bool? = nil, rcdUnverifiedPointers: [String] = [], notes: [String] = []) {
+                rcdResults: [RCDIResult] = [], rcdVerified: Bool? = nil, rcdUnverifiedPointers: [String] = [], rcdAuthorised: Bool? = nil, notes: [String] = []) {
         self.result = result
         self.verstat = verstat
         self.passport = passport
@@ -35,6 +38,7 @@ public struct IdentityVerdict: Hashable, Sendable {
         self.rcdResults = rcdResults
         self.rcdVerified = rcdVerified
         self.rcdUnverifiedPointers = rcdUnverifiedPointers
+        self.rcdAuthorised = rcdAuthorised
         self.notes = notes
     }
 
@@ -42,10 +46,10 @@ public struct IdentityVerdict: Hashable, Sendable {
 
     /// The verified claims (only for a valid verdict): what a UE may display.
     public var claims: PASSporTClaims? { isValid ? passport?.claims : nil }
-    /// RCD display name (`rcd.nam`, covered by the signature).
-    public var callerName: String? { claims?.rcd?.nam }
-    /// RCD call reason (`crn`, covered by the signature).
-    public var callReason: String? { claims?.crn }
+    /// RCD display name (`rcd.nam`, covered by the signature), unless the RCD was not authorised.
+    public var callerName: String? { rcdAuthorised == false ? nil : claims?.rcd?.nam }
+    /// RCD call reason (`crn`, covered by the signature), unless the RCD was not authorised.
+    public var callReason: String? { rcdAuthorised == false ? nil : claims?.crn }
     /// SHAKEN attestation of the verified PASSporT.
     public var attestation: SHAKEN.Attestation? { claims?.attest.flatMap(SHAKEN.Attestation.init(rawValue:)) }
 
@@ -155,7 +159,8 @@ public struct VerificationService {
                 notes += failures.map { "Identity header \(($0.identityIndex ?? 0) + 1) failed \($0.failedPolicy ?? ""): \($0.reason ?? "")" }
                 return IdentityVerdict(result: .valid, verstat: .passed, passport: context.passport, identityIndex: index,
                                        rcdResults: context.rcdResults, rcdVerified: context.rcdVerified,
-                                       rcdUnverifiedPointers: context.rcdUnverifiedPointers, notes: notes)
+                                       rcdUnverifiedPointers: context.rcdUnverifiedPointers,
+                                       rcdAuthorised: context.rcdAuthorised, notes: notes)
             }
             failures.append(failed)
         }
@@ -177,6 +182,7 @@ public struct VerificationService {
                                          reasonPhrase: failure.reasonPhrase),
                         verstat: failure.verstat, passport: context.passport, identityIndex: context.current?.index,
                         rcdResults: context.rcdResults, rcdVerified: context.rcdVerified,
-                        rcdUnverifiedPointers: context.rcdUnverifiedPointers, notes: context.notes)
+                        rcdUnverifiedPointers: context.rcdUnverifiedPointers, rcdAuthorised: context.rcdAuthorised,
+                        notes: context.notes)
     }
 }
