@@ -50,6 +50,9 @@ let package = Package(
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["ims-harness"]),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport"]),
+        // Run reports: JUnit, JSON, SVG sequence diagrams, HTML index, console. Foundation only.
+        .target(name: "Reports"),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         // libcrypto (libssl-dev), only to cross-check ES256 with an independent implementation.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .testTarget(name: "InteropTests", dependencies: ["Identity", "COpenSSL", "TestSupport"]),
