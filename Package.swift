@@ -56,6 +56,12 @@ let package = Package(
         // libcrypto (libssl-dev), only to cross-check ES256 with an independent implementation.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .testTarget(name: "InteropTests", dependencies: ["Identity", "COpenSSL", "TestSupport"]),
+        // Scenario language (YAML via Yams), validation with file:line:col, engine over Network.
+        .target(
+            name: "Scenario",
+            dependencies: ["SIPCore", .product(name: "Yams", package: "Yams")]
+        ),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .executableTarget(
             name: "verify-bench",
             dependencies: ["Identity"],
