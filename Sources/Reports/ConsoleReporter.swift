@@ -140,6 +140,7 @@ public final class ConsoleStream: @unchecked Sendable {
         self.write = write
     }
 
+    /// Pass the scenario's `displayName`, so `finished` can take it off the progress line.
     public func started(_ name: String) {
         lock.lock(); defer { lock.unlock() }
         running.append(name)
