@@ -62,6 +62,13 @@ let package = Package(
             dependencies: ["SIPCore", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
+        // Discrete-event simulated IMS network: virtual clock, links, transactions, actors, attacker.
+        .target(
+            name: "Network",
+            dependencies: ["SIPCore", "Identity", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "TestSupport"]),
+        .executableTarget(name: "call-bench", dependencies: ["Network"], path: "Benchmarks/call-bench"),
         .executableTarget(
             name: "verify-bench",
             dependencies: ["Identity"],

@@ -1,0 +1,184 @@
+import Foundation
+import Identity
+import SIPCore
+
+/// Application servers: proxies in the S-CSCF's iFC chain that route by Route only.
+final class ApplicationServer: ProxyElement {
+    override func makeRules() -> [any ProxyRule] {
+        switch role {
+        case .stiAS: rules(policy, [("sign", SignIdentity())])
+        case .stiVS: rules(policy, [("verify_identity", VerifyIdentity())])
+        case .enterprise: rules(policy, [("sign", SignEnterpriseRCD())])
+        default: []
+        }
+    }
+
+    /// The signing credential: the actor's `certificate`, or the role's default.
+    var signer: PASSporTSigner? {
+        ctx.pki.signer(spec.certificate ?? (role == .enterprise ? "delegate" : "sp"))
+    }
+}
+
+/// Facts both signers need from an originating INVITE.
+struct OriginatingFacts {
+    var origTN: String?
+    var origURI: String?
+    var destTN: String?
+    var destURI: String?
+    var displayName: String?
+    var callReason: String?
+
+    init(_ m: SIPMessage) {
+        for v in m.addressValues(.pAssertedIdentity) {
+            if origTN == nil, let tn = Addressing.tn(of: v.uri) { origTN = tn }
+            if origURI == nil { origURI = v.uri.description }
+        }
+        if let from = m.headerValue(AddressValue.self, .from) {
+            displayName = from.displayName
+            if origTN == nil, origURI == nil { origTN = Addressing.tn(of: from.uri); origURI = from.uri.description }
+        }
+        if let to = m.headerValue(AddressValue.self, .to) {
+            destTN = Addressing.tn(of: to.uri)
+            destURI = TelephoneNumber.addressOfRecord(to.uri)
+        }
+        callReason = m.callInfo.compactMap(\.callReason).first
+    }
+
+    var orig: PASSporTOriginator? { origTN.map { .tn($0) } ?? origURI.map { .uri(TelephoneNumber.addressOfRecord($0)) } }
+    var dest: PASSporTDestination? {
+        if let destTN { return PASSporTDestination(tn: [destTN]) }
+        return destURI.map { PASSporTDestination(uri: [$0]) }
+    }
+}
+
+/// Adds Date (the AS's clock is the virtual clock) when missing.
+func ensureDate(_ x: inout ProxyExchange, _ e: ProxyElement) -> Int64 {
+    let now = e.ctx.unixNow
+    if let d = x.request.headerValue(SIPDate.self) { return d.secondsSince1970 }
+    x.request.setHeader("Date", SIPDate(secondsSince1970: now).description)
+    return now
+}
+
+/// STI-AS (RFC 8224 §5, RFC 8588): signs originating INVITEs. The RCD name is signed only
+/// when the subscription authorises that TN and name (TR 33.890 KI#1 solution 1).
+struct SignIdentity: ProxyRule {
+    let name = "SignIdentity"
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        guard x.method == "INVITE", x.isInitial, let a = e as? ApplicationServer, let signer = a.signer else { return }
+        let facts = OriginatingFacts(x.request)
+        guard let orig = facts.orig, let dest = facts.dest else {
+            e.note(name, "no originating or destination identity: not signed")
+            return
+        }
+        let iat = e.policy.bool("add_date") ? ensureDate(&x, e) : e.ctx.unixNow
+        let subscriber = facts.origURI.flatMap { e.ctx.subscriber(owning: $0) }
+        let ownsTN = facts.origTN.map { tn in subscriber.map { s in s.tn == tn || s.impus.contains { Addressing.tn(of: $0) == tn } } ?? false } ?? false
+        let attest = ownsTN ? e.policy.string("attestation") : "B"
+        var rcd: RichCallData?
+        if let display = facts.displayName, !display.isEmpty {
+            let authorised = subscriber?.thirdParty.contains { $0.name == display && (TelephoneNumber.canonical($0.tn) ?? $0.tn) == facts.origTN } ?? false
+            if authorised || !e.policy.bool("authorise_rcd") {
+                rcd = RichCallData(nam: display)
+                e.note(name, authorised ? "RCD name '\(display)' authorised for the caller's TN: signed"
+                                        : "RCD name '\(display)' NOT authorised but authorise_rcd is off: signed")
+            } else {
+                e.note(name, "RCD name '\(display)' is not listed for the caller's TN: not signed")
+            }
+        }
+        var uuidBytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<2 { let w = e.ctx.random.next(); for j in 0..<8 { uuidBytes[i * 8 + j] = UInt8(truncatingIfNeeded: w >> (8 * j)) } }
+        uuidBytes[6] = (uuidBytes[6] & 0x0F) | 0x40
+        uuidBytes[8] = (uuidBytes[8] & 0x3F) | 0x80
+        let origid = UUID(uuid: (uuidBytes[0], uuidBytes[1], uuidBytes[2], uuidBytes[3], uuidBytes[4], uuidBytes[5], uuidBytes[6], uuidBytes[7],
+                                 uuidBytes[8], uuidBytes[9], uuidBytes[10], uuidBytes[11], uuidBytes[12], uuidBytes[13], uuidBytes[14], uuidBytes[15]))
+            .uuidString.lowercased()
+        let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: attest, origid: origid, rcd: rcd,
+                                    crn: rcd == nil ? nil : facts.callReason)
+        do {
+            let value = try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: e.policy.bool("compact_form"))
+            x.request.addHeader("Identity", value.description)
+            x.changes.append("\(name) added Identity (attest \(attest), x5u \(signer.x5u))")
+            e.note(name, "signed orig \(facts.origTN ?? facts.origURI ?? "?") attest \(attest)")
+        } catch {
+            e.note(name, "signing failed: \(error)")
+        }
+    }
+}
+
+/// Enterprise signer (TR 33.890 KI#1 solution 2): an RCD PASSporT with its delegate certificate.
+struct SignEnterpriseRCD: ProxyRule {
+    let name = "SignEnterpriseRCD"
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        guard x.method == "INVITE", x.isInitial, let a = e as? ApplicationServer, let signer = a.signer else { return }
+        let facts = OriginatingFacts(x.request)
+        let configured = e.policy.string("rcd_name")
+        let nam = configured.isEmpty ? (facts.displayName ?? "") : configured
+        guard let orig = facts.orig, let dest = facts.dest, !nam.isEmpty else {
+            e.note(name, "no identity or RCD name: not signed")
+            return
+        }
+        let iat = ensureDate(&x, e)
+        let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, rcd: RichCallData(nam: nam), crn: facts.callReason)
+        do {
+            let value = try signer.identity(claims: claims, ppt: RCDRules.ppt)
+            x.request.addHeader("Identity", value.description)
+            x.changes.append("\(name) added an rcd Identity (x5u \(signer.x5u))")
+            e.note(name, "signed RCD '\(nam)' for \(facts.origTN ?? facts.origURI ?? "?") with \(signer.x5u)")
+        } catch {
+            e.note(name, "signing failed: \(error)")
+        }
+    }
+}
+
+/// STI-VS (RFC 8224 §6.2) via Identity's VerificationService; verstat per TS 24.229 §7.2A.20.
+struct VerifyIdentity: ProxyRule {
+    let name = "VerifyIdentity"
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        guard x.method == "INVITE", x.isInitial else { return }
+        let p = e.policy
+        let minAttest = SHAKEN.Attestation(rawValue: p.string("min_attestation"))
+        let config = IdentityVerificationConfig(freshness: Int64(p.int("freshness_s")), identityRequired: p.bool("identity_required"),
+                                                minimumAttestation: minAttest)
+        let keys = e.ctx.pki.keyProvider
+        let covers: ((String, String) -> Bool?)? = p.bool("check_tn_auth_list")
+            ? { tn, url in keys.tnAuthListCovers(origTN: tn, x5u: url) } : nil
+        var service = VerificationService(config: config, tnAuthList: covers)
+        if !p.bool("check_freshness") { service = service.without("Freshness") }
+        let verdict = service.verify(x.request, now: e.ctx.unixNow, keys: keys)
+        if let r = verdict.rejection {
+            e.note(name, "\(verdict.failedPolicy ?? "?") failed: \(verdict.reason ?? "") -> \(r.status) \(r.reasonPhrase)")
+            if p.bool("reject_on_failure") {
+                x.reject(r.status, r.reasonPhrase)
+                return
+            }
+            if let reason = verdict.reasonHeaderValue { x.request.addHeader("Reason", reason) }
+        } else if let f = verdict.failedPolicy {
+            e.note(name, "\(f): \(verdict.reason ?? "") (not rejected)")
+        } else {
+            e.note(name, "Identity verified (\(verdict.attestation?.rawValue ?? "-"))")
+        }
+        if p.bool("mark_verstat") {
+            VerstatMarking.apply(verdict, to: &x.request)
+            x.changes.append("\(name) verstat=\(verdict.verstat.rawValue)")
+        }
+        if p.bool("show_rcd") { showRCD(verdict, &x) }
+    }
+
+    /// Only verified RCD reaches the UE: display names on PAI are replaced by the verified
+    /// `nam` (or removed), and a verified `crn` is passed in Call-Info.
+    private func showRCD(_ v: IdentityVerdict, _ x: inout ProxyExchange) {
+        let values = x.request.addressValues(.pAssertedIdentity)
+        if !values.isEmpty {
+            let name = v.callerName
+            let rewritten = values.map { AddressValue(NameAddress(displayName: name, uri: $0.uri), parameters: $0.parameters) }
+            x.request.setHeader("P-Asserted-Identity", values: rewritten.map(\.description))
+        }
+        x.request.removeHeader("Call-Info")
+        if let reason = v.callReason {
+            var ci = CallInfo(uri: "urn:ietf:params:sip:rcd")
+            ci.callReason = reason
+            x.request.addHeader("Call-Info", ci.description)
+        }
+        if let name = v.callerName { x.changes.append("RCD name '\(name)' shown") }
+    }
+}

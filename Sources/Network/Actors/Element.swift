@@ -1,0 +1,72 @@
+import SIPCore
+
+/// Base of every actor: a name, a role, resolved policy switches, a transaction layer over
+/// the `Transport`, and access to the shared context (clock, generator, HSS, PKI).
+class Element: MessageReceiver, TransactionUser {
+    let name: String
+    let role: ActorRole
+    let policy: Policy
+    let spec: ActorSpec
+    let ctx: NetworkContext
+    let transport: Transport
+    let layer: TransactionLayer
+
+    init(spec: ActorSpec, policy: Policy, ctx: NetworkContext, transport: Transport) {
+        self.name = spec.name
+        self.role = spec.role
+        self.spec = spec
+        self.policy = policy
+        self.ctx = ctx
+        self.transport = transport
+        layer = TransactionLayer(owner: spec.name, scheduler: ctx.scheduler, transport: transport)
+        layer.user = self
+        layer.onUnparsable = { [weak self] bytes, peer, error in
+            guard let self else { return }
+            self.ctx.trace.record(self.ctx.scheduler.nowMs, .dropped, from: peer, to: self.name, bytes: bytes,
+                                  note: "\(self.name) could not parse the message: \(error)")
+        }
+        transport.attach(self, as: spec.name)
+    }
+
+    var domain: String { spec.domain ?? "ims.example" }
+    var nowMs: Int64 { ctx.scheduler.nowMs }
+
+    func receive(_ bytes: [UInt8], from peer: String) { layer.receive(bytes, from: peer) }
+
+    func handleRequest(_ request: SIPMessage, transaction: ServerTransaction?, from peer: String) {}
+    func handleStrayResponse(_ response: SIPMessage, from peer: String) {}
+
+    /// Records what a rule did (a `rule` trace event).
+    func note(_ rule: String, _ text: String) {
+        ctx.trace.record(nowMs, .rule, from: name, to: name, note: "\(name) \(rule): \(text)")
+    }
+
+    /// A Via for a request this element sends to `peer`: synthetic address, link transport.
+    func via(to peer: String, branch: String) -> String {
+        let t = transport.transportKind(from: name, to: peer) ?? .udp
+        let addr = transport.address(of: name) ?? SocketAddress(host: name, port: 5060)
+        return "SIP/2.0/\(t.rawValue) \(addr.uriHost):\(addr.port);branch=\(branch)"
+    }
+
+    /// The actor a Route / Request-URI text points at.
+    func actor(for uriText: String) -> String? {
+        guard let host = Addressing.host(uriText) else { return nil }
+        return Addressing.actor(forHost: host, in: ctx.roles)
+    }
+
+    /// Responds through a server transaction (or directly to `peer` without one).
+    func respond(to request: SIPMessage, _ tx: ServerTransaction?, peer: String, status: Int, reason: String,
+                 extra: [(String, String)] = [], note: String = "") {
+        guard request.method != "ACK",
+              let r = MessageText.response(to: request, status: status, reason: reason, toTag: status > 100 ? ctx.tag() : nil,
+                                           extra: extra) else { return }
+        if let tx { tx.respond(r, note: note) } else { transport.send(r.bytes, from: name, to: peer, note: note) }
+    }
+}
+
+/// A name-addr list header rewritten value by value (PAI display names, verstat).
+extension SIPMessage {
+    func addressValues(_ header: KnownHeader) -> [AddressValue] {
+        (try? headerValues(AddressValue.self, header)) ?? []
+    }
+}

@@ -1,0 +1,117 @@
+import SIPCore
+
+/// What a P-CSCF keeps per registered UE (learned from the 200 to REGISTER).
+struct PCSCFBinding {
+    var impus: [String]
+    var serviceRoute: [String]
+    var defaultIMPU: String? { impus.first }
+}
+
+/// P-CSCF (TS 24.229 §5.2): the UE's first hop and the edge of the trust domain.
+final class PCSCF: ProxyElement {
+    var bindings: [String: PCSCFBinding] = [:]
+
+    override func makeRules() -> [any ProxyRule] {
+        rules(policy, [
+            (nil, PCSCFRegisterPath()),
+            ("require_registration", RejectUnregistered()),
+            ("strip_untrusted_pai", StripUntrustedAssertedIdentity()),
+            ("assert_identity", AssertIdentityFromPreferred()),
+            ("remove_ppi", RemovePreferredIdentity()),
+            ("charging_vector", InsertChargingVector()),
+            ("privacy_to_ue", PrivacyTowardsUE()),
+            ("apply_privacy", ApplyPrivacyAtExit()),
+        ])
+    }
+
+    func isFromUE(_ x: ProxyExchange) -> Bool { ctx.roles[x.peer] == .ue }
+}
+
+/// REGISTER from a UE: add Path and send it to the registrar; learn the binding from the 200.
+struct PCSCFRegisterPath: ProxyRule {
+    let name = "RegisterPath"
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        guard x.method == "REGISTER", let p = e as? PCSCF, p.isFromUE(x) else { return }
+        x.request.prependHeader("Path", "<sip:\(e.name);lr>")
+        let registrar = e.ctx.peers(of: e.name, role: .icscf).first ?? e.ctx.peers(of: e.name, role: .scscf).first
+        x.nextHop = registrar
+        x.changes.append("\(name) added Path")
+    }
+
+    func onResponse(_ response: inout SIPMessage, request: ProxyExchange, _ e: ProxyElement) {
+        guard request.method == "REGISTER", response.statusCode == 200, let p = e as? PCSCF else { return }
+        let impus = response.listValues("P-Associated-URI").compactMap { Addressing.uriText(ofAddress: $0) }
+        let sr = response.listValues("Service-Route")
+        p.bindings[request.peer] = PCSCFBinding(impus: impus, serviceRoute: sr)
+        e.note(name, "\(request.peer) registered: \(impus.joined(separator: ", "))")
+    }
+}
+
+/// TS 24.229 §5.2.6.3: requests from a UE that is not registered are refused.
+struct RejectUnregistered: ProxyRule {
+    let name = "RejectUnregistered"
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        guard let p = e as? PCSCF, p.isFromUE(x), x.method != "REGISTER", x.method != "ACK",
+              p.bindings[x.peer] == nil else { return }
+        x.reject(403, "Forbidden")
+        e.note(name, "\(x.peer) is not registered: 403")
+    }
+}
+
+/// PPI that matches a registered IMPU becomes PAI, else the default IMPU (RFC 3325 §6,
+/// TS 24.229 §5.2.6.3). Only for requests from the UE that carry no (kept) PAI.
+struct AssertIdentityFromPreferred: ProxyRule {
+    let name = "AssertIdentityFromPreferred"
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        guard let p = e as? PCSCF, p.isFromUE(x), x.method != "REGISTER", x.method != "ACK", x.isInitial,
+              !x.request.contains(.pAssertedIdentity), let binding = p.bindings[x.peer] else { return }
+        let registered = Set(binding.impus.map(Addressing.identityKey))
+        var chosen: String?
+        for ppi in x.request.listValues("P-Preferred-Identity") {
+            if let uri = Addressing.uriText(ofAddress: ppi), registered.contains(Addressing.identityKey(uri)) {
+                chosen = uri
+                e.note(name, "P-Preferred-Identity \(uri) matches a registered IMPU: asserted")
+                break
+            }
+            e.note(name, "P-Preferred-Identity \(ppi) matches no registered IMPU: ignored")
+        }
+        if chosen == nil {
+            chosen = binding.defaultIMPU
+            if let c = chosen { e.note(name, "asserted the default IMPU \(c)") }
+        }
+        guard let c = chosen else { return }
+        x.request.addHeader("P-Asserted-Identity", "<\(c)>")
+        x.changes.append("\(name) asserted <\(c)>")
+    }
+}
+
+/// RFC 3325 §6: P-Preferred-Identity never leaves the P-CSCF.
+struct RemovePreferredIdentity: ProxyRule {
+    let name = "RemovePreferredIdentity"
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        if x.request.removeHeader("P-Preferred-Identity") > 0 { x.changes.append("\(name) removed P-Preferred-Identity") }
+    }
+}
+
+/// RFC 7315: the originating P-CSCF creates the charging vector; one from the UE is replaced.
+struct InsertChargingVector: ProxyRule {
+    let name = "InsertChargingVector"
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        guard let p = e as? PCSCF, p.isFromUE(x), x.method != "ACK" else { return }
+        if x.request.contains(.pChargingVector) { e.note(name, "replaced a P-Charging-Vector sent by the UE") }
+        let addr = e.transport.address(of: e.name)?.host ?? e.name
+        x.request.setHeader("P-Charging-Vector", "icid-value=\(e.ctx.random.hex(16));icid-generated-at=\(addr);orig-ioi=\(e.domain)")
+        x.changes.append("\(name) set P-Charging-Vector")
+    }
+}
+
+/// Terminating P-CSCF: `Privacy: id` means the UE must not see PAI (RFC 3325 §7).
+struct PrivacyTowardsUE: ProxyRule {
+    let name = "PrivacyTowardsUE"
+    func onEgress(_ x: inout ProxyExchange, _ e: ProxyElement, next: String) {
+        guard e.ctx.roles[next] == .ue, x.request.privacy?.isID == true, x.request.contains(.pAssertedIdentity) else { return }
+        x.request.removeHeader("P-Asserted-Identity")
+        x.changes.append("\(name) removed P-Asserted-Identity (Privacy: id)")
+        e.note(name, "Privacy: id: P-Asserted-Identity removed towards \(next)")
+    }
+}

@@ -1,0 +1,89 @@
+import SIPCore
+
+/// A stateful proxy (RFC 3261 §16) whose behaviour is its rule list: P-CSCF, S-CSCF, I-CSCF,
+/// IBCF and the application servers. Adds Via and Record-Route, decrements Max-Forwards,
+/// forwards through a client transaction and relays responses through the server transaction.
+class ProxyElement: Element {
+    var pipeline: [any ProxyRule] = []
+
+    /// The rule list of this role; subclasses provide it.
+    func makeRules() -> [any ProxyRule] { [] }
+
+    func setUp() { pipeline = makeRules() }
+
+    /// Record-Route value of this element.
+    var recordRouteValue: String { "<sip:\(name);lr>" }
+
+    override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
+        if request.method == "INVITE", let tx { respond(to: request, tx, peer: peer, status: 100, reason: "Trying") }
+        var x = ProxyExchange(request: request, peer: peer)
+        // Max-Forwards (§16.3 step 3).
+        let hops = request.headerValue(MaxForwards.self)?.hops ?? 70
+        if hops == 0 {
+            respond(to: request, tx, peer: peer, status: 483, reason: "Too Many Hops", note: "\(name): Max-Forwards reached 0")
+            return
+        }
+        x.request.setHeader("Max-Forwards", String(hops - 1))
+        // Route pre-processing (§16.4): the top Route naming this element is removed.
+        let routes = request.listValues("Route")
+        if let top = routes.first, actor(for: top) == name {
+            x.request.setHeader("Route", values: Array(routes.dropFirst()))
+            if let addr = try? NameAddress(parsing: top), case .sip(let s) = addr.uri { x.ownRouteParameters = s.parameters }
+        }
+        for rule in pipeline {
+            rule.onRequest(&x, self)
+            if x.stopped { break }
+        }
+        if let r = x.response {
+            if let tx { tx.respond(r, note: x.changes.joined(separator: "; ")) }
+            return
+        }
+        if let (status, reason, extra) = x.rejection {
+            respond(to: request, tx, peer: peer, status: status, reason: reason, extra: extra,
+                    note: x.changes.joined(separator: "; "))
+            return
+        }
+        forward(x, tx)
+    }
+
+    /// Picks the next hop, runs egress rules, adds Via / Record-Route and sends.
+    func forward(_ input: ProxyExchange, _ tx: ServerTransaction?) {
+        var x = input
+        let next = x.nextHop ?? x.request.listValues("Route").first.flatMap { actor(for: $0) }
+            ?? x.request.requestURIText.flatMap { actor(for: $0) }
+        guard let next, next != name else {
+            note("Routing", "no next hop for \(x.request.summary)")
+            respond(to: x.request, tx, peer: x.peer, status: 404, reason: "Not Found")
+            return
+        }
+        for rule in pipeline { rule.onEgress(&x, self, next: next) }
+        let branch = ctx.branch()
+        x.request.prependHeader("Via", via(to: next, branch: branch))
+        if policy.bool("record_route"), x.method == "INVITE", x.isInitial {
+            x.request.prependHeader("Record-Route", recordRouteValue)
+        }
+        let note = x.changes.joined(separator: "; ")
+        guard let tx else {
+            layer.sendRequest(x.request, to: next, note: note, onResponse: { _ in }, onTimeout: {})
+            return
+        }
+        let exchange = x
+        layer.sendRequest(x.request, to: next, note: note, onResponse: { [weak self] response in
+            self?.relay(response, exchange, tx)
+        }, onTimeout: { [weak self] in
+            guard let self else { return }
+            self.note("Transaction", "no final response from \(next) for \(exchange.request.summary): 408")
+            self.respond(to: tx.request, tx, peer: tx.peer, status: 408, reason: "Request Timeout")
+        })
+    }
+
+    /// Passes a response back upstream: top Via removed, response rules applied.
+    func relay(_ response: SIPMessage, _ x: ProxyExchange, _ tx: ServerTransaction) {
+        guard let code = response.statusCode, code != 100 else { return }
+        var r = response
+        let vias = r.listValues("Via")
+        r.setHeader("Via", values: Array(vias.dropFirst()))
+        for rule in pipeline { rule.onResponse(&r, request: x, self) }
+        tx.respond(r)
+    }
+}

@@ -1,0 +1,56 @@
+import SIPCore
+
+/// Originating or terminating handling (TS 24.229 session cases).
+enum SessionCase: String { case originating, terminating, unknown }
+
+/// What a proxy rule works on while one request passes the element.
+struct ProxyExchange {
+    var request: SIPMessage
+    /// The previous hop (actor name).
+    let peer: String
+    /// Parameters of the Route entry that addressed this element (`orig`, `odi`), removed.
+    var ownRouteParameters: Parameters = []
+    var sessionCase: SessionCase = .unknown
+    /// Set by routing rules; else the top Route, else the Request-URI host.
+    var nextHop: String?
+    /// Respond instead of forwarding.
+    var rejection: (status: Int, reason: String, extra: [(String, String)])?
+    /// A complete response built by the rule (registrar).
+    var response: SIPMessage?
+    /// What the rules changed, for the trace of the forwarded message.
+    var changes: [String] = []
+
+    var isInitial: Bool {
+        guard let to = request.value(.to) else { return true }
+        return (try? AddressValue(parsing: to))?.tag == nil
+    }
+    var method: String { request.method ?? "" }
+    var stopped: Bool { rejection != nil || response != nil }
+
+    mutating func reject(_ status: Int, _ reason: String, extra: [(String, String)] = []) {
+        rejection = (status, reason, extra)
+    }
+}
+
+/// One small named step of a network element (DESIGN.md "pipelines of rules"). A rule is
+/// present or absent according to its policy switch; the element runs the present ones in order.
+protocol ProxyRule {
+    var name: String { get }
+    /// The request arrived and is being processed (order matters: routing rules come late).
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement)
+    /// The next hop is known; last changes before the request leaves (trust-boundary rules).
+    func onEgress(_ x: inout ProxyExchange, _ e: ProxyElement, next: String)
+    /// A response to a forwarded request, before it is passed back.
+    func onResponse(_ response: inout SIPMessage, request: ProxyExchange, _ e: ProxyElement)
+}
+
+extension ProxyRule {
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {}
+    func onEgress(_ x: inout ProxyExchange, _ e: ProxyElement, next: String) {}
+    func onResponse(_ response: inout SIPMessage, request: ProxyExchange, _ e: ProxyElement) {}
+}
+
+/// Rules enabled by a boolean switch, in order: `[("switch", rule), ...]`.
+func rules(_ policy: Policy, _ list: [(String?, any ProxyRule)]) -> [any ProxyRule] {
+    list.compactMap { sw, rule in (sw.map { policy.bool($0) } ?? true) ? rule : nil }
+}

@@ -1,0 +1,219 @@
+import SIPCore
+
+/// What the registrar holds for one subscriber.
+struct Registration {
+    var subscriber: String
+    var contact: String
+    var path: [String]
+    var impus: [String]
+    var expiresAtMs: Int64
+}
+
+/// Where an initial request stands in the S-CSCF's filter criteria (restored from `odi`).
+struct IFCState {
+    var sessionCase: SessionCase
+    var index: Int
+}
+
+/// S-CSCF (TS 24.229 §5.4): registrar with digest authentication against the inline HSS,
+/// implicit registration set, Service-Route, iFC towards ASs, routing to the terminating side.
+final class SCSCF: ProxyElement {
+    var registrations: [String: Registration] = [:]   // subscriber name -> binding
+    var byIdentity: [String: String] = [:]            // identity key -> subscriber name
+    var nonces: [String: Digest.Algorithm] = [:]      // outstanding nonce -> algorithm
+    var odi: [String: IFCState] = [:]
+
+    override func makeRules() -> [any ProxyRule] {
+        rules(policy, [
+            (nil, Registrar()),
+            ("strip_untrusted_pai", StripUntrustedAssertedIdentity()),
+            (nil, AddTelAssertedIdentity()),
+            (nil, SCSCFRouting()),
+            ("apply_privacy", ApplyPrivacyAtExit()),
+        ])
+    }
+
+    override var recordRouteValue: String { "<sip:\(name);lr>" }
+
+    /// AS names for a session case: the policy list, or "auto" = linked ASs in a fixed order.
+    func filterCriteria(_ c: SessionCase) -> [String] {
+        let key = c == .originating ? "ifc_orig" : "ifc_term"
+        let text = policy.string(key)
+        if text != "auto" {
+            return text.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+        }
+        let order: [ActorRole] = c == .originating ? [.tas, .enterprise, .stiAS] : [.stiVS, .tas]
+        return order.flatMap { ctx.peers(of: name, role: $0) }
+    }
+
+    func registration(for identity: String) -> Registration? {
+        guard let sub = byIdentity[Addressing.identityKey(identity)], let r = registrations[sub], r.expiresAtMs > nowMs else { return nil }
+        return r
+    }
+}
+
+/// REGISTER: 401 with digest challenges, then 200 (P-Associated-URI, Service-Route, Path) or 403.
+struct Registrar: ProxyRule {
+    let name = "Registrar"
+
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        guard x.method == "REGISTER", let s = e as? SCSCF else { return }
+        let req = x.request
+        guard let toURI = req.value(.to).flatMap(Addressing.uriText(ofAddress:)),
+              let sub = s.ctx.subscriber(owning: toURI) else {
+            x.reject(404, "Not Found")
+            e.note(name, "REGISTER for an unknown IMPU: 404")
+            return
+        }
+        let realm = s.domain
+        let creds = (try? req.headerValues(Credentials.self, .authorization)) ?? []
+        guard s.policy.bool("authenticate") else { return accept(&x, s, sub) }
+        guard let c = creds.first(where: { $0.nonce.map { s.nonces[$0] != nil } ?? false }) else {
+            x.reject(401, "Unauthorized", extra: challenges(s, realm: realm))
+            e.note(name, "challenged \(sub.name) (\(s.policy.string("digest_algorithm")))")
+            return
+        }
+        let nonce = c.nonce ?? ""
+        let alg = s.nonces[nonce] ?? .md5
+        s.nonces[nonce] = nil  // one use per nonce: a replayed response gets a fresh challenge
+        let expected = Digest.response(alg, user: sub.name, realm: realm, password: sub.password, method: "REGISTER",
+                                       uri: c.uri ?? "", nonce: nonce, nc: c.nc ?? "", cnonce: c.cnonce ?? "", qop: c.qop ?? "auth")
+        guard c.username == sub.name, c.response?.lowercased() == expected, (c.algorithm.flatMap(Digest.Algorithm.init(name:)) ?? .md5) == alg else {
+            x.reject(403, "Forbidden")
+            e.note(name, "digest response of \(c.username ?? "?") is wrong: 403")
+            return
+        }
+        e.note(name, "digest \(alg.rawValue) response of \(sub.name) verified")
+        accept(&x, s, sub)
+    }
+
+    private func challenges(_ s: SCSCF, realm: String) -> [(String, String)] {
+        let algs: [Digest.Algorithm]
+        switch s.policy.string("digest_algorithm") {
+        case "SHA-256": algs = [.sha256]
+        case "MD5": algs = [.md5]
+        default: algs = [.sha256, .md5]
+        }
+        return algs.map { a in
+            let n = s.ctx.nonce()
+            s.nonces[n] = a
+            return ("WWW-Authenticate", "Digest realm=\"\(realm)\", nonce=\"\(n)\", algorithm=\(a.rawValue), qop=\"auth\"")
+        }
+    }
+
+    private func accept(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec) {
+        let req = x.request
+        let contact = req.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
+        let expires = req.headerValue(Numeric.self, .expires).map { Int($0.value) } ?? s.policy.int("register_expires")
+        let granted = min(expires, s.policy.int("register_expires"))
+        let barred = Set(sub.barred.map(Addressing.identityKey))
+        let impus = sub.impus.filter { !barred.contains(Addressing.identityKey($0)) }
+        if granted == 0 {
+            s.registrations[sub.name] = nil
+        } else {
+            s.registrations[sub.name] = Registration(subscriber: sub.name, contact: contact, path: req.listValues("Path"),
+                                                     impus: impus, expiresAtMs: s.nowMs + Int64(granted) * 1000)
+            for i in sub.impus { s.byIdentity[Addressing.identityKey(i)] = sub.name; s.ctx.servingSCSCF[Addressing.identityKey(i)] = s.name }
+            if let tn = sub.tn { s.byIdentity["tn:" + tn] = sub.name; s.ctx.servingSCSCF["tn:" + tn] = s.name }
+        }
+        var extra: [(String, String)] = []
+        for p in req.listValues("Path") { extra.append(("Path", p)) }
+        extra.append(("Service-Route", "<sip:\(s.name);lr;orig>"))
+        extra.append(("P-Associated-URI", impus.map { "<\($0)>" }.joined(separator: ", ")))
+        if !contact.isEmpty { extra.append(("Contact", "<\(contact)>;expires=\(granted)")) }
+        extra.append(("Expires", String(granted)))
+        x.response = MessageText.response(to: req, status: 200, reason: "OK", toTag: s.ctx.tag(), extra: extra)
+        s.note(name, "registered \(sub.name): \(impus.joined(separator: ", ")) at \(contact)")
+    }
+}
+
+/// TS 24.229 §5.4.3.2: on the originating side the S-CSCF adds the tel URI of the served
+/// user to a PAI that carries only a SIP URI (RFC 3325: one sip + one tel).
+struct AddTelAssertedIdentity: ProxyRule {
+    let name = "AddTelAssertedIdentity"
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        guard x.method == "INVITE", x.isInitial, x.ownRouteParameters.contains("orig") else { return }
+        let pai = x.request.listValues("P-Asserted-Identity")
+        guard pai.count == 1, let uri = Addressing.uriText(ofAddress: pai[0]), Addressing.tn(of: uri) == nil,
+              let sub = e.ctx.subscriber(owning: uri) else { return }
+        let tel = sub.impus.first { $0.hasPrefix("tel:") } ?? sub.tn.map { "tel:+" + $0 }
+        guard let tel else { return }
+        x.request.addHeader("P-Asserted-Identity", "<\(tel)>")
+        x.changes.append("\(name) added <\(tel)>")
+    }
+}
+
+/// Session case, iFC to ASs (Route: AS, then back here with `odi`), then routing to the
+/// terminating user (registered contact via Path) or out of the network.
+struct SCSCFRouting: ProxyRule {
+    let name = "Routing"
+
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        guard let s = e as? SCSCF, x.method != "REGISTER", x.isInitial, x.method != "ACK" else { return }
+        var state: IFCState
+        if let token = x.ownRouteParameters["odi"], let saved = s.odi.removeValue(forKey: token) {
+            state = saved
+        } else if x.ownRouteParameters.contains("orig") {
+            state = IFCState(sessionCase: .originating, index: 0)
+        } else {
+            state = IFCState(sessionCase: .terminating, index: 0)
+        }
+        while true {
+            x.sessionCase = state.sessionCase
+            let ifc = s.filterCriteria(state.sessionCase)
+            if state.index < ifc.count {
+                let appServer = ifc[state.index]
+                let token = s.ctx.random.hex(8)
+                s.odi[token] = IFCState(sessionCase: state.sessionCase, index: state.index + 1)
+                let rest = x.request.listValues("Route")
+                x.request.setHeader("Route", values: ["<sip:\(appServer);lr>", "<sip:\(s.name);lr;odi=\(token)>"] + rest)
+                x.nextHop = appServer
+                x.changes.append("iFC (\(state.sessionCase.rawValue)) -> \(appServer)")
+                e.note(name, "\(state.sessionCase.rawValue) iFC \(state.index + 1): \(appServer)")
+                return
+            }
+            if state.sessionCase == .terminating { break }
+            // Originating done: terminating handling here when the callee is registered here.
+            guard let target = x.request.requestURIText else { return }
+            if s.registration(for: target) != nil {
+                state = IFCState(sessionCase: .terminating, index: 0)
+                continue
+            }
+            routeOut(&x, s, target: target)
+            return
+        }
+        guard let target = x.request.requestURIText else { return }
+        guard let reg = s.registration(for: target) else {
+            if s.ctx.subscriber(owning: target) != nil {
+                x.reject(480, "Temporarily Unavailable")
+                e.note(name, "\(target) is not registered: 480")
+            } else {
+                x.reject(404, "Not Found")
+                e.note(name, "\(target) is not a subscriber here: 404")
+            }
+            return
+        }
+        x.request.setRequestLine(uri: reg.contact)
+        if !reg.path.isEmpty { x.request.setHeader("Route", values: reg.path + x.request.listValues("Route")) }
+        x.changes.append("terminating: Request-URI -> \(reg.contact)")
+    }
+
+    /// Another S-CSCF serves the callee, or the request leaves through an I-CSCF / IBCF.
+    private func routeOut(_ x: inout ProxyExchange, _ s: SCSCF, target: String) {
+        if let other = s.ctx.servingSCSCF[Addressing.identityKey(target)], other != s.name,
+           s.ctx.peers(of: s.name, role: .scscf).contains(other) {
+            x.nextHop = other
+            return
+        }
+        if let exit = s.ctx.peers(of: s.name, role: .ibcf).first ?? s.ctx.peers(of: s.name, role: .icscf).first {
+            x.nextHop = exit
+            return
+        }
+        if s.ctx.subscriber(owning: target) != nil {
+            x.reject(480, "Temporarily Unavailable")
+        } else {
+            x.reject(404, "Not Found")
+        }
+        s.note(name, "no route to \(target)")
+    }
+}

@@ -1,0 +1,318 @@
+import Identity
+import SIPCore
+
+/// A SIP dialog as a UE keeps it (RFC 3261 §12).
+final class Dialog {
+    let label: String
+    let callID: String
+    let isCaller: Bool
+    var localValue: String     // our From (caller) / To (callee) value, with tag
+    var remoteValue: String
+    var remoteTarget: String
+    var routeSet: [String] = []
+    var localCSeq: UInt32 = 1
+    var state: CallState
+    var display: CallDisplay?
+    var inviteTx: ServerTransaction?
+    var invite: SIPMessage?
+    var ackBytes: [UInt8]?
+    var acked = false
+
+    init(label: String, callID: String, isCaller: Bool, ue: String, local: String, remote: String, target: String) {
+        self.label = label
+        self.callID = callID
+        self.isCaller = isCaller
+        localValue = local
+        remoteValue = remote
+        remoteTarget = target
+        state = CallState(id: label, ue: ue, isCaller: isCaller, phase: isCaller ? .calling : .ringing, finalStatus: nil,
+                          finalReason: nil, timedOut: false, sipCallID: callID, byeStatus: nil)
+    }
+}
+
+/// The UE: digest REGISTER (MD5 / SHA-256), calls with SDP offer/answer, and a display of the
+/// identity, verstat and RCD it received.
+final class UserEquipment: Element {
+    let subscriber: SubscriberSpec
+    var registration: RegistrationState = .unregistered
+    var serviceRoute: [String] = []
+    var associated: [String] = []
+    var dialogs: [String: Dialog] = [:]   // SIP Call-ID -> dialog
+    var cseq: UInt32 = 0
+    var registerCallID = ""
+    /// Labels given to incoming calls (`<ue>-in-<n>`).
+    var incomingCount = 0
+
+    init(spec: ActorSpec, policy: Policy, ctx: NetworkContext, transport: Transport, subscriber: SubscriberSpec) {
+        self.subscriber = subscriber
+        super.init(spec: spec, policy: policy, ctx: ctx, transport: transport)
+        registerCallID = ctx.callID()
+    }
+
+    var pcscf: String? { ctx.peers(of: name, role: .pcscf).first }
+    var impu: String { subscriber.impus.first ?? "sip:\(subscriber.name)@\(domain)" }
+    var contact: String { "sip:\(subscriber.name)@\(name)" }
+    var userDomain: String { Addressing.host(impu) ?? domain }
+
+    // MARK: Registration
+
+    func register(password: String?, expires: Int = 3600) {
+        registration = .registering
+        sendRegister(challenge: nil, password: password ?? subscriber.password, expires: expires)
+    }
+
+    private func sendRegister(challenge: Challenge?, password: String, expires: Int) {
+        guard let pcscf else { registration = .failed(status: 503); return }
+        cseq += 1
+        let requestURI = "sip:\(userDomain)"
+        var t = MessageText(startLine: "REGISTER \(requestURI) SIP/2.0")
+        t.add("Via", via(to: pcscf, branch: ctx.branch()))
+        t.add("Max-Forwards", "70")
+        t.add("From", "<\(impu)>;tag=\(ctx.tag())")
+        t.add("To", "<\(impu)>")
+        t.add("Call-ID", registerCallID)
+        t.add("CSeq", "\(cseq) REGISTER")
+        t.add("Contact", "<\(contact)>;expires=\(expires)")
+        t.add("Expires", String(expires))
+        if let c = challenge, let alg = Digest.Algorithm(name: c.algorithm ?? "MD5") {
+            let realm = c.realm ?? userDomain
+            let nonce = c.nonce ?? ""
+            let cnonce = ctx.random.hex(16)
+            let r = Digest.response(alg, user: subscriber.name, realm: realm, password: password, method: "REGISTER",
+                                    uri: requestURI, nonce: nonce, nc: "00000001", cnonce: cnonce, qop: "auth")
+            t.add("Authorization", "Digest username=\"\(subscriber.name)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(requestURI)\", response=\"\(r)\", algorithm=\(alg.rawValue), cnonce=\"\(cnonce)\", qop=auth, nc=00000001")
+        }
+        guard let m = t.message() else { return }
+        layer.sendRequest(m, to: pcscf, onResponse: { [weak self] r in
+            self?.registerResponse(r, password: password, expires: expires, retried: challenge != nil)
+        }, onTimeout: { [weak self] in self?.registration = .failed(status: 408) })
+    }
+
+    private func registerResponse(_ r: SIPMessage, password: String, expires: Int, retried: Bool) {
+        guard let code = r.statusCode, code >= 200 else { return }
+        switch code {
+        case 200..<300:
+            registration = expires == 0 ? .unregistered : .registered
+            serviceRoute = r.listValues("Service-Route")
+            associated = r.listValues("P-Associated-URI").compactMap(Addressing.uriText(ofAddress:))
+        case 401 where !retried:
+            // RFC 8760: answer the strongest challenge this UE supports.
+            let supported = policy.string("digest_algorithms").split(separator: ",").map { $0.trimmingCharacters(in: " ").uppercased() }
+            let usable = r.challenges.filter { c in
+                guard let a = Digest.Algorithm(name: c.algorithm ?? "MD5") else { return false }
+                return supported.contains(a.rawValue.uppercased())
+            }
+            guard let best = usable.max(by: { (Digest.Algorithm(name: $0.algorithm ?? "MD5")?.strength ?? 0) < (Digest.Algorithm(name: $1.algorithm ?? "MD5")?.strength ?? 0) }) else {
+                registration = .failed(status: 401)
+                note("Register", "no supported digest algorithm offered")
+                return
+            }
+            sendRegister(challenge: best, password: password, expires: expires)
+        default:
+            registration = .failed(status: code)
+        }
+    }
+
+    // MARK: Originating calls
+
+    func call(label: String, target: String, options: CallOptions) {
+        guard let pcscf else { return }
+        let callID = ctx.callID()
+        let fromTag = ctx.tag()
+        let display = options.displayName.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\" " } ?? ""
+        let local = "\(display)<\(impu)>;tag=\(fromTag)"
+        let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: "<\(target)>", target: target)
+        dialogs[callID] = d
+        var t = MessageText(startLine: "INVITE \(target) SIP/2.0")
+        t.add("Via", via(to: pcscf, branch: ctx.branch()))
+        t.add("Max-Forwards", "70")
+        t.add("Route", (["<sip:\(pcscf);lr>"] + serviceRoute).joined(separator: ", "))
+        t.add("From", local)
+        t.add("To", "<\(target)>")
+        t.add("Call-ID", callID)
+        t.add("CSeq", "1 INVITE")
+        t.add("Contact", "<\(contact)>")
+        t.add("P-Preferred-Identity", options.preferredIdentity.map { "<\($0)>" })
+        t.add("P-Asserted-Identity", options.assertedIdentity.map { "<\($0)>" })
+        t.add("Privacy", options.privacy)
+        if let reason = options.callReason {
+            var ci = CallInfo(uri: "urn:ietf:params:sip:rcd")
+            ci.callReason = reason
+            t.add("Call-Info", ci.description)
+        }
+        for (n, v) in options.extraHeaders { t.add(n, v) }
+        guard let m = t.message(body: SessionDescription.offer(host: addressHost, dataChannel: options.dataChannel),
+                                contentType: "application/sdp") else {
+            d.state.phase = .failed
+            return
+        }
+        d.invite = m
+        layer.sendRequest(m, to: pcscf, onResponse: { [weak self, weak d] r in
+            guard let self, let d else { return }
+            self.inviteResponse(r, d)
+        }, onTimeout: { [weak self, weak d] in
+            guard let self, let d else { return }
+            d.state.phase = .failed
+            d.state.finalStatus = 408
+            d.state.finalReason = "Request Timeout"
+            d.state.timedOut = true
+            self.note("Transaction", "INVITE \(d.label) timed out (Timer B)")
+        })
+    }
+
+    var addressHost: String { transport.address(of: name)?.host ?? name }
+
+    private func inviteResponse(_ r: SIPMessage, _ d: Dialog) {
+        guard let code = r.statusCode else { return }
+        switch code {
+        case 100: d.state.phase = .proceeding
+        case 101..<200: d.state.phase = .ringing
+        case 200..<300:
+            if d.state.phase != .established, d.state.phase != .terminated {
+                d.state.phase = .established
+                d.state.finalStatus = code
+                d.state.finalReason = r.reasonPhrase
+                d.remoteValue = r.value(.to) ?? d.remoteValue
+                d.routeSet = r.listValues("Record-Route").reversed()
+                if let c = r.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) { d.remoteTarget = c }
+            }
+            sendAck(d)
+        default:
+            d.state.phase = .failed
+            d.state.finalStatus = code
+            d.state.finalReason = r.reasonPhrase
+        }
+    }
+
+    /// ACK for 2xx: a new transaction-less request along the dialog's route set (§13.2.2.4).
+    private func sendAck(_ d: Dialog) {
+        if let bytes = d.ackBytes, let next = nextHop(d) {
+            transport.send(bytes, from: name, to: next, note: "ACK repeated for a repeated 2xx")
+            return
+        }
+        guard let m = inDialogRequest("ACK", d, cseq: 1) else { return }
+        d.ackBytes = m.bytes
+        if let next = nextHop(d) { transport.send(m.bytes, from: name, to: next, note: "") }
+    }
+
+    private func nextHop(_ d: Dialog) -> String? {
+        if let r = d.routeSet.first { return actor(for: r) }
+        return actor(for: d.remoteTarget)
+    }
+
+    private func inDialogRequest(_ method: String, _ d: Dialog, cseq: UInt32) -> SIPMessage? {
+        guard let next = nextHop(d) else { return nil }
+        var t = MessageText(startLine: "\(method) \(d.remoteTarget) SIP/2.0")
+        t.add("Via", via(to: next, branch: ctx.branch()))
+        t.add("Max-Forwards", "70")
+        if !d.routeSet.isEmpty { t.add("Route", d.routeSet.joined(separator: ", ")) }
+        t.add("From", d.localValue)
+        t.add("To", d.remoteValue)
+        t.add("Call-ID", d.callID)
+        t.add("CSeq", "\(cseq) \(method)")
+        return t.message()
+    }
+
+    func hangup(_ d: Dialog) {
+        d.localCSeq += 1
+        guard let m = inDialogRequest("BYE", d, cseq: d.localCSeq), let next = nextHop(d) else { return }
+        layer.sendRequest(m, to: next, onResponse: { [weak d] r in
+            guard let d, let code = r.statusCode, code >= 200 else { return }
+            d.state.byeStatus = code
+            d.state.phase = .terminated
+        }, onTimeout: { [weak d] in
+            d?.state.byeStatus = 408
+            d?.state.phase = .terminated
+        })
+    }
+
+    // MARK: Terminating side
+
+    override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
+        let callID = request.value(.callID) ?? ""
+        switch request.method ?? "" {
+        case "INVITE":
+            if let d = dialogs[callID], !d.isCaller { _ = d; return }  // re-INVITE: not modelled
+            incoming(request, tx, peer: peer)
+        case "ACK":
+            dialogs[callID]?.acked = true
+        case "BYE":
+            guard let d = dialogs[callID] else {
+                respond(to: request, tx, peer: peer, status: 481, reason: "Call/Transaction Does Not Exist")
+                return
+            }
+            d.state.phase = .terminated
+            respond(to: request, tx, peer: peer, status: 200, reason: "OK")
+        default:
+            respond(to: request, tx, peer: peer, status: 405, reason: "Method Not Allowed")
+        }
+    }
+
+    private func incoming(_ request: SIPMessage, _ tx: ServerTransaction?, peer: String) {
+        incomingCount += 1
+        let callID = request.value(.callID) ?? ctx.callID()
+        let tag = ctx.tag()
+        let to = (request.value(.to) ?? "<\(impu)>") + ";tag=\(tag)"
+        let remoteTarget = request.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
+        let d = Dialog(label: "\(name)-in-\(incomingCount)", callID: callID, isCaller: false, ue: name, local: to,
+                       remote: request.value(.from) ?? "", target: remoteTarget)
+        d.routeSet = request.listValues("Record-Route")
+        d.inviteTx = tx
+        d.invite = request
+        d.display = display(of: request, peer: peer)
+        dialogs[callID] = d
+        if policy.bool("send_ringing"), let r = response(d, 180, "Ringing") { tx?.respond(r) }
+        if policy.bool("auto_answer") {
+            let delay = Int64(policy.int("answer_delay_ms"))
+            if delay == 0 { answer(d) } else { ctx.scheduler.schedule(afterMs: delay) { [weak self, weak d] in if let d { self?.answer(d) } } }
+        }
+    }
+
+    private func response(_ d: Dialog, _ status: Int, _ reason: String, sdp: String = "") -> SIPMessage? {
+        guard let invite = d.invite else { return nil }
+        var extra: [(String, String)] = []
+        if status < 300 { extra.append(("Contact", "<\(contact)>")) }
+        var r = MessageText.response(to: invite, status: status, reason: reason, toTag: nil,
+                                     extra: extra, body: sdp, contentType: sdp.isEmpty ? nil : "application/sdp")
+        r?.setHeader("To", d.localValue)
+        return r
+    }
+
+    func answer(_ d: Dialog) {
+        guard !d.isCaller, d.state.phase == .ringing, let tx = d.inviteTx, let invite = d.invite,
+              let ok = response(d, 200, "OK", sdp: SessionDescription.answer(to: invite.bodyText, host: addressHost)) else { return }
+        d.state.phase = .established
+        d.state.finalStatus = 200
+        tx.respond(ok)
+        // §13.3.1.4: the UAS retransmits 2xx over unreliable transports until the ACK arrives.
+        if transport.transportKind(from: name, to: tx.peer)?.isReliable == false { retransmit2xx(ok.bytes, d, peer: tx.peer, interval: SIPTimers.t1, elapsed: 0) }
+    }
+
+    private func retransmit2xx(_ bytes: [UInt8], _ d: Dialog, peer: String, interval: Int64, elapsed: Int64) {
+        ctx.scheduler.schedule(afterMs: interval) { [weak self, weak d] in
+            guard let self, let d, !d.acked, d.state.phase == .established, elapsed + interval < SIPTimers.long else { return }
+            self.transport.send(bytes, from: self.name, to: peer, note: "2xx retransmitted until ACK")
+            self.retransmit2xx(bytes, d, peer: peer, interval: min(interval * 2, SIPTimers.t2), elapsed: elapsed + interval)
+        }
+    }
+
+    override func handleStrayResponse(_ response: SIPMessage, from peer: String) {
+        // A repeated 2xx to an INVITE whose transaction ended: repeat the ACK.
+        guard let code = response.statusCode, (200..<300).contains(code), response.headerValue(CSeq.self)?.method == "INVITE",
+              let d = dialogs[response.value(.callID) ?? ""], d.isCaller else { return }
+        sendAck(d)
+    }
+
+    /// RFC 3325 §8: the UE honours PAI only from its serving P-CSCF.
+    func display(of request: SIPMessage, peer: String) -> CallDisplay {
+        let trusted = policy.bool("trust_pai_from_any") || (ctx.roles[peer] == .pcscf && peer == pcscf)
+        let pai = trusted ? request.addressValues(.pAssertedIdentity) : []
+        let from = request.headerValue(AddressValue.self, .from)
+        let shown = pai.first { $0.uri.telURI != nil } ?? pai.first
+        let uri = shown?.uri ?? from?.uri
+        return CallDisplay(identity: uri?.description, verstat: uri.flatMap { VerstatMarking.verstat(of: $0) },
+                           name: shown?.displayName, callReason: request.callInfo.compactMap(\.callReason).first,
+                           fromDisplayName: from?.displayName, assertedIdentities: pai.map { $0.uri.description },
+                           receivedAssertedIdentity: request.contains(.pAssertedIdentity), callID: request.value(.callID) ?? "")
+    }
+}

@@ -1,0 +1,87 @@
+import SIPCore
+
+/// What every actor may look up: roles, trust domains, the subscriber table (HSS), the PKI,
+/// the clock base and the run's generator. One per network; single-threaded.
+final class NetworkContext {
+    let roles: [String: ActorRole]
+    let domains: [String: String]
+    let trustDomainOf: [String: String]
+    let trustedPairs: Set<String>
+    let subscribers: [String: SubscriberSpec]
+    let subscriberOrder: [String]
+    let epochBase: Int64
+    let scheduler: VirtualScheduler
+    let trace: TraceRecorder
+    var random: SeededRandom
+    let pki: SimulationPKI
+    /// IMPU -> S-CSCF that holds its registration (the HSS's S-CSCF assignment).
+    var servingSCSCF: [String: String] = [:]
+    /// Actor names in declaration order (deterministic iteration).
+    let actorOrder: [String]
+    let linkedPeers: [String: [String]]
+
+    init(spec: NetworkSpec, seed: UInt64, scheduler: VirtualScheduler, trace: TraceRecorder, pki: SimulationPKI) {
+        var roles: [String: ActorRole] = [:]
+        var domains: [String: String] = [:]
+        for a in spec.actors {
+            roles[a.name] = a.role
+            if let d = a.domain { domains[a.name] = d }
+        }
+        self.roles = roles
+        self.domains = domains
+        var td: [String: String] = [:]
+        for (d, names) in spec.trustDomains { for n in names where roles[n] != .ue { td[n] = d } }
+        trustDomainOf = td
+        var pairs = Set<String>()
+        for p in spec.trustedPeers where p.count >= 2 {
+            for x in p { for y in p where x != y { pairs.insert(x + "\u{0}" + y) } }
+        }
+        trustedPairs = pairs
+        subscribers = Dictionary(spec.subscribers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        subscriberOrder = spec.subscribers.map(\.name)
+        epochBase = spec.epochBase
+        self.scheduler = scheduler
+        self.trace = trace
+        random = SeededRandom(seed: seed)
+        self.pki = pki
+        actorOrder = spec.actors.map(\.name)
+        var peers: [String: [String]] = [:]
+        for l in spec.links {
+            peers[l.a, default: []].append(l.b)
+            peers[l.b, default: []].append(l.a)
+        }
+        linkedPeers = peers
+    }
+
+    /// Unix seconds now (epoch base + virtual time).
+    var unixNow: Int64 { epochBase + scheduler.nowMs / 1000 }
+
+    /// RFC 3325 Spec(T): both inside one trust domain, or in domains that trust each other.
+    /// A UE or an actor outside every domain is never trusted.
+    func trusts(_ a: String, _ b: String) -> Bool {
+        guard let da = trustDomainOf[a], let db = trustDomainOf[b] else { return false }
+        return da == db || trustedPairs.contains(da + "\u{0}" + db)
+    }
+
+    func peers(of actor: String, role: ActorRole) -> [String] {
+        (linkedPeers[actor] ?? []).filter { roles[$0] == role }
+    }
+
+    /// The subscriber whose implicit registration set contains `uri` (compared as AoR / TN).
+    func subscriber(owning uri: String) -> SubscriberSpec? {
+        let key = Addressing.identityKey(uri)
+        for name in subscriberOrder {
+            guard let s = subscribers[name] else { continue }
+            if s.impus.contains(where: { Addressing.identityKey($0) == key }) { return s }
+            if let tn = s.tn, Addressing.identityKey("tel:" + tn) == key { return s }
+        }
+        return nil
+    }
+
+    // MARK: Generated values
+
+    func tag() -> String { random.hex(10) }
+    func branch() -> String { Via.magicCookie + random.hex(16) }
+    func callID() -> String { random.hex(20) }
+    func nonce() -> String { random.hex(32) }
+}

@@ -1,0 +1,35 @@
+/// SplitMix64: every tag, branch, Call-ID, nonce and link decision comes from one of these,
+/// so a run is a function of its seed. (Network's own copy: TestSupport is test-only.)
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    public private(set) var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform draw in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// True with probability `p` (no draw when p <= 0, so adding a lossless link to a spec
+    /// does not shift every later random value).
+    public mutating func chance(_ p: Double) -> Bool { p > 0 && unit() < p }
+
+    /// `count` lowercase hex digits.
+    public mutating func hex(_ count: Int) -> String {
+        let digits = Array("0123456789abcdef")
+        var out = ""
+        out.reserveCapacity(count)
+        var word = next()
+        for i in 0..<count {
+            if i > 0, i % 16 == 0 { word = next() }
+            out.append(digits[Int(word & 0xF)])
+            word >>= 4
+        }
+        return out
+    }
+}

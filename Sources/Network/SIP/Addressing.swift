@@ -1,0 +1,67 @@
+import Identity
+import SIPCore
+
+/// Identity comparison and host lookup for routing. Actor names are their SIP hosts
+/// (`sip:pcscf;lr`), so a Route or Request-URI names the next actor directly.
+enum Addressing {
+    /// A comparable key for an identity: `tn:<canonical>` for tel URIs and sip `user=phone`
+    /// (RFC 8224 §8.3), else the address of record without parameters, host lowercased.
+    static func identityKey(_ text: String) -> String {
+        guard let uri = try? URI(parsing: stripAngles(text)) else { return text.lowercased() }
+        return identityKey(uri)
+    }
+
+    static func identityKey(_ uri: URI) -> String {
+        if let tn = tn(of: uri) { return "tn:" + tn }
+        return TelephoneNumber.addressOfRecord(uri).lowercased()
+    }
+
+    /// The canonical TN of a tel URI or sip URI with user=phone (a leading '+' accepted).
+    static func tn(of uri: URI) -> String? {
+        switch uri {
+        case .tel: return TelephoneNumber.canonical(uri)
+        case .sip(let s):
+            guard s.isPhone || (s.user?.hasPrefix("+") ?? false) else { return nil }
+            return TelephoneNumber.canonical(uri)
+        case .other: return nil
+        }
+    }
+
+    static func tn(of text: String) -> String? {
+        guard let uri = try? URI(parsing: stripAngles(text)) else { return nil }
+        return tn(of: uri)
+    }
+
+    static func stripAngles(_ s: String) -> String {
+        var t = Substring(s)
+        if let lt = t.firstIndex(of: "<"), let gt = t.lastIndex(of: ">"), lt < gt { t = t[t.index(after: lt)..<gt] }
+        return t.trimmingCharacters(in: " ")
+    }
+
+    /// The host of a URI text (sip/sips), lowercased; nil for tel or unparsable.
+    static func host(_ text: String) -> String? {
+        guard let uri = try? URI(parsing: stripAngles(text)), case .sip(let s) = uri else { return nil }
+        return s.host.lowercased()
+    }
+
+    /// The URI inside a name-addr header value (`"A" <sip:a@x>;tag=1` -> `sip:a@x`).
+    static func uriText(ofAddress value: String) -> String? {
+        (try? AddressValue(parsing: value))?.uri.description
+    }
+
+    /// The actor a URI host names (`pcscf`, or `pcscf.<domain>`), if any.
+    static func actor(forHost host: String, in roles: [String: ActorRole]) -> String? {
+        if roles[host] != nil { return host }
+        if let dot = host.firstIndex(of: "."), roles[String(host[..<dot])] != nil { return String(host[..<dot]) }
+        return nil
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = self
+        while s.first == set { s.removeFirst() }
+        while s.last == set { s.removeLast() }
+        return String(s)
+    }
+}

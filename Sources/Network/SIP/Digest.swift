@@ -1,0 +1,43 @@
+import Crypto
+
+/// HTTP digest for SIP (RFC 3261 §22, RFC 8760): MD5 and SHA-256, qop=auth.
+enum Digest {
+    enum Algorithm: String, CaseIterable {
+        case sha256 = "SHA-256", md5 = "MD5"
+
+        init?(name: String) {
+            switch name.uppercased() {
+            case "SHA-256": self = .sha256
+            case "MD5": self = .md5
+            default: return nil
+            }
+        }
+
+        /// RFC 8760: prefer the strongest.
+        var strength: Int { self == .sha256 ? 2 : 1 }
+
+        func hex(_ s: String) -> String {
+            let d: [UInt8]
+            switch self {
+            case .md5: d = Array(Insecure.MD5.hash(data: Array(s.utf8)))
+            case .sha256: d = Array(SHA256.hash(data: Array(s.utf8)))
+            }
+            let digits = Array("0123456789abcdef")
+            var out = ""
+            out.reserveCapacity(d.count * 2)
+            for b in d {
+                out.append(digits[Int(b >> 4)])
+                out.append(digits[Int(b & 0xF)])
+            }
+            return out
+        }
+    }
+
+    /// response = H(H(user:realm:pw):nonce:nc:cnonce:qop:H(method:uri)).
+    static func response(_ alg: Algorithm, user: String, realm: String, password: String, method: String, uri: String,
+                         nonce: String, nc: String, cnonce: String, qop: String) -> String {
+        let ha1 = alg.hex("\(user):\(realm):\(password)")
+        let ha2 = alg.hex("\(method):\(uri)")
+        return alg.hex("\(ha1):\(nonce):\(nc):\(cnonce):\(qop):\(ha2)")
+    }
+}

@@ -1,0 +1,311 @@
+import SIPCore
+
+/// RFC 3261 §17 timer base values (Table 4), in virtual milliseconds.
+public enum SIPTimers {
+    public static let t1: Int64 = 500
+    public static let t2: Int64 = 4_000
+    public static let t4: Int64 = 5_000
+    /// Timers B, F, H, J, L, M: 64*T1.
+    public static let long: Int64 = 64 * t1
+}
+
+/// The transaction user above a `TransactionLayer` (UA core or proxy core).
+protocol TransactionUser: AnyObject {
+    /// A new request; `transaction` is nil for ACK (which never creates a server transaction).
+    func handleRequest(_ request: SIPMessage, transaction: ServerTransaction?, from peer: String)
+    /// A response that matches no client transaction (2xx retransmissions after it ended).
+    func handleStrayResponse(_ response: SIPMessage, from peer: String)
+}
+
+/// A client transaction (§17.1): INVITE (timers A, B, D; RFC 6026 accepted state, timer M)
+/// or non-INVITE (timers E, F, K). Retransmits only over unreliable transports.
+final class ClientTransaction {
+    enum State { case calling, proceeding, completed, accepted, terminated }
+    let key: String
+    let request: SIPMessage
+    let bytes: [UInt8]
+    let peer: String
+    let isInvite: Bool
+    let reliable: Bool
+    var state: State = .calling
+    var interval = SIPTimers.t1
+    var timers: [TimerHandle] = []
+    var ack: [UInt8]?
+    let onResponse: (SIPMessage) -> Void
+    let onTimeout: () -> Void
+
+    init(key: String, request: SIPMessage, peer: String, reliable: Bool,
+         onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
+        self.key = key
+        self.request = request
+        self.bytes = request.bytes
+        self.peer = peer
+        self.isInvite = request.method == "INVITE"
+        self.reliable = reliable
+        self.onResponse = onResponse
+        self.onTimeout = onTimeout
+    }
+}
+
+/// A server transaction (§17.2): INVITE (timers G, H, I; accepted state, timer L) or
+/// non-INVITE (timer J). Absorbs retransmitted requests by resending the last response.
+final class ServerTransaction {
+    enum State { case proceeding, completed, confirmed, accepted, terminated }
+    let key: String
+    let request: SIPMessage
+    let peer: String
+    let isInvite: Bool
+    let reliable: Bool
+    var state: State = .proceeding
+    var lastResponse: [UInt8]?
+    var interval = SIPTimers.t1
+    weak var layer: TransactionLayer?
+
+    init(key: String, request: SIPMessage, peer: String, reliable: Bool) {
+        self.key = key
+        self.request = request
+        self.peer = peer
+        self.isInvite = request.method == "INVITE"
+        self.reliable = reliable
+    }
+
+    /// Sends a response through the transaction (to the peer the request came from).
+    func respond(_ response: SIPMessage, note: String = "") {
+        layer?.send(response, in: self, note: note)
+    }
+}
+
+/// The transaction layer of one actor.
+final class TransactionLayer {
+    let owner: String
+    let scheduler: Scheduler
+    let transport: Transport
+    weak var user: TransactionUser?
+    private var clients: [String: ClientTransaction] = [:]
+    private var servers: [String: ServerTransaction] = [:]
+    /// Called for bytes that do not parse (traced by the actor).
+    var onUnparsable: ((_ bytes: [UInt8], _ peer: String, _ error: String) -> Void)?
+
+    init(owner: String, scheduler: Scheduler, transport: Transport) {
+        self.owner = owner
+        self.scheduler = scheduler
+        self.transport = transport
+    }
+
+    var activeCount: Int { clients.count + servers.count }
+
+    private func reliable(_ peer: String) -> Bool { transport.transportKind(from: owner, to: peer)?.isReliable ?? true }
+
+    static func branch(_ m: SIPMessage) -> String? { m.headerValue(Via.self)?.branch }
+
+    static func clientKey(_ m: SIPMessage) -> String? {
+        guard let b = branch(m), let c = m.headerValue(CSeq.self) else { return nil }
+        return b + " " + c.method
+    }
+
+    static func serverKey(_ m: SIPMessage, peer: String) -> String? {
+        guard let b = branch(m), let method = m.method else { return nil }
+        return b + " " + (method == "ACK" ? "INVITE" : method) + " " + peer
+    }
+
+    // MARK: Client side
+
+    /// Starts a client transaction for `request` (which must carry its own top Via).
+    func sendRequest(_ request: SIPMessage, to peer: String, note: String = "",
+                     onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
+        if request.method == "ACK" {
+            transport.send(request.bytes, from: owner, to: peer, note: note)
+            return
+        }
+        guard let key = Self.clientKey(request) else {
+            transport.send(request.bytes, from: owner, to: peer, note: note)
+            return
+        }
+        let tx = ClientTransaction(key: key, request: request, peer: peer, reliable: reliable(peer),
+                                   onResponse: onResponse, onTimeout: onTimeout)
+        clients[key] = tx
+        transport.send(tx.bytes, from: owner, to: peer, note: note)
+        if !tx.reliable { armRetransmit(tx) }
+        after(SIPTimers.long, tx) { [weak self] tx in
+            // Timer B / F: no final response in time.
+            guard tx.state == .calling || (!tx.isInvite && tx.state == .proceeding) else { return }
+            self?.terminate(tx)
+            tx.onTimeout()
+        }
+    }
+
+    private func after(_ ms: Int64, _ tx: ClientTransaction, _ body: @escaping (ClientTransaction) -> Void) {
+        tx.timers.append(scheduler.schedule(afterMs: ms) { [weak tx] in if let tx { body(tx) } })
+    }
+
+    /// Timer A (INVITE, doubling) or E (non-INVITE, doubling up to T2).
+    private func armRetransmit(_ tx: ClientTransaction) {
+        after(tx.interval, tx) { [weak self] tx in
+            guard let self else { return }
+            let active = tx.isInvite ? tx.state == .calling : (tx.state == .calling || tx.state == .proceeding)
+            guard active else { return }
+            self.transport.send(tx.bytes, from: self.owner, to: tx.peer,
+                                note: "retransmission (Timer \(tx.isInvite ? "A" : "E"), \(tx.interval) ms)")
+            if tx.isInvite {
+                tx.interval *= 2
+            } else {
+                tx.interval = tx.state == .proceeding ? SIPTimers.t2 : min(tx.interval * 2, SIPTimers.t2)
+            }
+            self.armRetransmit(tx)
+        }
+    }
+
+    private func terminate(_ tx: ClientTransaction) {
+        tx.state = .terminated
+        for t in tx.timers { t.cancel() }
+        tx.timers.removeAll()
+        clients[tx.key] = nil
+    }
+
+    private func receiveResponse(_ m: SIPMessage, from peer: String) {
+        guard let key = Self.clientKey(m), let tx = clients[key], let code = m.statusCode else {
+            user?.handleStrayResponse(m, from: peer)
+            return
+        }
+        switch code {
+        case 100..<200:
+            guard tx.state == .calling || tx.state == .proceeding else { return }
+            tx.state = .proceeding
+            tx.onResponse(m)
+        case 200..<300:
+            guard tx.state != .completed else { return }
+            if tx.isInvite {
+                if tx.state != .accepted {
+                    tx.state = .accepted
+                    after(SIPTimers.long, tx) { [weak self] tx in self?.terminate(tx) }  // Timer M
+                }
+                tx.onResponse(m)
+            } else {
+                guard tx.state != .accepted else { return }
+                complete(tx)
+                tx.onResponse(m)
+            }
+        default:
+            if tx.isInvite {
+                if tx.state == .completed {
+                    if let ack = tx.ack { transport.send(ack, from: owner, to: tx.peer, note: "ACK retransmitted for repeated final response") }
+                    return
+                }
+                guard tx.state == .calling || tx.state == .proceeding else { return }
+                let ack = Self.ackForNon2xx(tx.request, response: m)
+                tx.ack = ack?.bytes
+                if let ack { transport.send(ack.bytes, from: owner, to: tx.peer, note: "ACK for non-2xx (in the transaction)") }
+                complete(tx)
+                tx.onResponse(m)
+            } else {
+                guard tx.state == .calling || tx.state == .proceeding else { return }
+                complete(tx)
+                tx.onResponse(m)
+            }
+        }
+    }
+
+    /// Completed: Timer D (INVITE, 32 s unreliable) or K (non-INVITE, T4 unreliable); 0 if reliable.
+    private func complete(_ tx: ClientTransaction) {
+        tx.state = .completed
+        let wait: Int64 = tx.reliable ? 0 : (tx.isInvite ? 32_000 : SIPTimers.t4)
+        after(wait, tx) { [weak self] tx in self?.terminate(tx) }
+    }
+
+    /// §17.1.1.3: same Request-URI, Call-ID, From, top Via and Route; To from the response.
+    static func ackForNon2xx(_ request: SIPMessage, response: SIPMessage) -> SIPMessage? {
+        guard let uri = request.requestURIText, let via = request.values(.via).first,
+              let cseq = request.headerValue(CSeq.self) else { return nil }
+        var text = "ACK \(uri) SIP/2.0\r\nVia: \(via)\r\n"
+        for r in request.values(.route) { text += "Route: \(r)\r\n" }
+        text += "Max-Forwards: 70\r\n"
+        text += "From: \(request.value(.from) ?? "")\r\nTo: \(response.value(.to) ?? request.value(.to) ?? "")\r\n"
+        text += "Call-ID: \(request.value(.callID) ?? "")\r\nCSeq: \(cseq.sequence) ACK\r\nContent-Length: 0\r\n\r\n"
+        return try? SIPMessage(parsing: text)
+    }
+
+    // MARK: Server side
+
+    private func receiveRequest(_ m: SIPMessage, from peer: String) {
+        guard let key = Self.serverKey(m, peer: peer) else {
+            // No branch: still hand it up (the TU answers 400 or ignores it).
+            user?.handleRequest(m, transaction: nil, from: peer)
+            return
+        }
+        if m.method == "ACK" {
+            if let tx = servers[key], tx.isInvite {
+                if tx.state == .completed {
+                    tx.state = .confirmed
+                    let wait = tx.reliable ? 0 : SIPTimers.t4  // Timer I
+                    scheduler.schedule(afterMs: wait) { [weak self, weak tx] in if let tx { self?.terminate(tx) } }
+                }
+                if tx.state == .confirmed { return }
+            }
+            user?.handleRequest(m, transaction: nil, from: peer)
+            return
+        }
+        if let tx = servers[key] {
+            // A retransmission: resend the last response, never bother the TU.
+            if let last = tx.lastResponse, tx.state != .accepted {
+                transport.send(last, from: owner, to: peer, note: "response retransmitted for repeated request")
+            }
+            return
+        }
+        let tx = ServerTransaction(key: key, request: m, peer: peer, reliable: reliable(peer))
+        tx.layer = self
+        servers[key] = tx
+        user?.handleRequest(m, transaction: tx, from: peer)
+    }
+
+    func send(_ response: SIPMessage, in tx: ServerTransaction, note: String) {
+        guard let code = response.statusCode, tx.state == .proceeding || (tx.state == .accepted && (200..<300).contains(code)) else { return }
+        let bytes = response.bytes
+        tx.lastResponse = bytes
+        transport.send(bytes, from: owner, to: tx.peer, note: note)
+        if code < 200 { return }
+        if tx.isInvite {
+            if code < 300 {
+                if tx.state != .accepted {
+                    tx.state = .accepted
+                    scheduler.schedule(afterMs: SIPTimers.long) { [weak self, weak tx] in if let tx { self?.terminate(tx) } }  // Timer L
+                }
+            } else {
+                tx.state = .completed
+                if !tx.reliable { armTimerG(tx) }
+                scheduler.schedule(afterMs: SIPTimers.long) { [weak self, weak tx] in  // Timer H
+                    guard let self, let tx, tx.state == .completed else { return }
+                    self.terminate(tx)
+                }
+            }
+        } else {
+            tx.state = .completed
+            let wait = tx.reliable ? 0 : SIPTimers.long  // Timer J
+            scheduler.schedule(afterMs: wait) { [weak self, weak tx] in if let tx { self?.terminate(tx) } }
+        }
+    }
+
+    private func armTimerG(_ tx: ServerTransaction) {
+        scheduler.schedule(afterMs: tx.interval) { [weak self, weak tx] in
+            guard let self, let tx, tx.state == .completed, let last = tx.lastResponse else { return }
+            self.transport.send(last, from: self.owner, to: tx.peer, note: "final response retransmitted (Timer G, \(tx.interval) ms)")
+            tx.interval = min(tx.interval * 2, SIPTimers.t2)
+            self.armTimerG(tx)
+        }
+    }
+
+    private func terminate(_ tx: ServerTransaction) {
+        tx.state = .terminated
+        if servers[tx.key] === tx { servers[tx.key] = nil }
+    }
+
+    // MARK: Input
+
+    func receive(_ bytes: [UInt8], from peer: String) {
+        let m: SIPMessage
+        do { m = try SIPMessage(parsing: bytes) } catch {
+            onUnparsable?(bytes, peer, String(describing: error))
+            return
+        }
+        if m.isRequest { receiveRequest(m, from: peer) } else { receiveResponse(m, from: peer) }
+    }
+}

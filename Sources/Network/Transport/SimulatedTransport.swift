@@ -1,0 +1,104 @@
+/// One message in flight on a simulated link.
+struct Packet {
+    var bytes: [UInt8]
+    var from: String
+    var to: String
+    /// Extra delay added by an attacker (delay/replay).
+    var extraDelayMs: Int64 = 0
+    var note: String = ""
+}
+
+/// A link between two named actors, with loss, duplication and reordering drawn from the seed.
+struct SimulatedLink {
+    let spec: LinkSpec
+    let crossesTrustBoundary: Bool
+    var name: String { spec.name }
+}
+
+/// Links between named actors with synthetic addresses. Every send and delivery is traced.
+final class SimulatedTransport: Transport {
+    private var links: [String: SimulatedLink] = [:]
+    private var receivers: [String: MessageReceiver] = [:]
+    private var addresses: [String: SocketAddress] = [:]
+    let scheduler: VirtualScheduler
+    let trace: TraceRecorder
+    var random: SeededRandom
+    /// The attacker's hook: given a packet about to travel, returns what actually travels
+    /// (empty: dropped). Applied once per send, before loss and duplication.
+    var tap: ((Packet, SimulatedLink) -> [Packet])?
+
+    init(links specs: [LinkSpec], addresses: [String: SocketAddress], boundary: (String, String) -> Bool,
+         scheduler: VirtualScheduler, trace: TraceRecorder, seed: UInt64) {
+        for l in specs { links[Self.key(l.a, l.b)] = SimulatedLink(spec: l, crossesTrustBoundary: boundary(l.a, l.b)) }
+        self.addresses = addresses
+        self.scheduler = scheduler
+        self.trace = trace
+        self.random = SeededRandom(seed: seed ^ 0x4C49_4E4B)
+    }
+
+    static func key(_ a: String, _ b: String) -> String { a < b ? a + "\u{0}" + b : b + "\u{0}" + a }
+
+    func link(_ a: String, _ b: String) -> SimulatedLink? { links[Self.key(a, b)] }
+
+    func attach(_ receiver: MessageReceiver, as name: String) { receivers[name] = receiver }
+
+    func transportKind(from: String, to: String) -> TransportKind? { link(from, to)?.spec.transport }
+
+    func address(of actor: String) -> SocketAddress? { addresses[actor] }
+
+    @discardableResult
+    func send(_ bytes: [UInt8], from: String, to: String, note: String) -> Bool {
+        guard let link = link(from, to) else {
+            trace.record(scheduler.nowMs, .dropped, from: from, to: to, bytes: bytes, note: "no link \(from)<->\(to)")
+            return false
+        }
+        let t = link.spec.transport
+        trace.record(scheduler.nowMs, .sent, from: from, to: to, link: link.name, transport: t, bytes: bytes, note: note)
+        let packet = Packet(bytes: bytes, from: from, to: to)
+        let out = tap.map { $0(packet, link) } ?? [packet]
+        for p in out { travel(p, link) }
+        return true
+    }
+
+    /// Injects a packet as if sent on the link (attacker endpoint, crafted messages).
+    func inject(_ p: Packet, note: String) -> Bool {
+        guard let link = link(p.from, p.to) else {
+            trace.record(scheduler.nowMs, .dropped, from: p.from, to: p.to, bytes: p.bytes, note: "no link for injection")
+            return false
+        }
+        trace.record(scheduler.nowMs, .sent, from: p.from, to: p.to, link: link.name, transport: link.spec.transport,
+                     bytes: p.bytes, note: note)
+        travel(p, link)
+        return true
+    }
+
+    private func travel(_ p: Packet, _ link: SimulatedLink) {
+        let spec = link.spec
+        let t = spec.transport
+        var delay = Int64(spec.latencyMs) + p.extraDelayMs
+        if t.isReliable {
+            // A lost segment is retransmitted by TCP: it arrives late, never twice, in order.
+            if random.chance(spec.loss) { delay += 200 }
+        } else {
+            if random.chance(spec.loss) {
+                trace.record(scheduler.nowMs, .dropped, from: p.from, to: p.to, link: link.name, transport: t, bytes: p.bytes,
+                             note: "lost on link (loss \(spec.loss))")
+                return
+            }
+            if random.chance(spec.reorder) { delay += 1 + Int64(random.next() % UInt64(max(1, 2 * spec.latencyMs + 5))) }
+        }
+        schedule(p, link, delay: delay)
+        if !t.isReliable, random.chance(spec.duplicate) {
+            schedule(p, link, delay: delay + 1 + Int64(random.next() % 3))
+        }
+    }
+
+    private func schedule(_ p: Packet, _ link: SimulatedLink, delay: Int64) {
+        scheduler.schedule(afterMs: delay) { [weak self] in
+            guard let self else { return }
+            self.trace.record(self.scheduler.nowMs, .delivered, from: p.from, to: p.to, link: link.name,
+                              transport: link.spec.transport, bytes: p.bytes, note: p.note)
+            self.receivers[p.to]?.receive(p.bytes, from: p.from)
+        }
+    }
+}
