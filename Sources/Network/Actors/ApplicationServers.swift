@@ -29,7 +29,7 @@ struct OriginatingFacts {
     var callReason: String?
 
     init(_ m: SIPMessage) {
-        for v in m.addressValues(.pAssertedIdentity) {
+        for v in m.nameAddresses(.pAssertedIdentity) {
             if origTN == nil, let tn = Addressing.tn(of: v.uri) { origTN = tn }
             if origURI == nil { origURI = v.uri.description }
         }
@@ -167,7 +167,7 @@ struct VerifyIdentity: ProxyRule {
     /// Only verified RCD reaches the UE: display names on PAI are replaced by the verified
     /// `nam` (or removed), and a verified `crn` is passed in Call-Info.
     private func showRCD(_ v: IdentityVerdict, _ x: inout ProxyExchange) {
-        let values = x.request.addressValues(.pAssertedIdentity)
+        let values = x.request.nameAddresses(.pAssertedIdentity)
         if !values.isEmpty {
             let name = v.callerName
             let rewritten = values.map { AddressValue(NameAddress(displayName: name, uri: $0.uri), parameters: $0.parameters) }

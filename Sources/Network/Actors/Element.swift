@@ -66,7 +66,7 @@ class Element: MessageReceiver, TransactionUser {
 
 /// A name-addr list header rewritten value by value (PAI display names, verstat).
 extension SIPMessage {
-    func addressValues(_ header: KnownHeader) -> [AddressValue] {
+    func nameAddresses(_ header: KnownHeader) -> [AddressValue] {
         (try? headerValues(AddressValue.self, header)) ?? []
     }
 }

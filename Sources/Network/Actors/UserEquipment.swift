@@ -306,7 +306,7 @@ final class UserEquipment: Element {
     /// RFC 3325 §8: the UE honours PAI only from its serving P-CSCF.
     func display(of request: SIPMessage, peer: String) -> CallDisplay {
         let trusted = policy.bool("trust_pai_from_any") || (ctx.roles[peer] == .pcscf && peer == pcscf)
-        let pai = trusted ? request.addressValues(.pAssertedIdentity) : []
+        let pai = trusted ? request.nameAddresses(.pAssertedIdentity) : []
         let from = request.headerValue(AddressValue.self, .from)
         let shown = pai.first { $0.uri.telURI != nil } ?? pai.first
         let uri = shown?.uri ?? from?.uri
