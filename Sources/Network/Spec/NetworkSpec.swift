@@ -14,7 +14,7 @@ public struct NetworkSpec: Sendable {
     /// Synthetic addresses from fd00::/8 instead of 10.0.0.0/8.
     public var useIPv6: Bool
 
-    /// 2027-01-15T08:00:00Z, the time the Identity benchmarks use.
+    /// 2027-01-14T08:00:00Z.
     public static let defaultEpochBase: Int64 = 1_799_913_600
 
     public init(actors: [ActorSpec], trustDomains: [String: [String]] = [:], trustedPeers: [[String]] = [],
