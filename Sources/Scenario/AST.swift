@@ -110,8 +110,11 @@ public struct CallStep: Sendable, Hashable {
     public var from: String
     public var to: Template
     public var headers: [HeaderEdit]
-    public var body: Template?
-    public var dataChannel: [String]
+    /// From display name (the RCD name the caller asks for) and RFC 9796 call reason.
+    public var displayName: String?
+    public var reason: String?
+    /// Offer bootstrap data-channel m-lines.
+    public var dataChannel: Bool
 }
 
 public struct CallRefStep: Sendable, Hashable {

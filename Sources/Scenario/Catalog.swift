@@ -47,7 +47,7 @@ enum AttackCatalog {
         "drop": ([], []),
         "delay": (["by"], []),
         "duplicate": ([], []),
-        "replay": (["after"], ["to"]),
+        "replay": (["after"], []),
         "set_header": (["header", "value"], []),
         "remove_header": (["header"], []),
         "duplicate_header": (["header"], []),
@@ -55,13 +55,12 @@ enum AttackCatalog {
         "set_body": (["value"], ["content_type"]),
         "set_parameter": (["header", "parameter", "value"], []),
         "inject_crlf": (["header", "value"], []),
-        "inject": (["message"], []),
-        "sign_with": (["key"], ["orig", "dest", "attest", "name", "reason"]),
-        "tamper_identity": (["part"], ["claim", "value"]),
+        "sign_with": (["key"], []),
+        "tamper_identity": (["part"], []),
     ]
     static let matchKeys = ["on", "from", "to", "method", "status", "nth"]
-    static let keys = ["own", "stolen", "expired", "out_of_scope", "untrusted"]
-    static let parts = ["payload", "signature", "header", "alg", "ppt", "x5u"]
+    static let keys = ["own", "stolen", "expired", "out-of-scope", "untrusted"]
+    static let parts = ["header", "payload", "signature"]
 }
 
 enum SIPVocabulary {

@@ -309,14 +309,15 @@ struct Decoder {
                                                        headers: f["headers"].map { headerEdits($0) } ?? [])) }
             } else { kind = nil }
         case "call":
-            if let f = fields(v, "call", allowed: ["id", "from", "to", "headers", "body", "data_channel"], required: ["from", "to"]) {
+            if let f = fields(v, "call", allowed: ["id", "from", "to", "name", "reason", "headers", "data_channel"], required: ["from", "to"]) {
                 let from = f["from"].flatMap { actorRef($0, role: "ue") }
                 let to = f["to"].flatMap { target($0) }
                 let id = f["id"].flatMap { string($0, "id") } ?? "call"
                 if let from, let to {
                     kind = .call(CallStep(id: id, from: from, to: to, headers: f["headers"].map { headerEdits($0) } ?? [],
-                                          body: f["body"].flatMap { template($0, "body") },
-                                          dataChannel: f["data_channel"].map { stringList($0, "data_channel") } ?? []))
+                                          displayName: f["name"].flatMap { string($0, "name") },
+                                          reason: f["reason"].flatMap { string($0, "reason") },
+                                          dataChannel: f["data_channel"].flatMap { bool($0, "data_channel") } ?? false))
                 } else { kind = nil }
             } else { kind = nil }
         case "answer", "hangup":
@@ -394,7 +395,7 @@ struct Decoder {
                     error(p.value.location, "on is \(p.value.typeName)", expected: "a link as a list of two actor names, e.g. [caller, pcscf]")
                 }
             case "from": step.match.from = actorRef(p.value)
-            case "to" where action != "replay": step.match.to = actorRef(p.value)
+            case "to": step.match.to = actorRef(p.value)
             case "method": step.match.method = method(p.value)
             case "status": step.match.status = status(p.value).0
             case "nth":
@@ -413,8 +414,6 @@ struct Decoder {
                     if !AttackCatalog.parts.contains(k) { error(p.value.location, "unknown Identity part '\(k)'", expected: expectedOneOf(k, AttackCatalog.parts)) }
                     step.parameters["part"] = Located(k, p.value.location)
                 }
-            case "to":
-                step.parameters["to"] = actorRef(p.value).map { Located($0, p.value.location) }
             default:
                 if let t = template(p.value, p.key) { step.parameters[p.key] = Located(t.text, p.value.location) }
             }

@@ -1,0 +1,509 @@
+import Foundation
+import Network
+import Reports
+import SIPCore
+
+extension ScenarioCatalog {
+    /// The network's own catalogue: every role and switch `SimulatedNetwork` accepts.
+    public static let network: ScenarioCatalog = {
+        var policies: [String: [String: SettingKind]] = [:]
+        for role in ActorRole.allCases {
+            var m: [String: SettingKind] = [:]
+            for sw in PolicyCatalog.switches(for: role) {
+                switch sw.defaultValue {
+                case .bool: m[sw.name] = .bool
+                case .int: m[sw.name] = .int
+                case .string: m[sw.name] = .string
+                }
+            }
+            policies[role.rawValue] = m
+        }
+        return ScenarioCatalog(roles: ActorRole.allCases.map(\.rawValue), policies: policies)
+    }()
+}
+
+/// One assertion's outcome with its evidence.
+public struct AssertionResult: Sendable {
+    public var assertion: Assertion
+    public var passed: Bool
+    public var message: String
+    /// The trace event that shows it (offending message, or the closest one).
+    public var eventSeq: Int?
+    public var evidence: Evidence?
+}
+
+/// Runs one `ScenarioCase` on a fresh `SimulatedNetwork`. Deterministic: the seed drives
+/// every random choice and nothing reads the wall clock (the caller times the run).
+public struct ScenarioEngine: Sendable {
+    public init() {}
+
+    public struct Outcome: Sendable {
+        public var report: ScenarioReport
+        /// Virtual milliseconds the scenario covered.
+        public var virtualMs: Int64
+        public var results: [AssertionResult]
+        public var trace: [TraceEvent]
+        public var addresses: [String: SocketAddress]
+    }
+
+    public func run(_ c: ScenarioCase, seed override: UInt64? = nil) -> Outcome {
+        let seed = override ?? c.seed
+        var report = ScenarioReport(name: c.name, file: c.file, matrixLabel: c.matrixLabel, description: c.description,
+                                    tags: c.tags, verdict: .error, durationMs: 0)
+        report.actors = c.network.actors.map { a in
+            ActorColumn(name: a.name, role: a.role, domain: c.network.trustDomains.first { $0.members.contains(a.name) }?.name)
+        }
+        let net: SimulatedNetwork
+        do {
+            net = try SimulatedNetwork(spec: Self.spec(c.network), seed: seed)
+        } catch {
+            report.error = "\(c.file): network: \(error)"
+            return Outcome(report: report, virtualMs: 0, results: [], trace: [], addresses: [:])
+        }
+        var ctx = EvalContext(net: net, c: c)
+        var results: [AssertionResult] = []
+        for step in c.steps {
+            do {
+                try perform(step, net: net, ctx: &ctx, results: &results)
+            } catch {
+                report.error = "\(step.location): \(step.keyword): \(error)"
+                report.messages = diagram(net.trace, failed: [])
+                return Outcome(report: report, virtualMs: net.nowMs, results: results, trace: net.trace, addresses: addresses(net, c))
+            }
+        }
+        net.runUntilIdle()
+        for a in c.assertions { results.append(ctx.evaluate(a)) }
+        let trace = net.trace
+
+        // A matrix entry may expect named assertions to be violated (the misconfiguration lets
+        // the attack through); the case passes when exactly those fail.
+        var failures: [AssertionFailure] = []
+        var failedSeqs = Set<Int>()
+        var outcomes: [AssertionOutcome] = []
+        for r in results {
+            let expectViolation = r.assertion.id.map { c.expectViolated.contains($0) } ?? false
+            let ok = expectViolation ? !r.passed : r.passed
+            let label = expectViolation ? "violated as expected: \(r.assertion.text)" : r.assertion.text
+            outcomes.append(AssertionOutcome(text: label, passed: ok))
+            if !ok {
+                let msg = expectViolation
+                    ? "expected '\(r.assertion.id ?? "")' to be violated under this configuration, but it held (\(r.message))"
+                    : r.message
+                failures.append(AssertionFailure(assertion: "\(r.assertion.location): \(r.assertion.text)", message: msg, evidence: r.evidence))
+                if let s = r.eventSeq { failedSeqs.insert(s) }
+            }
+        }
+        report.assertions = outcomes
+        report.failures = failures
+        report.verdict = failures.isEmpty ? .passed : .failed
+        report.messages = diagram(trace, failed: failedSeqs)
+        return Outcome(report: report, virtualMs: net.nowMs, results: results, trace: trace, addresses: addresses(net, c))
+    }
+
+    private func addresses(_ net: SimulatedNetwork, _ c: ScenarioCase) -> [String: SocketAddress] {
+        var out: [String: SocketAddress] = [:]
+        for a in c.network.actors { if let ad = net.address(of: a.name) { out[a.name] = ad } }
+        return out
+    }
+
+    static func spec(_ n: NetworkDef) -> NetworkSpec {
+        let actors = n.actors.map { a in
+            ActorSpec(name: a.name, role: ActorRole(rawValue: a.role) ?? .attacker, domain: a.domain,
+                      policy: a.policy.mapValues { v in
+                          switch v.value {
+                          case .bool(let b): return PolicyValue.bool(b)
+                          case .int(let i): return .int(i)
+                          case .string(let s): return .string(s)
+                          }
+                      }, certificate: a.certificate, subscriber: a.subscriber)
+        }
+        let links = n.links.map { l in
+            LinkSpec(l.a, l.b, transport: TransportKind(rawValue: l.transport.uppercased()) ?? .udp, latencyMs: Int(l.latencyMs),
+                     loss: l.loss, duplicate: l.duplicate, reorder: l.reorder)
+        }
+        let subs = n.subscribers.map { s in
+            SubscriberSpec(name: s.name, impus: s.impus, tn: s.tn.map { $0.hasPrefix("+") ? String($0.dropFirst()) : $0 },
+                           password: s.password ?? "", thirdParty: s.thirdParty.map { AuthorisedIdentity(tn: $0.tn, name: $0.name ?? "") },
+                           dataChannelApps: s.dataChannelApps)
+        }
+        var domains: [String: [String]] = [:]
+        for d in n.trustDomains { domains[d.name] = d.members }
+        // One shared generated PKI (cached by seed) unless the scenario asks for another.
+        return NetworkSpec(actors: actors, trustDomains: domains, trustedPeers: n.trustedPeers, links: links, subscribers: subs,
+                           pki: .generated(seed: n.pki.seed ?? 1))
+    }
+
+    struct StepError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private func perform(_ step: Step, net: SimulatedNetwork, ctx: inout EvalContext, results: inout [AssertionResult]) throws {
+        switch step.kind {
+        case .register(let r):
+            try net.register(ue: r.ue, password: r.password)
+            net.runUntilIdle()
+        case .call(let c):
+            var o = CallOptions()
+            o.displayName = c.displayName
+            o.callReason = c.reason
+            o.dataChannel = c.dataChannel
+            for h in c.headers {
+                let v = try ctx.resolve(h.value)
+                switch h.name.lowercased() {
+                case "p-preferred-identity": o.preferredIdentity = v
+                case "p-asserted-identity": o.assertedIdentity = v
+                case "privacy": o.privacy = v
+                default: o.extraHeaders.append((h.name, v))
+                }
+            }
+            let target = try ctx.resolve(c.to)
+            let to = ctx.c.network.subscriber(target).flatMap { s in ctx.c.network.actor(target) == nil ? s.impus.first : nil } ?? target
+            try net.call(from: c.from, to: to, id: c.id, options: o)
+            net.runUntilIdle()
+        case .answer(let a):
+            try net.answer(a.call)
+            net.runUntilIdle()
+        case .hangup(let h):
+            try net.hangup(h.call, by: h.by)
+            net.runUntilIdle()
+        case .send(let s):
+            let text = try ctx.resolve(s.message)
+            // YAML block scalars end lines with LF; SIP wants CRLF.
+            let wire = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+            try net.send(from: s.from, to: s.to, message: wire)
+            net.runUntilIdle()
+        case .attack(let a):
+            try net.attack(try action(a, ctx: ctx))
+        case .advance(let ms):
+            net.advance(ms: Int64(ms))
+        case .expect(let xs):
+            net.runUntilIdle()
+            for x in xs { results.append(ctx.evaluate(x)) }
+        }
+    }
+
+    private func action(_ a: AttackStep, ctx: EvalContext) throws -> AttackAction {
+        func p(_ k: String) throws -> String {
+            guard let v = a.parameters[k] else { throw StepError(description: "attack \(a.action) needs \(k)") }
+            return try ctx.resolve(Template(text: v.value, location: v.location))
+        }
+        func ms(_ k: String) throws -> Int64 { Int64(try p(k)) ?? 0 }
+        let kind: AttackKind
+        switch a.action {
+        case "observe": kind = .observe
+        case "drop": kind = .drop
+        case "delay": kind = .delay(ms: try ms("by"))
+        case "duplicate": kind = .duplicate
+        case "replay": kind = .replay(afterMs: try ms("after"))
+        case "set_header": kind = .setHeader(name: try p("header"), value: try p("value"))
+        case "remove_header": kind = .removeHeader(name: try p("header"))
+        case "duplicate_header": kind = .duplicateHeader(name: try p("header"))
+        case "change_uri": kind = .changeRequestURI(try p("value"))
+        case "set_body": kind = .setBody(try p("value"))
+        case "set_parameter": kind = .setParameter(header: try p("header"), name: try p("parameter"), value: try p("value"))
+        case "inject_crlf": kind = .injectCRLF(header: try p("header"), injected: try p("value"))
+        case "sign_with":
+            guard let cred = SigningCredential(rawValue: try p("key")) else { throw StepError(description: "unknown key") }
+            kind = .signWith(cred)
+        case "tamper_identity":
+            guard let part = IdentityPart(rawValue: try p("part")) else { throw StepError(description: "unknown part") }
+            kind = .tamperIdentity(part)
+        default: throw StepError(description: "unsupported attack \(a.action)")
+        }
+        let m = a.match
+        // `method:` alone means the request; responses are picked with `status:`.
+        let match = MessageMatch(link: m.link.map { "\($0[0])<->\($0[1])" }, from: m.from, to: m.to, method: m.method,
+                                 status: m.status, requestsOnly: m.method != nil && m.status == nil, nth: m.nth)
+        return AttackAction(kind, match: match)
+    }
+
+    /// Diagram rows: one per message put on a link, marked when dropped or touched by an attacker.
+    func diagram(_ trace: [TraceEvent], failed: Set<Int>) -> [DiagramMessage] {
+        var rows: [DiagramMessage] = []
+        var attackerNotes: [Int: String] = [:]
+        for e in trace where e.kind == .attacker { attackerNotes[e.seq] = e.note }
+        var pendingAttack: String?
+        for e in trace {
+            switch e.kind {
+            case .attacker:
+                pendingAttack = e.note
+            case .delivered, .dropped:
+                guard !e.bytes.isEmpty else { continue }
+                let m = e.message
+                var details: [String] = []
+                if let m {
+                    for v in m.listValues("P-Asserted-Identity") { details.append("PAI: " + v) }
+                    if let pr = m.value("Privacy") { details.append("Privacy: " + pr) }
+                    if m.contains("Identity") { details.append("Identity: \(m.values("Identity").count) header(s)") }
+                    if let pp = m.value("P-Preferred-Identity") { details.append("PPI: " + pp) }
+                }
+                let attacked = pendingAttack != nil || e.note.lowercased().contains("attack") || e.note.contains("injected")
+                rows.append(DiagramMessage(index: rows.count, timeMs: Double(e.timeMs), from: e.from, to: e.to, label: e.summary,
+                                           details: details, attacker: attacked, dropped: e.kind == .dropped, failed: failed.contains(e.seq),
+                                           note: (pendingAttack ?? (e.note.isEmpty ? nil : e.note))))
+                pendingAttack = nil
+            default: break
+            }
+        }
+        return rows
+    }
+}
+
+/// What assertions and templates read: the network after (or during) the run.
+struct EvalContext {
+    let net: SimulatedNetwork
+    let c: ScenarioCase
+
+    func resolve(_ t: Template) throws -> String {
+        var out = ""
+        var rest = Substring(t.text)
+        while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
+            out += rest[..<open.lowerBound]
+            let ref = String(rest[open.upperBound..<close])
+            guard let v = value(ref) else {
+                throw ScenarioEngine.StepError(description: "\(t.location): template ${\(ref)} has no value at this point")
+            }
+            out += v
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
+    func value(_ ref: String) -> String? {
+        let parts = ref.split(separator: ".").map(String.init)
+        guard parts.count == 2 else { return nil }
+        let (root, field) = (parts[0], parts[1])
+        if let s = c.network.subscriber(root) ?? c.network.actor(root).flatMap({ a in c.network.subscriber(a.subscriber ?? a.name) }),
+           c.network.actor(root)?.role ?? "ue" == "ue" {
+            switch field {
+            case "impu", "uri": return s.impus.first
+            case "tn": return s.tn
+            case "name": return s.displayName ?? s.name
+            case "password": return s.password
+            case "domain": return s.impus.first.flatMap { $0.split(separator: "@").last.map(String.init) }
+            default: break
+            }
+        }
+        if let a = c.network.actor(root) {
+            switch field {
+            case "name": return a.name
+            case "address", "host": return net.address(of: a.name).map { field == "host" ? $0.uriHost : "\($0.uriHost):\($0.port)" }
+            case "uri": return net.address(of: a.name).map { "sip:\($0.uriHost):\($0.port)" }
+            default: break
+            }
+        }
+        if let st = net.callState(root) {
+            switch field {
+            case "callid": return st.sipCallID
+            case "id": return root
+            case "from": return st.ue
+            default: break
+            }
+        }
+        return nil
+    }
+
+    // MARK: assertions
+
+    func evaluate(_ a: Assertion) -> AssertionResult {
+        var r = AssertionResult(assertion: a, passed: true, message: "held")
+        let trace = net.trace
+        switch a.kind {
+        case .never(let sel):
+            if let e = trace.first(where: { matches(sel, $0) }) {
+                r.passed = false
+                r.message = "\(describe(sel)) was seen: \(e.summary) \(e.from) -> \(e.to)"
+                r.eventSeq = e.seq
+                r.evidence = evidence(e, header: sel.header)
+            }
+        case .eventually(let sel):
+            if !trace.contains(where: { matches(sel, $0) }) {
+                r.passed = false
+                r.message = "\(describe(sel)) was never seen"
+                var near = sel
+                near.predicate = nil
+                near.header = nil
+                if let e = trace.last(where: { matches(near, $0) }) ?? trace.last(where: { $0.kind == .delivered && (sel.at == nil || $0.to == sel.at) }) {
+                    r.message += "; closest: \(e.summary) \(e.from) -> \(e.to)"
+                    r.eventSeq = e.seq
+                    r.evidence = evidence(e, header: sel.header)
+                }
+            }
+        case .count(let sel, let lo, let hi):
+            let hits = trace.filter { matches(sel, $0) }
+            if let lo, hits.count < lo { r.passed = false }
+            if let hi, hits.count > hi { r.passed = false }
+            if !r.passed {
+                let bound = lo == hi ? "exactly \(lo ?? 0)" : [lo.map { "at least \($0)" }, hi.map { "at most \($0)" }].compactMap { $0 }.joined(separator: " and ")
+                r.message = "\(describe(sel)): \(hits.count) message(s), expected \(bound)"
+                if let e = hits.last ?? trace.last(where: { $0.kind == .delivered }) {
+                    r.eventSeq = e.seq
+                    r.evidence = evidence(e, header: sel.header)
+                }
+            }
+        case .display(let ue, let verstat, let name, let reason, let identity):
+            guard let d = net.display(of: ue) else {
+                r.passed = false
+                r.message = "\(ue) shows no incoming call"
+                break
+            }
+            var problems: [String] = []
+            if let v = verstat {
+                let shown = d.verstat ?? "none"
+                if shown != v { problems.append("verstat is \(shown), expected \(v)") }
+            }
+            if let n = name, (d.name ?? "") != n { problems.append("name shown is \(d.name.map { "'\($0)'" } ?? "none"), expected '\(n)'") }
+            if let rs = reason, (d.callReason ?? "") != rs { problems.append("call reason is \(d.callReason.map { "'\($0)'" } ?? "none"), expected '\(rs)'") }
+            if let t = identity {
+                let want = (try? resolve(t)) ?? t.text
+                if !(d.identity ?? "").contains(want) { problems.append("identity shown is \(d.identity ?? "none"), expected \(want)") }
+            }
+            if !problems.isEmpty {
+                r.passed = false
+                r.message = "\(ue) display: " + problems.joined(separator: "; ")
+                if let e = trace.last(where: { $0.kind == .delivered && $0.to == ue && $0.message?.method == "INVITE" }) {
+                    r.eventSeq = e.seq
+                    r.evidence = evidence(e, header: "P-Asserted-Identity")
+                }
+            }
+        case .verdict(let at, let valid, let policy, let status):
+            let notes = trace.filter { $0.kind == .rule && $0.note.contains("VerifyIdentity") && (at == nil || $0.from == at) }
+            guard let e = notes.last else {
+                r.passed = false
+                r.message = "no verification verdict recorded\(at.map { " at \($0)" } ?? "")"
+                break
+            }
+            let isValid = e.note.contains("Identity verified")
+            var problems: [String] = []
+            if let valid, valid != isValid { problems.append("verdict is \(isValid ? "valid" : "invalid"), expected \(valid ? "valid" : "invalid")") }
+            if let policy, !e.note.contains(policy) { problems.append("failed policy is not \(policy)") }
+            if let status, !e.note.contains("-> \(status)") { problems.append("status is not \(status)") }
+            if !problems.isEmpty {
+                r.passed = false
+                r.message = problems.joined(separator: "; ") + " (verifier said: \(e.note))"
+                r.eventSeq = e.seq
+                r.evidence = Evidence(time: ReportFormat.virtualTime(ms: Double(e.timeMs)), hop: e.from, excerpt: e.note)
+            }
+        case .privacyRespected:
+            for e in trace where e.kind == .delivered {
+                guard net.crossesTrustBoundary(e.from, e.to) == true, let m = e.message, m.isRequest,
+                      let privacy = m.value("Privacy"), privacy.split(separator: ";").contains(where: { $0.trimmingCharacters(in: .whitespaces).lowercased() == "id" }),
+                      !m.listValues("P-Asserted-Identity").isEmpty else { continue }
+                r.passed = false
+                r.message = "P-Asserted-Identity with Privacy: id left the trust domain: \(e.from) -> \(e.to)"
+                r.eventSeq = e.seq
+                r.evidence = evidence(e, header: "P-Asserted-Identity")
+                break
+            }
+        case .noUEAssertedIdentity:
+            let untrusted = Set(c.network.actors.filter { $0.role == "ue" || $0.role == "attacker" }.map(\.name))
+            let trusted = Set(c.network.trustDomains.flatMap(\.members))
+            var forged = Set<String>()
+            // A UE's own IMPUs are what its P-CSCF may assert anyway, so only other values count.
+            for e in trace where e.kind == .sent && untrusted.contains(e.from) {
+                let own = c.network.actor(e.from).flatMap { a in a.role == "ue" ? c.network.subscriber(a.subscriber ?? a.name) : nil }?.impus ?? []
+                for v in e.message?.listValues("P-Asserted-Identity") ?? [] where !own.contains(Self.addrSpec(v)) {
+                    forged.insert(Self.addrSpec(v))
+                }
+            }
+            // Passed on inside the trust domain: the first trusted hop receiving it is no violation.
+            for e in trace where e.kind == .delivered && trusted.contains(e.to) && trusted.contains(e.from) && !forged.isEmpty {
+                guard let m = e.message, m.isRequest,
+                      let v = m.listValues("P-Asserted-Identity").first(where: { forged.contains(Self.addrSpec($0)) }) else { continue }
+                r.passed = false
+                r.message = "UE-supplied P-Asserted-Identity \(v) reached trusted node \(e.to)"
+                r.eventSeq = e.seq
+                r.evidence = evidence(e, header: "P-Asserted-Identity")
+                break
+            }
+        case .callEstablished(let id, let established):
+            let st = net.callState(id)
+            let was = st.map { ($0.finalStatus ?? 0) / 100 == 2 || $0.phase == .established } ?? false
+            if was != established {
+                r.passed = false
+                let how = st.map { "phase \($0.phase.rawValue)" + ($0.finalStatus.map { ", final status \($0)" } ?? "") + ($0.finalReason.map { " \($0)" } ?? "") + ($0.timedOut ? ", timed out" : "") } ?? "never started"
+                r.message = "call '\(id)' was \(was ? "" : "not ")established (\(how)); expected \(established ? "established" : "not established")"
+                if let sipID = st?.sipCallID,
+                   let e = trace.last(where: { $0.kind == .delivered && $0.message.map { $0.value("Call-ID") == sipID && !$0.isRequest } ?? false }) {
+                    r.eventSeq = e.seq
+                    r.evidence = evidence(e, header: nil)
+                }
+            }
+        }
+        return r
+    }
+
+    static func addrSpec(_ v: String) -> String {
+        if let l = v.firstIndex(of: "<"), let r = v[l...].firstIndex(of: ">") { return String(v[v.index(after: l)..<r]) }
+        return v.trimmingCharacters(in: .whitespaces)
+    }
+
+    func matches(_ s: MessageSelector, _ e: TraceEvent) -> Bool {
+        guard e.kind == .delivered, !e.bytes.isEmpty else { return false }
+        if let at = s.at, e.to != at { return false }
+        if let from = s.from, e.from != from { return false }
+        guard s.method != nil || s.status != nil || s.statusClass != nil || s.header != nil || s.call != nil else { return true }
+        guard let m = e.message else { return false }
+        if s.status != nil || s.statusClass != nil {
+            guard let code = m.statusCode else { return false }
+            if let st = s.status, code != st { return false }
+            if let k = s.statusClass, code / 100 != k { return false }
+            if let method = s.method, m.headerValue(CSeq.self)?.method != method { return false }
+        } else if let method = s.method, m.method != method {
+            return false
+        }
+        if let call = s.call {
+            guard let id = net.callState(call)?.sipCallID, m.value("Call-ID") == id else { return false }
+        }
+        guard let h = s.header else { return true }
+        let values = m.listValues(h)
+        switch s.predicate ?? .present {
+        case .present: return !values.isEmpty
+        case .absent: return values.isEmpty
+        case .equals(let t):
+            let want = (try? resolve(t)) ?? t.text
+            return values.contains { $0.trimmingCharacters(in: .whitespaces) == want || Self.addrSpec($0) == want }
+        case .contains(let t):
+            let want = (try? resolve(t)) ?? t.text
+            return values.contains { $0.contains(want) }
+        case .matches(let pattern):
+            guard let re = try? NSRegularExpression(pattern: pattern) else { return false }
+            return values.contains { re.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
+        }
+    }
+
+    func describe(_ s: MessageSelector) -> String {
+        var parts: [String] = []
+        if let m = s.method { parts.append(m) }
+        if let st = s.status { parts.append("status \(st)") }
+        if let k = s.statusClass { parts.append("status \(k)xx") }
+        if parts.isEmpty { parts.append("a message") }
+        if let h = s.header {
+            switch s.predicate ?? .present {
+            case .present: parts.append("with \(h)")
+            case .absent: parts.append("without \(h)")
+            case .equals(let t): parts.append("with \(h) = \((try? resolve(t)) ?? t.text)")
+            case .contains(let t): parts.append("with \(h) containing \((try? resolve(t)) ?? t.text)")
+            case .matches(let p): parts.append("with \(h) matching /\(p)/")
+            }
+        }
+        if let f = s.from { parts.append("from \(f)") }
+        if let at = s.at { parts.append("at \(at)") }
+        return parts.joined(separator: " ")
+    }
+
+    /// Time, hop and a short excerpt: the first line and the header the assertion is about.
+    func evidence(_ e: TraceEvent, header: String?) -> Evidence {
+        let text = String(decoding: e.bytes, as: UTF8.self)
+        let lines = text.components(separatedBy: "\r\n")
+        var excerpt = [lines.first ?? ""]
+        if let h = header {
+            let lower = h.lowercased() + ":"
+            excerpt += lines.dropFirst().filter { $0.lowercased().hasPrefix(lower) }
+        } else {
+            excerpt += lines.dropFirst().filter { $0.lowercased().hasPrefix("call-id:") || $0.lowercased().hasPrefix("cseq:") }
+        }
+        return Evidence(time: ReportFormat.virtualTime(ms: Double(e.timeMs)), hop: "\(e.from) -> \(e.to)",
+                        excerpt: excerpt.prefix(6).joined(separator: "\n"))
+    }
+}
