@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Bytes <-> SIP messages. No I/O and no dependencies beyond Foundation.
@@ -37,6 +38,7 @@ let package = Package(
             dependencies: [
                 "SIPCore",
                 "Identity",
+                "Capture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,6 +71,19 @@ let package = Package(
         ),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "TestSupport"]),
         .executableTarget(name: "call-bench", dependencies: ["Network"], path: "Benchmarks/call-bench"),
+        // libpcap (libpcap-dev): capture files in and out.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        // Captures: link layers, IP/TCP reassembly, SIP extraction, audit, replay, pcap export.
+        .target(
+            name: "Capture",
+            dependencies: [
+                "SIPCore", "Identity", "CPcap",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "CPcap", "TestSupport"]),
         .executableTarget(
             name: "verify-bench",
             dependencies: ["Identity"],
