@@ -5,7 +5,8 @@
 set -euo pipefail
 
 case "${1:-test}" in
-  demo|test) pkgs=(libpcap-dev libssl-dev pkg-config) ;;
+  demo) pkgs=(libpcap-dev libssl-dev pkg-config) ;;
+  test) pkgs=(libpcap-dev libssl-dev pkg-config tshark sip-tester) ;;
   bench)     pkgs=(libpcap-dev libssl-dev pkg-config libosip2-dev libsofia-sip-ua-dev gcc) ;;
   live)      pkgs=(kamailio kamailio-ims-modules kamailio-secsipid-modules kamailio-utils-modules sip-tester sipsak) ;;
   *) echo "usage: $0 {demo|test|bench|live}" >&2; exit 2 ;;
@@ -24,6 +25,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer before apt-get installs it.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 echo "Installing ${missing[*]} with apt-get" >&2
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
