@@ -169,7 +169,9 @@ public struct ScenarioEngine: Sendable {
         case .send(let s):
             let text = try ctx.resolve(s.message)
             // YAML block scalars end lines with LF; SIP wants CRLF.
-            let wire = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+            var wire = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+            // A block scalar loses the blank line that ends the header section; put it back.
+            if !wire.contains("\r\n\r\n") { wire += wire.hasSuffix("\r\n") ? "\r\n" : "\r\n\r\n" }
             try net.send(from: s.from, to: s.to, message: wire)
             net.runUntilIdle()
         case .attack(let a):
@@ -400,7 +402,8 @@ struct EvalContext {
             let trusted = Set(c.network.trustDomains.flatMap(\.members))
             var forged = Set<String>()
             // A UE's own IMPUs are what its P-CSCF may assert anyway, so only other values count.
-            for e in trace where e.kind == .sent && untrusted.contains(e.from) {
+            // What arrived from the UE side (after any attacker on the access link).
+            for e in trace where e.kind == .delivered && untrusted.contains(e.from) {
                 let own = c.network.actor(e.from).flatMap { a in a.role == "ue" ? c.network.subscriber(a.subscriber ?? a.name) : nil }?.impus ?? []
                 for v in e.message?.listValues("P-Asserted-Identity") ?? [] where !own.contains(Self.addrSpec(v)) {
                     forged.insert(Self.addrSpec(v))
