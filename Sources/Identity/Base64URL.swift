@@ -35,7 +35,7 @@ public enum Base64URL {
 
     /// Strict: no padding, no whitespace, only `A-Z a-z 0-9 - _`, canonical trailing bits.
     public static func decode(_ text: some StringProtocol) throws(Base64Error) -> [UInt8] {
-        try Base64Codec.decode(Array(text.utf8), url: true, allowPadding: false)
+        try Base64Codec.decode(text.utf8Bytes, url: true, allowPadding: false)
     }
 }
 
@@ -47,7 +47,7 @@ public enum Base64Standard {
     }
     /// Padding optional (but, if present, exactly right); no whitespace.
     public static func decode(_ text: some StringProtocol) throws(Base64Error) -> [UInt8] {
-        try Base64Codec.decode(Array(text.utf8), url: false, allowPadding: true)
+        try Base64Codec.decode(text.utf8Bytes, url: false, allowPadding: true)
     }
 }
 
@@ -77,6 +77,10 @@ enum Base64Codec {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Byte -> 6-bit value, 0xFF for a byte outside the alphabet: one load per character.
+    static let urlTable: [UInt8] = (0..<256).map { value(UInt8($0), url: true) ?? 0xFF }
+    static let stdTable: [UInt8] = (0..<256).map { value(UInt8($0), url: false) ?? 0xFF }
+
     static func value(_ b: UInt8, url: Bool) -> UInt8? {
         switch b {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"): return b - UInt8(ascii: "A")
@@ -100,21 +104,30 @@ enum Base64Codec {
         }
         var out: [UInt8] = []
         out.reserveCapacity(chars.count * 3 / 4)
+        let table = url ? urlTable : stdTable
         var acc: UInt32 = 0
-        var bits = 0
-        for (offset, b) in chars.enumerated() {
-            guard let v = value(b, url: url) else { throw Base64Error(reason: .invalidCharacter(b), offset: offset) }
+        var bits: UInt32 = 0
+        var offset = 0
+        for b in chars {
+            let v = table[Int(b)]
+            guard v != 0xFF else { throw Base64Error(reason: .invalidCharacter(b), offset: offset) }
             acc = acc << 6 | UInt32(v)
             bits += 6
             if bits >= 8 {
                 bits -= 8
-                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
-                acc &= (1 << UInt32(bits)) - 1
+                out.append(UInt8(truncatingIfNeeded: acc >> bits))
+                acc &= (1 << bits) - 1
             }
+            offset += 1
         }
         // After the character scan, so a stray character is named rather than the length it causes.
         if chars.count % 4 == 1 { throw Base64Error(reason: .invalidLength(chars.count), offset: chars.count) }
         if acc != 0 { throw Base64Error(reason: .nonCanonicalTrailingBits, offset: max(chars.count - 1, 0)) }
         return out
     }
+}
+
+extension StringProtocol {
+    /// The UTF-8 bytes in one copy from contiguous storage (`Array(utf8)` goes element by element).
+    var utf8Bytes: [UInt8] { utf8.withContiguousStorageIfAvailable { Array($0) } ?? Array(utf8) }
 }

@@ -232,7 +232,10 @@ struct JSONParser {
             let keyAt = pos
             guard peek == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let key = try string()
-            guard seen.insert(key).inserted else {
+            // Small objects (every PASSporT's) scan their members; a Set pays off only for big ones.
+            let duplicate = members.count < 16 ? members.contains { $0.key == key } : !seen.insert(key).inserted
+            if members.count == 15 { seen = Set(members.map(\.key) + [key]) }
+            guard !duplicate else {
                 throw JSONError(offset: keyAt, message: "duplicate key \"\(key)\"")
             }
             skipWhitespace()
@@ -283,7 +286,20 @@ struct JSONParser {
     mutating func string() throws(JSONError) -> String {
         let start = pos
         pos += 1
-        var out: [UInt8] = []
+        // Fast path: no escape before the closing quote, so the bytes are the string.
+        var end = pos
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let s = String(validating: bytes[pos..<end], as: UTF8.self) else {
+                throw JSONError(offset: start, message: "string is not valid UTF-8")
+            }
+            pos = end + 1
+            return s
+        }
+        var out: [UInt8] = Array(bytes[pos..<end])
+        pos = end
         while true {
             guard let b = peek else { throw JSONError(offset: start, message: "unterminated string") }
             switch b {

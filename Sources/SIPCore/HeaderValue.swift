@@ -64,6 +64,19 @@ extension SIPMessage {
         return (try? parseField(i, as: type))?.first
     }
 
+    /// `headerValues(AddressValue.self, header)` without generics at the call site: the
+    /// identity checks run these per request, and a generic call from another module pays
+    /// for metadata lookups that a specialisation compiled here does not.
+    public func addressValues(_ header: KnownHeader) throws(SIPParseError) -> [AddressValue] {
+        try headerValues(AddressValue.self, header)
+    }
+
+    /// The first address of `header` (From, To, P-Asserted-Identity, ...), nil when absent or malformed.
+    public func addressValue(_ header: KnownHeader) -> AddressValue? { headerValue(AddressValue.self, header) }
+
+    /// The Date header, nil when absent or malformed.
+    public var dateValue: SIPDate? { headerValue(SIPDate.self) }
+
     /// Writes `values` as the fields of `header` (one field per value), replacing any there.
     public mutating func setHeaderValues<H: HeaderValue>(_ values: [H], _ header: KnownHeader? = nil) {
         let h = header ?? H.headers.first ?? .other

@@ -108,17 +108,17 @@ public struct AuthenticationService {
                        servedUser: String? = nil) throws(AuthenticationError) -> PASSporTClaims {
         let now = clock.secondsSince1970()
         var iat = now
-        if let date = request.headerValue(SIPDate.self) {
+        if let date = request.dateValue {
             let skew = now - date.secondsSince1970
             guard abs(skew) <= freshness else { throw .staleDate(skew: skew, window: freshness) }
             iat = date.secondsSince1970
         }
         let origHeader: KnownHeader = request.contains(.pAssertedIdentity) ? .pAssertedIdentity : .from
-        let origURIs = ((try? request.headerValues(AddressValue.self, origHeader)) ?? []).map(\.uri)
+        let origURIs = ((try? request.addressValues(origHeader)) ?? []).map(\.uri)
         guard let first = origURIs.first else { throw .noOriginator("\(origHeader.name) is missing or malformed") }
         let origTN = origURIs.lazy.compactMap { TelephoneNumber.canonical($0) }.first
         let orig: PASSporTOriginator = origTN.map { .tn($0) } ?? .uri(TelephoneNumber.addressOfRecord(first))
-        guard let to = request.headerValue(AddressValue.self, .to) else { throw .noDestination("To is missing or malformed") }
+        guard let to = request.addressValue(.to) else { throw .noDestination("To is missing or malformed") }
         let dest = TelephoneNumber.canonical(to.uri).map { PASSporTDestination(tn: [$0]) }
             ?? PASSporTDestination(uri: [TelephoneNumber.addressOfRecord(to.uri)])
 

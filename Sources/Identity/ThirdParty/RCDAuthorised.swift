@@ -57,7 +57,7 @@ public struct RCDAuthorised: IdentityPolicy {
         var out: [String] = []
         let name = claims.rcd?.nam
         if checkDisplayName, let name {
-            let shown = request.headerValue(AddressValue.self, .from)?.displayName
+            let shown = request.addressValue(.from)?.displayName
             if shown != name {
                 out.append("rcd nam \"\(name)\" differs from the From display name \(shown.map { "\"\($0)\"" } ?? "(none)")")
             }

@@ -13,8 +13,20 @@ import X509
 public struct CertificateKeyProvider: IdentityKeyProvider, Sendable {
     /// URL → validated path (leaf first) or why the credential cannot be used.
     public private(set) var results: [String: Result<[Certificate], IdentityKeyError>]
+    /// Per URL, derived once from the validated leaf: its P-256 key and its TNAuthList (nil
+    /// when absent or unreadable), so that a verification does no certificate decoding.
+    private var keys: [String: Result<SendableKey, IdentityKeyError>] = [:]
+    private var tnAuthLists: [String: TNAuthList?] = [:]
 
-    public init(results: [String: Result<[Certificate], IdentityKeyError>]) { self.results = results }
+    public init(results: [String: Result<[Certificate], IdentityKeyError>]) {
+        self.results = results
+        for (url, result) in results {
+            guard case .success(let path) = result, let leaf = path.first else { continue }
+            keys[url] = P256.Signing.PublicKey(leaf.publicKey).map { .success(SendableKey(key: $0)) }
+                ?? .failure(.unsupported("the certificate for \(url) does not hold a P-256 key (ES256)"))
+            tnAuthLists[url] = .some(try? leaf.tnAuthList())
+        }
+    }
 
     /// Fetches and validates the chain of every URL in `urls` at `time`.
     public static func prepare(urls: some Sequence<String>, repository: any CertificateRepository,
@@ -51,11 +63,9 @@ public struct CertificateKeyProvider: IdentityKeyProvider, Sendable {
     }
 
     public func publicKey(for url: String, now: Int64) throws(IdentityKeyError) -> P256.Signing.PublicKey {
-        let leaf = try leaf(for: url)
-        guard let key = P256.Signing.PublicKey(leaf.publicKey) else {
-            throw .unsupported("the certificate for \(url) does not hold a P-256 key (ES256)")
-        }
-        return key
+        if let key = keys[url] { return try key.get().key }
+        _ = try leaf(for: url)
+        throw .cannotFetch("no certificate chain was fetched for \(url)")
     }
 
     /// The `TNAuthListCoversOrig` hook: does the validated leaf for `x5u` authorise `origTN`?
@@ -64,12 +74,17 @@ public struct CertificateKeyProvider: IdentityKeyProvider, Sendable {
     /// when it misses but the list holds an SPC, whose numbers are known only out of band,
     /// or when no validated chain exists for `x5u` (other policies report that).
     public func tnAuthListCovers(origTN: String, x5u: String) -> Bool? {
-        guard let leaf = try? leaf(for: x5u) else { return nil }
-        guard let list = try? leaf.tnAuthList() else { return false }
+        guard let cached = tnAuthLists[x5u] else { return nil }
+        guard let list = cached else { return false }
         if list.covers(tn: origTN) { return true }
         let hasSPC = list.entries.contains { if case .spc = $0 { true } else { false } }
         return hasSPC ? nil : false
     }
+}
+
+/// swift-crypto does not mark the public key Sendable; it is an immutable value here.
+private struct SendableKey: @unchecked Sendable {
+    let key: P256.Signing.PublicKey
 }
 
 /// URL → certificate file, read on each lookup (relative paths resolve against the current

@@ -119,6 +119,9 @@ public struct IdentityVerificationContext {
     public var passportHeader: PASSporTHeader?
     /// The payload JSON as received, decoded but not yet verified.
     public var payloadJSON: JSONValue?
+    /// The received JWS split into its segments, and its raw R‖S signature (full form only).
+    var jwsParts: JWSParts?
+    var signatureBytes: [UInt8]?
     /// Claims decoded from `payloadJSON`, not yet verified.
     public var claims: PASSporTClaims?
     /// The key for `info`, once fetched.
@@ -159,6 +162,8 @@ public struct IdentityVerificationContext {
         current = index.map { identityHeaders[$0] }
         passportHeader = nil
         payloadJSON = nil
+        jwsParts = nil
+        signatureBytes = nil
         claims = nil
         publicKey = nil
         passport = nil
@@ -204,14 +209,16 @@ public struct IdentityVerificationContext {
         let headerJSON: JSONValue
         let payload: JSONValue
         let header: PASSporTHeader
+        let parts: JWSParts
+        let signature: [UInt8]
         do throws(PASSporTError) {
-            let parts = try JWSParts(value.jws)
+            parts = try JWSParts(value.jws)
             headerJSON = try parts.decodedHeader()
             try PASSporTVerifier.checkAlgorithm(headerJSON)
             header = try PASSporTHeader.parse(headerJSON)
             guard header.typ == "passport" else { throw .wrongType(header.typ) }
             guard header.ppt == value.ppt else { throw .pptMismatch(expected: value.ppt, found: header.ppt) }
-            _ = try parts.decodedSignature()
+            signature = try parts.decodedSignature()
             payload = try parts.decodedPayload()
         } catch {
             if case .unsupportedAlgorithm = error { return .failure(.unsupportedCredential(error.description)) }
@@ -219,6 +226,8 @@ public struct IdentityVerificationContext {
         }
         passportHeader = header
         payloadJSON = payload
+        jwsParts = parts
+        signatureBytes = signature
         return .success(header)
     }
 
@@ -231,17 +240,17 @@ public struct IdentityVerificationContext {
             return .failure(.invalidIdentityHeader("compact-form PASSporT with ppt \"\(ppt)\" cannot be rebuilt from the request"))
         }
         guard let info = value.info else { return .failure(.badIdentityInfo("Identity header has no info parameter")) }
-        guard let date = request.headerValue(SIPDate.self) else {
+        guard let date = request.dateValue else {
             return .failure(.invalidIdentityHeader("compact-form PASSporT needs a Date header to rebuild iat"))
         }
         let origHeader: KnownHeader = request.contains(.pAssertedIdentity) ? .pAssertedIdentity : .from
-        let origURIs = ((try? request.headerValues(AddressValue.self, origHeader)) ?? []).map(\.uri)
+        let origURIs = ((try? request.addressValues(origHeader)) ?? []).map(\.uri)
         guard let firstOrig = origURIs.first else {
             return .failure(.invalidIdentityHeader("\(origHeader.name) is missing or malformed; cannot rebuild orig"))
         }
         let orig: PASSporTOriginator = origURIs.lazy.compactMap { TelephoneNumber.canonical($0) }.first.map { .tn($0) }
             ?? .uri(TelephoneNumber.addressOfRecord(firstOrig))
-        guard let to = request.headerValue(AddressValue.self, .to) else {
+        guard let to = request.addressValue(.to) else {
             return .failure(.invalidIdentityHeader("To is missing or malformed; cannot rebuild dest"))
         }
         let dest = TelephoneNumber.canonical(to.uri).map { PASSporTDestination(tn: [$0]) }

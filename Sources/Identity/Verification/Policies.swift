@@ -85,7 +85,7 @@ public struct OrigMatchesAssertedIdentity: IdentityPolicy {
         case .assertedIdentity: header = .pAssertedIdentity
         case .assertedIdentityThenFrom: header = request.contains(.pAssertedIdentity) ? .pAssertedIdentity : .from
         }
-        guard let values = try? request.headerValues(AddressValue.self, header), !values.isEmpty else {
+        guard let values = try? request.addressValues(header), !values.isEmpty else {
             return .fails(.invalidIdentityHeader("\(header.name) is missing or malformed; cannot check orig"))
         }
         let uris = values.map(\.uri)
@@ -124,7 +124,7 @@ public struct DestMatchesRequestTarget: IdentityPolicy {
         case .success(let c): claims = c
         }
         var targets: [URI] = []
-        if let to = context.request.headerValue(AddressValue.self, .to) { targets.append(to.uri) }
+        if let to = context.request.addressValue(.to) { targets.append(to.uri) }
         if acceptRequestURI, let ruri = context.request.requestURI { targets.append(ruri) }
         guard !targets.isEmpty else { return .fails(.invalidIdentityHeader("To is missing or malformed; cannot check dest")) }
         let destTNs = Set(claims.dest.tn.map { TelephoneNumber.canonical($0) ?? $0 })
@@ -177,7 +177,7 @@ public struct Freshness: IdentityPolicy {
         let window = self.window ?? context.config.freshness
         let now = context.now
         if context.request.contains(.date) {
-            guard let date = context.request.headerValue(SIPDate.self) else {
+            guard let date = context.request.dateValue else {
                 return .fails("Date header does not parse", sipStatus: 400, reasonPhrase: "Bad Request")
             }
             let skew = now - date.secondsSince1970
@@ -217,10 +217,9 @@ public struct SignatureValid: IdentityPolicy {
         // Full form: the header and claims were decoded once already; only the signature
         // over the received bytes is left to check.
         if !value.isCompactForm, case .success(let (header, claims)) = context.decodedPASSporT(),
-           let payloadJSON = context.payloadJSON {
+           let payloadJSON = context.payloadJSON, let parts = context.jwsParts, let signature = context.signatureBytes {
             do throws(PASSporTError) {
-                let parts = try JWSParts(value.jws)
-                try ES256.verify(signature: try parts.decodedSignature(), over: parts.signingInput, key: key)
+                try ES256.verify(signature: signature, over: parts.signingInput, key: key)
             } catch {
                 return .fails(.invalidIdentityHeader(PASSporTRejection(error).description))
             }

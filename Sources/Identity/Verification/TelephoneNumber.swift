@@ -7,15 +7,20 @@ import SIPCore
 public enum TelephoneNumber {
     /// The canonical form of a number as written, or nil when it is not a telephone number.
     public static func canonical(_ text: String) -> String? {
-        var out = ""
-        for c in text.unicodeScalars {
-            switch c {
-            case "+", "-", ".", "(", ")", " ": continue
-            case "0"..."9", "#", "*": out.unicodeScalars.append(c)
-            default: return nil
+        // Byte-wise: every accepted character is ASCII, and this runs for each identity check.
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: " "):
+                continue
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "#"), UInt8(ascii: "*"):
+                out.append(b)
+            default:
+                return nil
             }
         }
-        return out.isEmpty ? nil : out
+        return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
     }
 
     /// The canonical TN a URI names: a tel URI, or a sip/sips URI whose user part is a number

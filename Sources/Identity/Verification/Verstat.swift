@@ -65,7 +65,7 @@ public enum VerstatMarking {
 
     static func rewrite(_ message: inout SIPMessage, _ header: KnownHeader, _ change: (URI) -> URI) {
         guard message.contains(header) else { return }
-        if let values = try? message.headerValues(AddressValue.self, header) {
+        if let values = try? message.addressValues(header) {
             let edited = values.map { v -> AddressValue in
                 var v = v
                 v.uri = change(v.uri)

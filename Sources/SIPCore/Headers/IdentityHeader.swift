@@ -23,8 +23,10 @@ public struct IdentityValue: ScannableHeaderValue, Hashable {
     public var info: String? {
         get {
             guard let raw = parameters.rawValue("info") else { return nil }
-            guard raw.hasPrefix("<"), raw.hasSuffix(">"), raw.count >= 2 else { return raw }
-            return String(raw.dropFirst().dropLast())
+            // Byte-wise: Character counting and dropping cost more than the whole lookup.
+            let u = raw.utf8
+            guard u.count >= 2, u.first == UInt8(ascii: "<"), u.last == UInt8(ascii: ">") else { return raw }
+            return String(Substring(u[u.index(after: u.startIndex)..<u.index(before: u.endIndex)]))
         }
         set { if let newValue { parameters.setRaw("info", "<\(newValue)>") } else { parameters.remove("info") } }
     }
