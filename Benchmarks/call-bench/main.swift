@@ -34,10 +34,11 @@ let spec = NetworkSpec(
             LinkSpec("scscf", "sti-as"), LinkSpec("scscf", "sti-vs")],
     subscribers: subscribers)
 
-/// One complete call; returns false when it did not go as expected.
-func oneCall(_ n: Int) throws -> Bool {
+/// One complete call; returns false when it did not go as expected (with `trace`, prints it).
+func oneCall(_ n: Int, trace: Bool = false) throws -> Bool {
     let net = try SimulatedNetwork(spec: spec, seed: UInt64(n))
-    net.recordsTrace = false
+    net.recordsTrace = trace
+    defer { if trace { for e in net.trace { print(e.line) } } }
     try net.register(ue: "ue0")
     try net.register(ue: "ue1")
     net.runUntilIdle()
@@ -51,6 +52,7 @@ func oneCall(_ n: Int) throws -> Bool {
 
 // Warm-up: the PKI is generated and its chains validated once per process.
 guard try oneCall(0) else {
+    _ = try oneCall(0, trace: true)
     FileHandle.standardError.write(Data("call-bench: the warm-up call did not complete\n".utf8))
     exit(1)
 }

@@ -15,6 +15,12 @@ final class StirTests: XCTestCase {
         // The path went through both ASs in order.
         let hops = net.trace.filter { $0.kind == .delivered && $0.summary.hasPrefix("INVITE") }.map(\.to)
         XCTAssertEqual(hops, ["pcscf", "scscf", "sti-as", "scscf", "sti-vs", "scscf", "pcscf", "bob"])
+        // In-dialog requests follow the recorded route back to the callee.
+        try net.hangup("c1")
+        net.runUntilIdle()
+        XCTAssertEqual(net.calleeState("c1")?.phase, .terminated, net.dump())
+        XCTAssertEqual(net.callState("c1")?.byeStatus, 200)
+        XCTAssertFalse(net.trace.contains { $0.note.contains("no next hop") })
     }
 
     func testUnlistedRCDNameIsNotSigned() throws {

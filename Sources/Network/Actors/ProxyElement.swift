@@ -25,10 +25,12 @@ class ProxyElement: Element {
         }
         x.request.setHeader("Max-Forwards", String(hops - 1))
         // Route pre-processing (§16.4): the top Route naming this element is removed.
-        let routes = request.listValues("Route")
+        // An element passed several times (S-CSCF around its ASs) finds itself several times.
+        var routes = request.listValues("Route")
         if let top = routes.first, actor(for: top) == name {
-            x.request.setHeader("Route", values: Array(routes.dropFirst()))
             if let addr = try? NameAddress(parsing: top), case .sip(let s) = addr.uri { x.ownRouteParameters = s.parameters }
+            while let t = routes.first, actor(for: t) == name { routes.removeFirst() }
+            x.request.setHeader("Route", values: routes)
         }
         for rule in pipeline {
             rule.onRequest(&x, self)
