@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Bytes <-> SIP messages. No I/O and no dependencies beyond Foundation.
@@ -39,6 +41,7 @@ let package = Package(
                 "SIPCore",
                 "Identity",
                 "Capture",
+                "LiveTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +87,22 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CPcap", "TestSupport"]),
+        // Live mode: the Transport protocol over SwiftNIO sockets (UDP, TCP, TLS), a real-clock
+        // scheduler, a SIP user agent for interop, and the load generator.
+        .target(
+            name: "LiveTransport",
+            dependencies: [
+                "Network", "SIPCore", "Identity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .testTarget(name: "LiveTransportTests", dependencies: ["LiveTransport", "Identity"]),
         .executableTarget(
             name: "verify-bench",
             dependencies: ["Identity"],
