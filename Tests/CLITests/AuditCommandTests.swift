@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// `ims-harness audit` over the shipped captures.
+@Suite struct AuditCommandTests {
+    static let captures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Captures")
+    static func path(_ name: String) -> String { captures.appendingPathComponent(name).path }
+
+    func json(_ file: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: file))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test func flagsTheForwardedUEPAI() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["audit", Self.path("ims-pai-leak.pcap"), "--roles", Self.path("ims-pai-leak.roles.yaml"),
+                             "--json", out.appendingPathComponent("a.json").path, "--junit", out.appendingPathComponent("a.xml").path])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("FAILED no-ue-pai-forwarded-by-pcscf"))
+        let j = try json(out.appendingPathComponent("a.json").path)
+        #expect(j["sip_messages"] as? Int == 12)
+        #expect((j["requests"] as? [String: Int]) == ["INVITE": 4, "ACK": 1, "BYE": 1])
+        #expect((j["responses"] as? [String: Int]) == ["100": 1, "180": 2, "200": 3])
+        #expect(j["dialogs"] as? Int == 1)
+        #expect(j["identity"] is [Any])
+        let xml = try String(contentsOf: out.appendingPathComponent("a.xml"), encoding: .utf8)
+        #expect(xml.contains("<testcase classname=\"audit\" name=\"no-ue-pai-forwarded-by-pcscf\"><failure"))
+    }
+
+    @Test func cleanCapturePasses() throws {
+        let r = try CLI.run(["audit", Self.path("sipp-udp.pcapng")])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("requests: ACK 1, BYE 1, INVITE 1"))
+    }
+
+    @Test func errorsAndUsage() throws {
+        let missing = try CLI.run(["audit", "/nonexistent/x.pcap"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("/nonexistent/x.pcap") && missing.stderr.contains("no such file"))
+        #expect(try CLI.run(["audit", Self.path("sipp-udp.pcapng"), "--at", "yesterday"]).status == 2)
+        #expect(try CLI.run(["audit", Self.path("sipp-udp.pcapng"), "--cert", "https://x=y.pem"]).status == 2)
+    }
+}
