@@ -74,9 +74,18 @@ final class LiveRig {
     func agent(_ name: String, user: String, on endpoint: LiveEndpoint, seed: UInt64 = 1) throws -> (LiveUserAgent, LiveEndpoint) {
         let bound = try transport.listen(name, on: endpoint)
         let ua = try driver.sync {
-            LiveUserAgent(name: name, user: user, domain: "ims.test", transport: self.transport, scheduler: self.driver.scheduler, seed: seed)
+            // Mixed with the bound port and a run counter: a SUT keeps transactions between
+            // tests, so every UA must draw fresh Call-IDs and branches.
+            LiveUserAgent(name: name, user: user, domain: "ims.test", transport: self.transport, scheduler: self.driver.scheduler,
+                          seed: seed &* 0x9E37_79B9 ^ UInt64(bound.address.port) << 20 ^ LiveRig.nextRun())
         }
         return (ua, bound)
+    }
+
+    nonisolated(unsafe) static var runs: UInt64 = UInt64(getpid()) << 32
+    static func nextRun() -> UInt64 {
+        runs += 1
+        return runs
     }
 
     func on<T>(_ body: @escaping () -> T) -> T { try! driver.sync(body) }
