@@ -102,24 +102,32 @@ enum Base64Codec {
             else { throw Base64Error(reason: .padding, offset: firstPad) }
             chars = input[..<firstPad]
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count * 3 / 4)
         let table = url ? urlTable : stdTable
+        var failure: Base64Error?
         var acc: UInt32 = 0
-        var bits: UInt32 = 0
-        var offset = 0
-        for b in chars {
-            let v = table[Int(b)]
-            guard v != 0xFF else { throw Base64Error(reason: .invalidCharacter(b), offset: offset) }
-            acc = acc << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: acc >> bits))
-                acc &= (1 << bits) - 1
+        let out = [UInt8](unsafeUninitializedCapacity: chars.count * 3 / 4 + 1) { buffer, count in
+            var bits: UInt32 = 0
+            var n = 0
+            table.withUnsafeBufferPointer { table in
+                for (offset, b) in chars.enumerated() {
+                    let v = table[Int(b)]
+                    guard v != 0xFF else {
+                        failure = Base64Error(reason: .invalidCharacter(b), offset: offset)
+                        return
+                    }
+                    acc = acc << 6 | UInt32(v)
+                    bits += 6
+                    if bits >= 8 {
+                        bits -= 8
+                        buffer[n] = UInt8(truncatingIfNeeded: acc >> bits)
+                        n += 1
+                        acc &= (1 << bits) - 1
+                    }
+                }
             }
-            offset += 1
+            count = n
         }
+        if let failure { throw failure }
         // After the character scan, so a stray character is named rather than the length it causes.
         if chars.count % 4 == 1 { throw Base64Error(reason: .invalidLength(chars.count), offset: chars.count) }
         if acc != 0 { throw Base64Error(reason: .nonCanonicalTrailingBits, offset: max(chars.count - 1, 0)) }

@@ -292,7 +292,13 @@ struct JSONParser {
             end += 1
         }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            guard let s = String(validating: bytes[pos..<end], as: UTF8.self) else {
+            let slice = bytes[pos..<end]
+            // ASCII needs no validation (and every PASSporT key and most values are ASCII).
+            if !slice.contains(where: { $0 >= 0x80 }) {
+                pos = end + 1
+                return String(decoding: slice, as: UTF8.self)
+            }
+            guard let s = String(validating: slice, as: UTF8.self) else {
                 throw JSONError(offset: start, message: "string is not valid UTF-8")
             }
             pos = end + 1

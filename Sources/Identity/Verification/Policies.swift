@@ -127,11 +127,14 @@ public struct DestMatchesRequestTarget: IdentityPolicy {
         if let to = context.request.addressValue(.to) { targets.append(to.uri) }
         if acceptRequestURI, let ruri = context.request.requestURI { targets.append(ruri) }
         guard !targets.isEmpty else { return .fails(.invalidIdentityHeader("To is missing or malformed; cannot check dest")) }
-        let destTNs = Set(claims.dest.tn.map { TelephoneNumber.canonical($0) ?? $0 })
-        let destURIs = Set(claims.dest.uri.map { TelephoneNumber.addressOfRecord($0) })
+        // Usually one dest TN against the To TN: compare lazily, no sets.
         for target in targets {
-            if let tn = TelephoneNumber.canonical(target), destTNs.contains(tn) { return .passes }
-            if destURIs.contains(TelephoneNumber.addressOfRecord(target)) { return .passes }
+            if let tn = TelephoneNumber.canonical(target),
+               claims.dest.tn.contains(where: { (TelephoneNumber.canonical($0) ?? $0) == tn }) { return .passes }
+            if !claims.dest.uri.isEmpty {
+                let aor = TelephoneNumber.addressOfRecord(target)
+                if claims.dest.uri.contains(where: { TelephoneNumber.addressOfRecord($0) == aor }) { return .passes }
+            }
         }
         let seen = targets.map { TelephoneNumber.canonical($0) ?? TelephoneNumber.addressOfRecord($0) }
         let claimed = claims.dest.tn + claims.dest.uri
