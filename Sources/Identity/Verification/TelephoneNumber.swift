@@ -6,7 +6,7 @@ import SIPCore
 /// stays as dialled, so it only matches a PASSporT that carries the same digits.
 public enum TelephoneNumber {
     /// The canonical form of a number as written, or nil when it is not a telephone number.
-    public static func canonical(_ text: String) -> String? {
+    public static func canonical(_ text: some StringProtocol) -> String? {
         // Byte-wise: every accepted character is ASCII, and this runs for each identity check.
         var out: [UInt8] = []
         out.reserveCapacity(16)
@@ -34,8 +34,9 @@ public enum TelephoneNumber {
             guard let (number, _) = sip.userNumber else { return nil }
             let decoded = percentDecode(number)
             // An escaped ';' still ends the number.
-            let digits = decoded.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            guard sip.isPhone || (acceptPlusWithoutUserPhone && digits.hasPrefix("+")) else { return nil }
+            let u = decoded.utf8
+            let digits = Substring(u[..<(u.firstIndex(of: UInt8(ascii: ";")) ?? u.endIndex)])
+            guard sip.isPhone || (acceptPlusWithoutUserPhone && digits.utf8.first == UInt8(ascii: "+")) else { return nil }
             return canonical(digits)
         case .other:
             return nil
