@@ -190,6 +190,14 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         return (String(parts.first ?? ""), Parameters(params))
     }
 
+    /// The user part up to its first ';' (a telephone-subscriber's number), without building
+    /// the user-part parameters as `userNumber` does: TN comparison needs only this.
+    public var userNumberPart: String? {
+        guard let user else { return nil }
+        let u = user.utf8
+        return String(Substring(u[..<(u.firstIndex(of: UInt8(ascii: ";")) ?? u.endIndex)]))
+    }
+
     public var transport: String? { parameters["transport"] }
     public var isPhone: Bool { parameters["user"]?.lowercased() == "phone" }
 

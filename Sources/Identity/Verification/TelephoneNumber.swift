@@ -31,7 +31,7 @@ public enum TelephoneNumber {
         case .tel(let tel):
             return canonical(percentDecode(tel.number))
         case .sip(let sip):
-            guard let (number, _) = sip.userNumber else { return nil }
+            guard let number = sip.userNumberPart else { return nil }
             let decoded = percentDecode(number)
             // An escaped ';' still ends the number.
             let u = decoded.utf8
