@@ -12,6 +12,8 @@ public final class SimulatedNetwork {
     let transport: SimulatedTransport
     let attacks: AttackEngine
     var elements: [String: Element] = [:]
+    /// SBI (HTTP/2) exchanges, NRF tokens and producer checks; built on first use.
+    lazy var sbi = ServiceBasedInterface(ctx: ctx, spec: spec, transport: transport)
     private var calls: [String: (ue: String, callID: String)] = [:]
 
     public init(spec: NetworkSpec, seed: UInt64) throws(NetworkConfigError) {

@@ -7,8 +7,9 @@ final class ApplicationServer: ProxyElement {
     override func makeRules() -> [any ProxyRule] {
         switch role {
         case .stiAS: rules(policy, [("sign", SignIdentity())])
-        case .stiVS: rules(policy, [("verify_identity", VerifyIdentity())])
+        case .stiVS: rules(policy, [("verify_identity", VerifyIdentity()), ("check_mky", CheckMediaKey())])
         case .enterprise: rules(policy, [("sign", SignEnterpriseRCD())])
+        case .tas: [AuthoriseDataChannel()]
         default: []
         }
     }
@@ -93,7 +94,8 @@ struct SignIdentity: ProxyRule {
                                  uuidBytes[8], uuidBytes[9], uuidBytes[10], uuidBytes[11], uuidBytes[12], uuidBytes[13], uuidBytes[14], uuidBytes[15]))
             .uuidString.lowercased()
         let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: attest, origid: origid, rcd: rcd,
-                                    crn: rcd == nil ? nil : facts.callReason)
+                                    crn: rcd == nil ? nil : facts.callReason,
+                                    mky: e.policy.bool("sign_mky") ? DataChannelSDP.mky(of: x.request) : nil)
         do {
             let value = try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: e.policy.bool("compact_form"))
             x.request.addHeader("Identity", value.description)

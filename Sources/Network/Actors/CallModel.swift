@@ -14,6 +14,8 @@ public struct CallOptions: Sendable {
     public var extraHeaders: [(String, String)]
     /// Offer IMS data channel m-lines (bootstrap DC) in the SDP.
     public var dataChannel: Bool
+    /// A richer DC offer (remote BDC, application DCs, fingerprint); overrides `dataChannel`.
+    public var dataChannelOffer: DataChannelOffer? = nil
 
     public init(preferredIdentity: String? = nil, assertedIdentity: String? = nil, privacy: String? = nil,
                 displayName: String? = nil, callReason: String? = nil, extraHeaders: [(String, String)] = [],

@@ -141,7 +141,7 @@ final class UserEquipment: Element {
             t.add("Call-Info", ci.description)
         }
         for (n, v) in options.extraHeaders { t.add(n, v) }
-        guard let m = t.message(body: SessionDescription.offer(host: addressHost, dataChannel: options.dataChannel),
+        guard let m = t.message(body: DataChannelSDP.offer(host: addressHost, options: options),
                                 contentType: "application/sdp") else {
             d.state.phase = .failed
             return

@@ -67,6 +67,7 @@ public enum PolicyCatalog {
                 b("authorise_rcd", true, "sign an RCD name only if the subscription lists that TN and name (TR 33.890 KI#1 sol.1)"),
                 b("compact_form", false, "send the compact form ..signature"),
                 b("add_date", true, "add a Date header when the request has none"),
+                b("sign_mky", true, "sign the SDP DTLS fingerprints as mky (RFC 8225 §5.2.2)"),
             ]
         case .stiVS:
             return [
@@ -80,6 +81,7 @@ public enum PolicyCatalog {
                 b("check_tn_auth_list", true, "the certificate's TNAuthList must cover orig"),
                 b("mark_verstat", true, "put verstat on the PAI/From TN (TS 24.229 §7.2A.20)"),
                 b("show_rcd", true, "pass the verified RCD name and call reason to the UE (PAI display name, Call-Info)"),
+                b("check_mky", true, "438 when the SDP a=fingerprint differs from the signed mky (RFC 8224 §12)"),
             ]
         case .enterprise:
             return [
@@ -88,8 +90,19 @@ public enum PolicyCatalog {
                 s("rcd_name", "", [], "name to sign; empty: the From display name"),
             ]
         case .tas:
-            return [b("record_route", false, "add Record-Route")]
-        case .attacker, .dcsf, .mf, .nrf:
+            return [
+                b("record_route", false, "add Record-Route"),
+                b("authorise_dc", true, "check the served user's data channel subscription (TS 24.186 §9.3.2.2.1)"),
+                s("dc_unauthorised_action", "remove", ["remove", "reject"], "no DC subscription: delete the DC m-lines, or 488"),
+                b("remove_ue_remote_bdc", true, "delete remote bootstrap DC m-lines (dcmap 100/110) the UE wrote itself"),
+                b("authorise_dc_apps", true, "application DCs only for applications in the subscription"),
+                s("dc_unlisted_app_action", "port0", ["port0", "reject"], "unlisted application DC: refuse the stream (port 0), or 488"),
+            ]
+        case .dcsf, .mf:
+            return SBAPolicy.producerSwitches
+        case .nrf:
+            return SBAPolicy.nrfSwitches
+        case .attacker:
             return []
         }
     }
