@@ -115,6 +115,28 @@ public struct CallStep: Sendable, Hashable {
     public var reason: String?
     /// Offer bootstrap data-channel m-lines.
     public var dataChannel: Bool
+    /// `data_channel:` as a mapping: remote BDC, application DCs, fingerprint.
+    public var dataChannelOffer: DataChannelDef? = nil
+}
+
+/// A data channel offer (TS 26.114): which DC m-lines the caller writes.
+public struct DataChannelDef: Sendable, Hashable {
+    public var bootstrap = true
+    public var remoteBootstrap = false
+    public var apps: [String] = []
+    public var fingerprint: String?
+}
+
+/// An SBI service call (TS 33.501 §13.4.1): consumer, producer, token and TLS client choice.
+public struct SBARequestStep: Sendable, Hashable {
+    public var id: String
+    public var from: String
+    public var to: String
+    /// valid, none, expired, other-audience, wrong-scope, forged-signature, untrusted-issuer, replayed.
+    public var token: String
+    /// own, none, or another NF instance id.
+    public var tlsIdentity: String
+    public var service: String?
 }
 
 public struct CallRefStep: Sendable, Hashable {
@@ -155,6 +177,7 @@ public enum StepKind: Sendable, Hashable {
     case attack(AttackStep)
     case advance(ms: Int)
     case expect([Assertion])
+    case sbaRequest(SBARequestStep)
 }
 
 public struct Step: Sendable, Hashable {
@@ -196,6 +219,11 @@ public enum AssertionKind: Sendable, Hashable {
     /// TS 24.229: no PAI first put in by a UE reaches a trusted node.
     case noUEAssertedIdentity
     case callEstablished(call: String, established: Bool)
+    /// Active (port ≠ 0) DC m-lines in the last INVITE delivered to `at`, optionally only those
+    /// requesting `app` or carrying `dcmap` stream `stream`.
+    case dataChannel(at: String, app: String?, stream: Int?, active: Int)
+    /// The outcome of an `sba_request`: response status, RFC 6750 error, or a TLS failure.
+    case sbaResponse(request: String, status: Int?, error: String?, tlsFailure: Bool?)
 }
 
 public struct Assertion: Sendable, Hashable {

@@ -26,14 +26,14 @@ public struct ScenarioCatalog: Sendable {
         "scscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "authenticate": .bool, "digest_algorithm": .string, "ifc_orig": .string, "ifc_term": .string, "register_expires": .int],
         "icscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "reject_untrusted_register": .bool],
         "ibcf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "strip_identity_from_untrusted": .bool, "strip_verstat_from_untrusted": .bool],
-        "sti-as": ["record_route": .bool, "sign": .bool, "attestation": .string, "authorise_rcd": .bool, "compact_form": .bool, "add_date": .bool],
-        "sti-vs": ["record_route": .bool, "verify_identity": .bool, "identity_required": .bool, "reject_on_failure": .bool, "min_attestation": .string, "freshness_s": .int, "check_freshness": .bool, "check_tn_auth_list": .bool, "mark_verstat": .bool, "show_rcd": .bool],
+        "sti-as": ["record_route": .bool, "sign": .bool, "attestation": .string, "authorise_rcd": .bool, "compact_form": .bool, "add_date": .bool, "sign_mky": .bool],
+        "sti-vs": ["record_route": .bool, "verify_identity": .bool, "identity_required": .bool, "reject_on_failure": .bool, "min_attestation": .string, "freshness_s": .int, "check_freshness": .bool, "check_tn_auth_list": .bool, "mark_verstat": .bool, "show_rcd": .bool, "check_mky": .bool],
         "enterprise": ["record_route": .bool, "sign": .bool, "rcd_name": .string],
-        "tas": ["record_route": .bool],
+        "tas": ["record_route": .bool, "authorise_dc": .bool, "dc_unauthorised_action": .string, "remove_ue_remote_bdc": .bool, "authorise_dc_apps": .bool, "dc_unlisted_app_action": .string],
         "attacker": [:],
-        "dcsf": [:],
-        "mf": [:],
-        "nrf": [:],
+        "dcsf": ["require_mtls": .bool, "require_access_token": .bool, "check_signature": .bool, "check_expiry": .bool, "check_audience": .bool, "check_scope": .bool, "bind_client_identity": .bool, "reject_replay": .bool, "wrong_audience_status": .int, "service": .string],
+        "mf": ["require_mtls": .bool, "require_access_token": .bool, "check_signature": .bool, "check_expiry": .bool, "check_audience": .bool, "check_scope": .bool, "bind_client_identity": .bool, "reject_replay": .bool, "wrong_audience_status": .int, "service": .string],
+        "nrf": ["token_lifetime_s": .int, "include_jti": .bool],
     ]
 
     public func switches(for role: String) -> [String: SettingKind]? { policies[role] }

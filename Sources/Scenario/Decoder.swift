@@ -11,6 +11,7 @@ struct Decoder {
     var actorRoles: [String: String] = [:]
     var subscriberNames = Set<String>()
     var callIds = Set<String>()
+    var sbaRequestIds = Set<String>()
     var assertionIds: [String: SourceLocation] = [:]
 
     init(catalog: ScenarioCatalog, sources: [String: String], file: String) {
@@ -39,7 +40,8 @@ struct Decoder {
         }
         // Call ids first so templates may name a call declared by a later step.
         if let steps = f["steps"]?.items {
-            for s in steps { if let c = s["call"], let id = c["id"]?.scalarText { callIds.insert(id) } else if s["call"] != nil { callIds.insert("call") } }
+            for s in steps { if let c = s["call"], let id = c["id"]?.scalarText { callIds.insert(id) } else if s["call"] != nil { callIds.insert("call") }
+                if let r = s["sba_request"] { sbaRequestIds.insert(r["id"]?.scalarText ?? "sba") } }
         }
         var steps: [Step] = []
         if let s = f["steps"] {
@@ -281,7 +283,7 @@ struct Decoder {
 
     // MARK: steps
 
-    static let stepKeys = ["register", "call", "answer", "hangup", "send", "attack", "advance", "expect", "replay"]
+    static let stepKeys = ["register", "call", "answer", "hangup", "send", "attack", "advance", "expect", "replay", "sba_request"]
 
     mutating func decodeStep(_ n: YNode) -> Step? {
         guard let pairs = n.pairs, pairs.count == 1, let p = pairs.first else {
@@ -314,10 +316,16 @@ struct Decoder {
                 let to = f["to"].flatMap { target($0) }
                 let id = f["id"].flatMap { string($0, "id") } ?? "call"
                 if let from, let to {
-                    kind = .call(CallStep(id: id, from: from, to: to, headers: f["headers"].map { headerEdits($0) } ?? [],
-                                          displayName: f["name"].flatMap { string($0, "name") },
-                                          reason: f["reason"].flatMap { string($0, "reason") },
-                                          dataChannel: f["data_channel"].flatMap { bool($0, "data_channel") } ?? false))
+                    var dcOffer: DataChannelDef?
+                    var dcBool = false
+                    if let dc = f["data_channel"] {
+                        if dc.pairs != nil { dcOffer = dataChannelOffer(dc); dcBool = dcOffer != nil } else { dcBool = bool(dc, "data_channel") ?? false }
+                    }
+                    var step = CallStep(id: id, from: from, to: to, headers: f["headers"].map { headerEdits($0) } ?? [],
+                                        displayName: f["name"].flatMap { string($0, "name") },
+                                        reason: f["reason"].flatMap { string($0, "reason") }, dataChannel: dcBool)
+                    step.dataChannelOffer = dcOffer
+                    kind = .call(step)
                 } else { kind = nil }
             } else { kind = nil }
         case "answer", "hangup":
@@ -344,6 +352,8 @@ struct Decoder {
             kind = decodeAttack(v, forced: "replay").map { .attack($0) }
         case "advance":
             kind = duration(v).map { .advance(ms: $0) }
+        case "sba_request":
+            kind = sbaRequest(v).map { .sbaRequest($0) }
         case "expect":
             let items = v.items ?? (v.pairs != nil ? [v] : [])
             if items.isEmpty { error(v.location, "expect is \(v.typeName)", expected: "an assertion or a list of assertions") }
@@ -426,7 +436,8 @@ struct Decoder {
 
     // MARK: assertions
 
-    static let assertionKinds = ["never", "eventually", "count", "display", "verdict", "privacy_respected", "no_ue_pai_at_trusted", "call"]
+    static let assertionKinds = ["never", "eventually", "count", "display", "verdict", "privacy_respected", "no_ue_pai_at_trusted", "call",
+                                 "data_channel", "sba_response"]
     static let selectorKeys = ["at", "from", "method", "status", "call", "header", "present", "absent", "equals", "matches", "contains"]
 
     mutating func decodeAssertion(_ n: YNode) -> Assertion? {
@@ -513,6 +524,24 @@ struct Decoder {
                 let id = idNode.flatMap { string($0, "id") } ?? "call"
                 let est = f["established"].flatMap { bool($0, "established") }
                 if let cid = callRef(id, at: idNode?.location ?? v.location), let est { kind = .callEstablished(call: cid, established: est) }
+            }
+        case "data_channel":
+            if let f = fields(v, "data_channel", allowed: ["at", "app", "stream", "active"], required: ["at", "active"]),
+               let at = f["at"].flatMap({ actorRef($0) }), let active = f["active"].flatMap({ int($0, "active") }) {
+                kind = .dataChannel(at: at, app: f["app"].flatMap { string($0, "app") }, stream: f["stream"].flatMap { int($0, "stream") }, active: active)
+            }
+        case "sba_response":
+            if let f = fields(v, "sba_response", allowed: ["request", "status", "error", "tls_failure"], required: ["request"]),
+               let req = f["request"].flatMap({ string($0, "request") }) {
+                if !sbaRequestIds.contains(req) {
+                    error(f["request"]?.location ?? v.location, "no sba_request with id '\(req)'",
+                          expected: expectedOneOf(req, sbaRequestIds.sorted()))
+                }
+                if f["status"] == nil && f["error"] == nil && f["tls_failure"] == nil {
+                    error(v.location, "sba_response checks nothing", expected: "status:, error: or tls_failure:")
+                }
+                kind = .sbaResponse(request: req, status: f["status"].flatMap { status($0).0 }, error: f["error"].flatMap { string($0, "error") },
+                                    tlsFailure: f["tls_failure"].flatMap { bool($0, "tls_failure") })
             }
         default: break
         }

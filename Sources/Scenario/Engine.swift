@@ -147,6 +147,7 @@ public struct ScenarioEngine: Sendable {
             o.displayName = c.displayName
             o.callReason = c.reason
             o.dataChannel = c.dataChannel
+            if let d = c.dataChannelOffer { o.dataChannelOffer = EvalContext.offer(d) }
             for h in c.headers {
                 let v = try ctx.resolve(h.value)
                 switch h.name.lowercased() {
@@ -181,6 +182,8 @@ public struct ScenarioEngine: Sendable {
         case .expect(let xs):
             net.runUntilIdle()
             for x in xs { results.append(ctx.evaluate(x)) }
+        case .sbaRequest(let s):
+            try ctx.performSBA(s)
         }
     }
 
@@ -255,6 +258,8 @@ public struct ScenarioEngine: Sendable {
 struct EvalContext {
     let net: SimulatedNetwork
     let c: ScenarioCase
+    /// `sba_request` id -> the network's exchange id.
+    var sbaIDs: [String: String] = [:]
 
     func resolve(_ t: Template) throws -> String {
         var out = ""
@@ -432,6 +437,10 @@ struct EvalContext {
                     r.evidence = evidence(e, header: nil)
                 }
             }
+        case .dataChannel(let at, let app, let stream, let active):
+            evaluateDataChannel(&r, at: at, app: app, stream: stream, active: active)
+        case .sbaResponse(let request, let status, let error, let tlsFailure):
+            evaluateSBA(&r, request: request, status: status, error: error, tlsFailure: tlsFailure)
         }
         return r
     }
