@@ -62,7 +62,7 @@ struct DataChannelTests {
         #expect(atBob.map(DataChannelSDP.dataChannels(in:))?.isEmpty == true)
         #expect(atBob.flatMap(DataChannelSDP.sdp(of:))?.media.first?.media == "audio")
         #expect(net.callState("c1")?.phase == .established)
-        #expect(net.trace.contains { $0.kind == .rule && $0.note.contains("AuthoriseDataChannel removed 1 DC m-line") })
+        #expect(net.trace.contains { $0.kind == .rule && $0.note.contains("AuthoriseDataChannel: removed 1 DC m-line") })
     }
 
     @Test func unauthorisedUserRejectedWhenPolicySaysReject() throws {
