@@ -42,6 +42,7 @@ let package = Package(
                 "Identity",
                 "Capture",
                 "LiveTransport",
+                "Scenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

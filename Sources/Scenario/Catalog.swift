@@ -58,7 +58,7 @@ enum AttackCatalog {
         "sign_with": (["key"], []),
         "tamper_identity": (["part"], []),
     ]
-    static let matchKeys = ["on", "from", "to", "method", "status", "nth"]
+    static let matchKeys = ["link", "from", "to", "method", "status", "nth"]
     static let keys = ["own", "stolen", "expired", "out-of-scope", "untrusted"]
     static let parts = ["header", "payload", "signature"]
 }

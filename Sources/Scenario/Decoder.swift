@@ -397,12 +397,12 @@ struct Decoder {
                 continue
             }
             switch p.key {
-            case "on":
+            case "link":
                 if let items = p.value.items, items.count == 2 {
                     let a = actorRef(items[0]), b = actorRef(items[1])
                     if let a, let b { step.match.link = [a, b] }
                 } else {
-                    error(p.value.location, "on is \(p.value.typeName)", expected: "a link as a list of two actor names, e.g. [caller, pcscf]")
+                    error(p.value.location, "link is \(p.value.typeName)", expected: "a link as a list of two actor names, e.g. [caller, pcscf]")
                 }
             case "from": step.match.from = actorRef(p.value)
             case "to": step.match.to = actorRef(p.value)

@@ -6,7 +6,7 @@ struct IMSHarness: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ims-harness",
         abstract: "Security test harness for SIP/IMS signalling.",
-        subcommands: [Parse.self, PKI.self, Passport.self, Audit.self, Replay.self, Load.self]
+        subcommands: [Parse.self, PKI.self, Passport.self, Audit.self, Replay.self, Load.self, Run.self, Check.self]
     )
 }
 
