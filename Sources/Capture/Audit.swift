@@ -107,17 +107,18 @@ public struct AuditReport: Sendable {
 public final class CaptureAuditor {
     public let options: AuditOptions
     private var report: AuditReport
-    private var dialogs = DialogTracker()
     /// "Call-ID CSeq" -> PAI URIs a UE supplied to a P-CSCF (bounded).
     private var uePAI: [String: [String]] = [:]
     private struct Pending { var m: CapturedMessage; var terminating: Bool }
     private var pendingIdentity: [Pending] = []
     private var terminatingInvites = 0
+    /// Counting state, one struct so the per-message path makes one property access.
+    private var counts = Counts()
 
     public init(file: String, options: AuditOptions = AuditOptions()) {
         self.options = options
         report = AuditReport(file: file)
-        dialogs.maxDetails = options.maxListed
+        counts.dialogs.maxDetails = options.maxListed
     }
 
     /// Reads the whole capture and returns the report. A capture that cannot be opened
@@ -126,22 +127,53 @@ public final class CaptureAuditor {
     public static func audit(path: String, options: AuditOptions = AuditOptions()) async throws(CaptureError) -> AuditReport {
         let reader = try SIPCaptureReader(path: path, options: options.reader)
         let auditor = CaptureAuditor(file: path, options: options)
-        var failure: CaptureError?
-        do {
-            while let e = try reader.next() { auditor.consume(e) }
-        } catch {
-            failure = error
-        }
+        let failure = auditor.read(reader)
         return await auditor.finish(statistics: reader.statistics, captureError: failure)
     }
 
+    /// Feeds every event of `reader` through the auditor (the synchronous part of `audit`).
+    /// Returns the read error that ended the capture early, if any.
+    public func read(_ reader: SIPCaptureReader) -> CaptureError? {
+        // Only Identity-bearing requests (and every message, for the roles checks) need a
+        // SIPMessage; the rest are counted from their digest.
+        let roles = options.roles != nil
+        do {
+            try reader.scan(wants: { roles || ($0.isRequest && $0.hasIdentity) }) { take($0) }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     public func consume(_ event: CaptureEvent) {
+        consume(event, raw: nil)
+    }
+
+    /// `raw`: the message's bytes when the reader has them at hand (UDP), saving a copy.
+    public func consume(_ event: CaptureEvent, raw: UnsafeRawBufferPointer?) {
+        consume(event, raw: raw, digest: nil)
+    }
+
+    func take(_ item: ScanItem) {
+        switch item {
+        case .digested(let d, let raw, let packet, let time):
+            counts.count(d, raw, packet: packet, time: time)
+        case .event(let e, let raw, let digest):
+            consume(e, raw: raw, digest: digest)
+        }
+    }
+
+    private func consume(_ event: CaptureEvent, raw: UnsafeRawBufferPointer?, digest: MessageDigest?) {
         switch event {
         case .finding(let f):
             report.findingCounts[f.kind, default: 0] += 1
             if report.findings.count < options.maxListed { report.findings.append(f) }
         case .message(let m):
-            message(m)
+            if let raw {
+                message(m, raw, digest ?? MessageDigest(raw, limits: options.reader.parseLimits))
+            } else {
+                m.message.bytes.withUnsafeBytes { message(m, $0, MessageDigest($0, limits: options.reader.parseLimits)) }
+            }
         }
     }
 
@@ -150,22 +182,22 @@ public final class CaptureAuditor {
         if report.violations.count < options.maxListed { report.violations.append(AuditViolation(check: check, packet: packet, message: text)) }
     }
 
-    private func message(_ m: CapturedMessage) {
+    /// A message parsed into a SIPMessage (Identity-bearing, roles checks, TCP, or one the
+    /// digest was not sure of): counted like the rest, then the checks that need it.
+    private func message(_ m: CapturedMessage, _ raw: UnsafeRawBufferPointer, _ d: MessageDigest) {
         let msg = m.message
-        if let method = msg.method {
-            report.requests[method, default: 0] += 1
-        } else if let status = msg.statusCode {
-            report.responses[status, default: 0] += 1
-        }
-        dialogs.add(m)
-        let hasIdentity = msg.isRequest && msg.contains(.identity)
+        counts.count(d, raw, packet: m.packet, time: m.time, message: msg)
+        let hasIdentity = msg.isRequest && (d.folded ? msg.contains(.identity) : d.hasIdentity)
         var terminating = false
         if let roles = options.roles {
             rolesChecks(m, roles, terminating: &terminating)
         }
         if hasIdentity || terminating {
             if pendingIdentity.count < options.maxIdentityChecks {
-                pendingIdentity.append(Pending(m: m, terminating: terminating))
+                // A compact copy: the reader's message shares a buffer it reuses.
+                var kept = m
+                if let copy = try? SIPMessage(parsing: msg.bytes, limits: options.reader.parseLimits) { kept.message = copy }
+                pendingIdentity.append(Pending(m: kept, terminating: terminating))
             } else {
                 report.identityTruncated = true
             }
@@ -211,7 +243,11 @@ public final class CaptureAuditor {
 
     /// Verifies the collected Identity headers and settles the checks.
     public func finish(statistics: CaptureStatistics, captureError: CaptureError?) async -> AuditReport {
-        dialogs.finish()
+        counts.dialogs.finish()
+        let dialogs = counts.dialogs
+        report.requests = counts.methods.counts
+        report.responses = [:]
+        for (code, n) in counts.statuses.enumerated() where n > 0 { report.responses[code] = n }
         report.statistics = statistics
         report.captureError = captureError
         report.dialogs = dialogs.dialogCount
@@ -329,5 +365,81 @@ public final class CaptureAuditor {
         if !verdict.isValid {
             violate(name, m.packet, "\(who): Identity does not verify at \(seconds): \(verdict.summaryLine)")
         }
+    }
+}
+
+/// Requests per method, keyed by the method's bytes: a short linear table (captures hold a
+/// handful of methods), spilling into a Dictionary past 32 distinct ones.
+struct MethodCounter {
+    private var names: [[UInt8]] = []
+    private var words: [UInt64] = []  // first 8 bytes, for a one-compare miss
+    private var tallies: [Int] = []
+    private var spill: [String: Int] = [:]
+
+    mutating func add(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) {
+        var w: UInt64 = UInt64(r.count) << 56
+        var i = r.lowerBound
+        var shift: UInt64 = 0
+        while i < r.upperBound, shift < 56 { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+        for k in words.indices where words[k] == w {
+            if r.count <= 7 || names[k].withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: p[r])) }) {
+                tallies[k] += 1
+                return
+            }
+        }
+        if words.count < 32 {
+            names.append(Array(UnsafeRawBufferPointer(rebasing: p[r])))
+            words.append(w)
+            tallies.append(1)
+        } else {
+            spill[String(decoding: UnsafeRawBufferPointer(rebasing: p[r]), as: UTF8.self), default: 0] += 1
+        }
+    }
+
+    var counts: [String: Int] {
+        var out = spill
+        for k in names.indices { out[String(decoding: names[k], as: UTF8.self), default: 0] += tallies[k] }
+        return out
+    }
+}
+
+/// Message counts and dialog state, fed from digests: no String, no allocation per message.
+struct Counts {
+    var methods = MethodCounter()
+    /// Responses per status code (the parser admits 100...699 only).
+    var statuses = [Int](repeating: 0, count: 700)
+    var dialogs = DialogTracker()
+
+    /// `message`: the parsed message when there is one; its String accessors stand in for
+    /// the digest's values when a header was folded (the digest does not unfold).
+    mutating func count(_ d: MessageDigest, _ raw: UnsafeRawBufferPointer, packet: Int, time: Int64, message: SIPMessage? = nil) {
+        let isRequest = message?.isRequest ?? d.isRequest
+        let status = message?.statusCode ?? Int(d.status)
+        if isRequest {
+            methods.add(raw, d.method)
+        } else if status > 0, status < statuses.count {
+            statuses[status] += 1
+        }
+        if d.folded, let message {
+            dialogs.add(CapturedMessage(packet: packet, time: time, src: Endpoint(.v4(0), 0), dst: Endpoint(.v4(0), 0),
+                                        transport: .udp, message: message))
+            return
+        }
+        guard let callID = d.callID else { return }
+        var pair: UInt64 = 0
+        var method = DialogTracker.CSeqMethod.other
+        if !isRequest, let cm = d.cseqMethod(raw) {
+            method = DialogTracker.method(raw, cm)
+            if method == .invite || method == .dialogCreating, (101...299).contains(status), let from = d.fromTag(raw), let to = d.toTag(raw) {
+                pair = DialogTracker.pairHash(byteHash(raw, from), byteHash(raw, to))
+            }
+        }
+        func text(_ r: Range<Int>?) -> String? {
+            r.map { String(decoding: UnsafeRawBufferPointer(rebasing: raw[$0]), as: UTF8.self) }
+        }
+        dialogs.add(time: time, packet: packet, callID: byteHash(raw, callID), status: isRequest ? 0 : status, cseqMethod: method,
+                    dialogPair: pair,
+                    describe: { (text(callID) ?? "", (isRequest ? text(d.method) : text(d.cseqMethod(raw))) ?? "?") },
+                    pairText: { (text(d.fromTag(raw)) ?? "") + "/" + (text(d.toTag(raw)) ?? "") })
     }
 }

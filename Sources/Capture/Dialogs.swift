@@ -17,10 +17,31 @@ public struct DialogTracker {
         public var state: String
     }
 
-    final class Group {
-        var summary: Summary
+    /// Live state of one Call-ID: fixed-size, keyed by the Call-ID's hash, no Strings.
+    struct Group {
         var lastTime: Int64
-        init(_ s: Summary, _ t: Int64) { summary = s; lastTime = t }
+        var lastPacket: Int
+        var messages: Int
+        /// Index into `details` for the first `maxDetails` Call-IDs, else -1.
+        var detail: Int32
+        var state: State
+        /// Hash of the first dialog's tag pair (0: none); later ones in `more` (rare).
+        var dialog0: UInt64 = 0
+        var more: [UInt64]? = nil
+        var dialogTotal: Int { dialog0 == 0 ? 0 : 1 + (more?.count ?? 0) }
+    }
+
+    enum State: UInt8 {
+        case none, early, established, failed, terminated
+        var text: String {
+            switch self {
+            case .none: "none"
+            case .early: "early"
+            case .established: "established"
+            case .failed: "failed"
+            case .terminated: "terminated"
+            }
+        }
     }
 
     public var idleTimeoutNanos: Int64 = 300_000_000_000
@@ -28,47 +49,108 @@ public struct DialogTracker {
     public var maxDetails = 1000
     public private(set) var dialogCount = 0
     public private(set) var callIDCount = 0
+    /// The first `maxDetails` Call-IDs seen, in first-packet order.
     public private(set) var details: [Summary] = []
-    public private(set) var detailsTruncated = false
-    var live: [String: Group] = [:]
+    public var detailsTruncated: Bool { callIDCount > details.count }
+    var live: [UInt64: Group] = [:]
     var lastSweep: Int64 = .min
 
     public init() {}
 
+    /// Adds a message through the String accessors (TCP-framed or folded messages; tests).
     public mutating func add(_ m: CapturedMessage) {
-        if m.time &- lastSweep > 1_000_000_000 { sweep(now: m.time) }
-        guard let callID = m.message.value(.callID) else { return }
-        let group: Group
-        if let g = live[callID] {
-            group = g
-        } else {
-            if live.count >= maxGroups { evictOldest() }
-            group = Group(Summary(callID: callID, firstPacket: m.packet, lastPacket: m.packet, messages: 0, dialogs: [],
-                                  firstMethod: m.message.method ?? m.message.cseqMethod ?? "?", state: "none"), m.time)
-            live[callID] = group
-            callIDCount += 1
-        }
-        group.lastTime = m.time
-        group.summary.lastPacket = m.packet
-        group.summary.messages += 1
         let msg = m.message
-        if let status = msg.statusCode, let method = msg.cseqMethod {
-            if ["INVITE", "SUBSCRIBE", "REFER"].contains(method), (101...299).contains(status),
-               let toTag = msg.value(.to).flatMap(Self.tag), let fromTag = msg.value(.from).flatMap(Self.tag) {
-                let id = fromTag + "/" + toTag
-                if !group.summary.dialogs.contains(id), group.summary.dialogs.count < 64 {
-                    group.summary.dialogs.append(id)
-                    dialogCount += 1
-                }
+        guard let callID = msg.value(.callID) else { return }
+        var pair: UInt64 = 0
+        var pairText: String?
+        if let status = msg.statusCode, let method = msg.cseqMethod, Self.formsDialog(method, status),
+           let toTag = msg.value(.to).flatMap(Self.tag), let fromTag = msg.value(.from).flatMap(Self.tag) {
+            pair = Self.pairHash(byteHash(fromTag), byteHash(toTag))
+            pairText = fromTag + "/" + toTag
+        }
+        let cseq = msg.statusCode == nil ? nil : msg.cseqMethod
+        add(time: m.time, packet: m.packet, callID: byteHash(callID), status: msg.statusCode ?? 0,
+            cseqMethod: cseq.map(Self.method) ?? .other, dialogPair: pair,
+            describe: { (callID, msg.method ?? msg.cseqMethod ?? "?") }, pairText: { pairText ?? "" })
+    }
+
+    /// What a CSeq method means for dialog state.
+    enum CSeqMethod { case invite, dialogCreating, bye, other }
+
+    static func method(_ s: String) -> CSeqMethod {
+        switch s {
+        case "INVITE": .invite
+        case "SUBSCRIBE", "REFER": .dialogCreating
+        case "BYE": .bye
+        default: .other
+        }
+    }
+
+    static func method(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> CSeqMethod {
+        @inline(__always) func eq(_ s: StaticString) -> Bool {
+            guard r.count == s.utf8CodeUnitCount else { return false }
+            let q = s.utf8Start
+            for k in 0..<r.count where p[r.lowerBound + k] != q[k] { return false }
+            return true
+        }
+        if eq("INVITE") { return .invite }
+        if eq("BYE") { return .bye }
+        if eq("SUBSCRIBE") || eq("REFER") { return .dialogCreating }
+        return .other
+    }
+
+    static func formsDialog(_ method: String, _ status: Int) -> Bool {
+        ["INVITE", "SUBSCRIBE", "REFER"].contains(method) && (101...299).contains(status)
+    }
+
+    static func pairHash(_ from: UInt64, _ to: UInt64) -> UInt64 {
+        let h = (from ^ (to &* 0x9E37_79B9_7F4A_7C15 | 1)) &* 0xC4CE_B9FE_1A85_EC53
+        return h == 0 ? 1 : h
+    }
+
+    /// The hot path. `status` is 0 for requests; `dialogPair` is the tag-pair hash of a
+    /// dialog-forming response (0 otherwise). `describe` (Call-ID, first method) and
+    /// `pairText` ("fromTag/toTag") are only called for the Call-IDs kept in `details`.
+    mutating func add(time: Int64, packet: Int, callID: UInt64, status: Int, cseqMethod: CSeqMethod, dialogPair: UInt64,
+                      describe: () -> (String, String), pairText: () -> String) {
+        if time &- lastSweep > 1_000_000_000 { sweep(now: time) }
+        var index = live.index(forKey: callID)
+        if index == nil {
+            if live.count >= maxGroups { evictOldest() }
+            var detail: Int32 = -1
+            if details.count < maxDetails {
+                let (id, method) = describe()
+                detail = Int32(details.count)
+                details.append(Summary(callID: id, firstPacket: packet, lastPacket: packet, messages: 0, dialogs: [],
+                                       firstMethod: method, state: "none"))
             }
-            if method == "INVITE" {
-                if (200...299).contains(status) { group.summary.state = "established" }
-                else if status >= 300, group.summary.state != "established" { group.summary.state = "failed" }
-                else if status > 100, group.summary.state == "none" { group.summary.state = "early" }
-            } else if method == "BYE", (200...299).contains(status) {
-                group.summary.state = "terminated"
+            live[callID] = Group(lastTime: time, lastPacket: packet, messages: 0, detail: detail, state: .none)
+            callIDCount += 1
+            index = live.index(forKey: callID)
+        }
+        // Copied out and written back by index: one hash lookup per message.
+        var g = live.values[index!]
+        g.lastTime = time
+        g.lastPacket = packet
+        g.messages += 1
+        if status != 0 {
+            if dialogPair != 0, g.dialogTotal < 64, g.dialog0 != dialogPair, !(g.more?.contains(dialogPair) ?? false) {
+                if g.dialog0 == 0 { g.dialog0 = dialogPair } else { g.more = (g.more ?? []) + [dialogPair] }
+                dialogCount += 1
+                if g.detail >= 0 { details[Int(g.detail)].dialogs.append(pairText()) }
+            }
+            switch cseqMethod {
+            case .invite:
+                if (200...299).contains(status) { g.state = .established }
+                else if status >= 300, g.state != .established { g.state = .failed }
+                else if status > 100, g.state == .none { g.state = .early }
+            case .bye:
+                if (200...299).contains(status) { g.state = .terminated }
+            case .dialogCreating, .other:
+                break
             }
         }
+        live.values[index!] = g
     }
 
     /// The `tag` parameter of a From/To value, found without a full parse (the hot path).
@@ -99,10 +181,10 @@ public struct DialogTracker {
 
     mutating func sweep(now: Int64) {
         lastSweep = now
-        for (id, g) in live where now &- g.lastTime > idleTimeoutNanos {
-            retire(g)
-            live[id] = nil
-        }
+        // Collect first: removing while iterating a Dictionary is not allowed.
+        var idle: [UInt64] = []
+        for (id, g) in live where now &- g.lastTime > idleTimeoutNanos { idle.append(id) }
+        for id in idle { if let g = live.removeValue(forKey: id) { retire(g) } }
     }
 
     private mutating func evictOldest() {
@@ -113,15 +195,19 @@ public struct DialogTracker {
         }
     }
 
+    /// Settles the kept summary of a group that leaves the table.
     private mutating func retire(_ g: Group) {
-        if details.count < maxDetails { details.append(g.summary) } else { detailsTruncated = true }
+        guard g.detail >= 0 else { return }
+        let i = Int(g.detail)
+        details[i].lastPacket = g.lastPacket
+        details[i].messages = g.messages
+        details[i].state = g.state.text
     }
 
-    /// End of capture: retires every live group; details ordered by first packet.
+    /// End of capture: retires every live group.
     public mutating func finish() {
-        for g in live.values.sorted(by: { $0.summary.firstPacket < $1.summary.firstPacket }) { retire(g) }
+        for g in live.values { retire(g) }
         live = [:]
-        details.sort { $0.firstPacket < $1.firstPacket }
     }
 }
 

@@ -58,6 +58,10 @@ public final class PcapReader {
         }
         handle = p
         linkType = lt
+        // `fileOffset` runs ftell before every record; until the stream has been positioned
+        // once, glibc answers each ftell with an lseek system call (one per packet). A
+        // no-op seek to the current position lets it keep the offset itself from then on.
+        if let f = pcap_file(p) { fseek(f, 0, SEEK_CUR) }
     }
 
     deinit { close() }

@@ -37,6 +37,9 @@ public struct ReplayOptions: Sendable {
     public var seed: UInt64 = 1
     /// How long to wait for responses after the last request.
     public var waitSeconds: Double = 2
+    /// With `rewrite`, how long an in-dialog request (captured To has a tag) waits for the
+    /// reply that tells the peer's real To tag before it is sent anyway.
+    public var dialogWaitSeconds: Double = 2
     public init() {}
 }
 
@@ -109,6 +112,15 @@ public enum CaptureReplayer {
                 try await Task.sleep(nanoseconds: UInt64(min(m.time - prev, 10_000_000_000)))
             }
             previous = m.time
+            if options.rewrite, let c = m.message.value(.callID), let newID = rewriter.callIDs[c],
+               m.message.value(.to).flatMap(DialogTracker.tag) != nil {
+                // At max speed the ACK/BYE would otherwise overtake the 2xx that carries the tag.
+                var waited = 0.0
+                while collector.toTags[newID] == nil, waited < options.dialogWaitSeconds {
+                    try await Task.sleep(nanoseconds: 5_000_000)
+                    waited += 0.005
+                }
+            }
             var msg = m.message
             if options.rewrite { msg = rewriter.rewrite(msg, learned: collector.toTags) }
             let bytes = msg.bytes

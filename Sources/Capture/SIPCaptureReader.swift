@@ -38,6 +38,14 @@ public struct CaptureStatistics: Sendable, Hashable {
     public var findings = 0
 }
 
+/// What the streaming scan hands its consumer (the auditor), one per event.
+enum ScanItem {
+    /// A finding, a TCP message, or a parsed UDP message with its datagram bytes and digest.
+    case event(CaptureEvent, raw: UnsafeRawBufferPointer?, digest: MessageDigest?)
+    /// A UDP message the digest proved well-formed and the consumer wanted no SIPMessage for.
+    case digested(MessageDigest, raw: UnsafeRawBufferPointer, packet: Int, time: Int64)
+}
+
 /// Streams SIP messages out of a pcap/pcapng file: link layer, IP (with fragment
 /// reassembly), UDP and reassembled TCP. Memory is bounded by the reassembly limits, not the
 /// file size. A malformed message or packet becomes a finding and the read goes on; only
@@ -50,35 +58,44 @@ public final class SIPCaptureReader {
         public init() {}
     }
 
+    /// Per-packet state, a struct driven by static functions taking it `inout`: the hot
+    /// loop then touches no class property (each would cost a dynamic exclusivity check).
+    struct State {
+        var tcp: TCPReassembler
+        var stats = CaptureStatistics()
+        var lastTime: Int64 = 0
+        var lastExpiry: Int64 = .min
+        let parseLimits: ParseLimits
+        /// Reused for each datagram's bytes in the streaming scan (SIPMessage parses an
+        /// Array): no allocation per packet while the consumer lets go of the message.
+        var scratch: [UInt8] = []
+    }
+
     public let path: String
     public var linkType: LinkType { pcap.linkType }
     private let pcap: PcapReader
     private var decoder: PacketDecoder
-    private var tcp: TCPReassembler
+    private var state: State
     private var queue: [CaptureEvent] = []
     private var queueHead = 0
     private var finished = false
-    private var lastTime: Int64 = 0
-    private var lastExpiry: Int64 = .min
-    private var stats = CaptureStatistics()
-    private let parseLimits: ParseLimits
+    private var pendingError: CaptureError?
 
     public init(path: String, options: Options = Options()) throws(CaptureError) {
         self.path = path
         pcap = try PcapReader(path: path)
         decoder = PacketDecoder(linkType: pcap.linkType, reassembler: IPReassembler(limits: options.fragments))
-        tcp = TCPReassembler(limits: options.tcp, parseLimits: options.parseLimits)
-        parseLimits = options.parseLimits
+        state = State(tcp: TCPReassembler(limits: options.tcp, parseLimits: options.parseLimits), parseLimits: options.parseLimits)
     }
 
     public var statistics: CaptureStatistics {
-        var s = stats
+        var s = state.stats
         s.otherPackets = decoder.skipped
         s.reassembledDatagrams = decoder.reassembler.reassembled
-        s.retransmittedSegments = tcp.retransmittedSegments
-        s.tcpGaps = tcp.gaps
-        s.tcpGapBytes = tcp.gapBytes
-        s.evictedFlows = tcp.evictedFlows
+        s.retransmittedSegments = state.tcp.retransmittedSegments
+        s.tcpGaps = state.tcp.gaps
+        s.tcpGapBytes = state.tcp.gapBytes
+        s.evictedFlows = state.tcp.evictedFlows
         return s
     }
 
@@ -88,18 +105,26 @@ public final class SIPCaptureReader {
             queue.removeAll(keepingCapacity: true)
             queueHead = 0
             if finished { return nil }
+            var out: [CaptureEvent] = []
             let record: PcapRecord?
             do {
                 record = try pcap.next()
             } catch {
-                finish()
+                finished = true
+                Self.finish(&decoder, &state) { if let e = $0.event { out.append(e) } }
+                queue = out
                 // Deliver what the flush produced first; the error comes on the next call.
                 if queue.isEmpty { throw error }
                 pendingError = error
                 break
             }
-            guard let record else { finish(); continue }
-            process(record)
+            if let record {
+                Self.process(record, &decoder, &state, streaming: false, wants: { _ in true }) { if let e = $0.event { out.append(e) } }
+            } else {
+                finished = true
+                Self.finish(&decoder, &state) { if let e = $0.event { out.append(e) } }
+            }
+            queue = out
         }
         if queueHead < queue.count {
             let e = queue[queueHead]
@@ -109,73 +134,156 @@ public final class SIPCaptureReader {
         if let e = pendingError { pendingError = nil; throw e }
         return nil
     }
-    private var pendingError: CaptureError?
 
     /// Calls `body` for every event. A read error is thrown after all events before it.
     public func forEach(_ body: (CaptureEvent) throws -> Void) throws {
         while let e = try next() { try body(e) }
     }
 
-    private func finish() {
-        finished = true
-        tcp.flush { event in enqueue(event, packet: stats.packets) }
-        for f in decoder.reassembler.flush() { push(.finding(f)) }
-    }
-
-    private func push(_ e: CaptureEvent) {
-        if case .finding = e { stats.findings += 1 }
-        queue.append(e)
-    }
-
-    private func enqueue(_ e: TCPReassembler.Event, packet: Int) {
-        switch e {
-        case .message(let m, let src, let dst):
-            stats.sipMessages += 1
-            push(.message(CapturedMessage(packet: packet, time: lastTime, src: src, dst: dst, transport: .tcp, message: m)))
-        case .finding(let kind, let text):
-            push(.finding(CaptureFinding(packet: packet, time: lastTime, kind: kind, message: text)))
+    /// The streaming fast path: calls `body` for every event as it is decoded, with a UDP
+    /// message's datagram bytes (valid only during the call; nil for TCP messages and
+    /// findings). The message shares a reused buffer: a consumer that keeps it long-term
+    /// should keep a compact copy (`SIPMessage(parsing: m.bytes)`), or memory grows with the
+    /// largest datagram seen. A read error is thrown after every event before it.
+    public func run(_ body: (CaptureEvent, UnsafeRawBufferPointer?) -> Void) throws(CaptureError) {
+        try scan(wants: { _ in true }) { item in
+            switch item {
+            case .event(let e, let raw, _): body(e, raw)
+            case .digested: break  // not produced: every message is wanted
+            }
         }
     }
 
-    private func process(_ record: PcapRecord) {
-        stats.packets += 1
+    /// Like `run`, but a UDP message whose digest is certain and for which `wants` says
+    /// no is handed over as its digest alone, never parsed into a SIPMessage (the audit's
+    /// counting path). Events a `next()` call queued go first.
+    func scan(wants: (MessageDigest) -> Bool, _ body: (ScanItem) -> Void) throws(CaptureError) {
+        while queueHead < queue.count {
+            body(.event(queue[queueHead], raw: nil, digest: nil))
+            queueHead += 1
+        }
+        queue.removeAll(keepingCapacity: true)
+        queueHead = 0
+        if let e = pendingError { pendingError = nil; throw e }
+        if finished { return }
+        finished = true
+        if let error = Self.loop(pcap, &decoder, &state, wants: wants, body) { throw error }
+    }
+
+    /// Every record to the end (or to a read error, returned after the flush).
+    private static func loop(_ pcap: PcapReader, _ decoder: inout PacketDecoder, _ state: inout State,
+                             wants: (MessageDigest) -> Bool, _ body: (ScanItem) -> Void) -> CaptureError? {
+        while true {
+            let record: PcapRecord?
+            do throws(CaptureError) { record = try pcap.next() } catch {
+                finish(&decoder, &state, body)
+                return error
+            }
+            guard let record else {
+                finish(&decoder, &state, body)
+                return nil
+            }
+            process(record, &decoder, &state, streaming: true, wants: wants, body)
+        }
+    }
+
+    private static func finish(_ decoder: inout PacketDecoder, _ state: inout State, _ emit: (ScanItem) -> Void) {
+        let packet = state.stats.packets
+        var tcpEvents: [TCPReassembler.Event] = []
+        state.tcp.flush { tcpEvents.append($0) }
+        for e in tcpEvents { enqueue(e, packet: packet, &state, emit) }
+        for f in decoder.reassembler.flush() { push(.finding(f), &state, emit) }
+    }
+
+    @inline(__always)
+    private static func push(_ e: CaptureEvent, _ state: inout State, _ emit: (ScanItem) -> Void) {
+        if case .finding = e { state.stats.findings += 1 }
+        emit(.event(e, raw: nil, digest: nil))
+    }
+
+    private static func enqueue(_ e: TCPReassembler.Event, packet: Int, _ state: inout State, _ emit: (ScanItem) -> Void) {
+        switch e {
+        case .message(let m, let src, let dst):
+            state.stats.sipMessages += 1
+            push(.message(CapturedMessage(packet: packet, time: state.lastTime, src: src, dst: dst, transport: .tcp, message: m)), &state, emit)
+        case .finding(let kind, let text):
+            push(.finding(CaptureFinding(packet: packet, time: state.lastTime, kind: kind, message: text)), &state, emit)
+        }
+    }
+
+    /// `streaming` false: the queued `next()` path (every message parsed into its own buffer).
+    private static func process(_ record: PcapRecord, _ decoder: inout PacketDecoder, _ state: inout State,
+                                streaming: Bool, wants: (MessageDigest) -> Bool, _ emit: (ScanItem) -> Void) {
+        state.stats.packets += 1
         let time = record.time
-        lastTime = time
+        state.lastTime = time
         let n = record.number
         // Idle state is checked once per capture-second, not per packet.
-        if time &- lastExpiry > 1_000_000_000 {
-            lastExpiry = time
-            tcp.expire(now: time) { enqueue($0, packet: n) }
-            for f in decoder.reassembler.expire(now: time) { push(.finding(f)) }
+        if time &- state.lastExpiry > 1_000_000_000 {
+            state.lastExpiry = time
+            var tcpEvents: [TCPReassembler.Event] = []
+            state.tcp.expire(now: time) { tcpEvents.append($0) }
+            for e in tcpEvents { enqueue(e, packet: n, &state, emit) }
+            for f in decoder.reassembler.expire(now: time) { push(.finding(f), &state, emit) }
         }
         let problem = decoder.decode(record.data, time: time, packet: n) { seg, payload in
             switch seg.transport {
             case .udp:
-                stats.udpDatagrams += 1
-                udp(seg, payload, time: time, packet: n)
+                state.stats.udpDatagrams += 1
+                udp(seg, payload, time: time, packet: n, &state, streaming: streaming, wants: wants, emit)
             case .tcp:
-                stats.tcpSegments += 1
-                tcp.add(seg, payload, time: time) { enqueue($0, packet: n) }
+                state.stats.tcpSegments += 1
+                var tcpEvents: [TCPReassembler.Event] = []
+                state.tcp.add(seg, payload, time: time) { tcpEvents.append($0) }
+                for e in tcpEvents { enqueue(e, packet: n, &state, emit) }
             }
         }
         if let (kind, text) = problem {
-            push(.finding(CaptureFinding(packet: n, time: time, kind: kind, message: text)))
+            push(.finding(CaptureFinding(packet: n, time: time, kind: kind, message: text)), &state, emit)
         }
     }
 
-    private func udp(_ seg: TransportSegment, _ payload: UnsafeRawBufferPointer, time: Int64, packet: Int) {
+    private static func udp(_ seg: TransportSegment, _ payload: UnsafeRawBufferPointer, time: Int64, packet: Int,
+                            _ state: inout State, streaming: Bool, wants: (MessageDigest) -> Bool, _ emit: (ScanItem) -> Void) {
         guard SIPSniffer.looksLikeSIP(payload) else {
-            stats.nonSIPDatagrams += 1
+            state.stats.nonSIPDatagrams += 1
             return
         }
+        var digest: MessageDigest?
+        if streaming {
+            let d = MessageDigest(payload, limits: state.parseLimits)
+            if d.certain, !wants(d) {
+                state.stats.sipMessages += 1
+                emit(.digested(d, raw: payload, packet: packet, time: time))
+                return
+            }
+            digest = d
+        }
         do {
-            let m = try SIPMessage(parsing: Array(payload), limits: parseLimits)
-            stats.sipMessages += 1
-            push(.message(CapturedMessage(packet: packet, time: time, src: seg.src, dst: seg.dst, transport: .udp, message: m)))
+            let m: SIPMessage
+            if streaming {
+                state.scratch.removeAll(keepingCapacity: true)
+                state.scratch.append(contentsOf: payload)
+                m = try SIPMessage(parsing: state.scratch, limits: state.parseLimits)
+            } else {
+                // Queued events outlive the call: each gets its own exact-size buffer.
+                m = try SIPMessage(parsing: Array(payload), limits: state.parseLimits)
+            }
+            state.stats.sipMessages += 1
+            emit(.event(.message(CapturedMessage(packet: packet, time: time, src: seg.src, dst: seg.dst, transport: .udp, message: m)),
+                        raw: payload, digest: digest))
         } catch {
             push(.finding(CaptureFinding(packet: packet, time: time, kind: .malformedSIP,
-                                         message: "UDP \(seg.src) -> \(seg.dst): \(error.rule) (line \(error.line), byte \(error.offset))")))
+                                         message: "UDP \(seg.src) -> \(seg.dst): \(error.rule) (line \(error.line), byte \(error.offset))")), &state, emit)
         }
+    }
+}
+
+extension ScanItem {
+    /// The event, for the queued path (which never asks for digest-only items).
+    var event: CaptureEvent? {
+        if case .event(let e, _, _) = self { return e }
+        return nil
     }
 }
 

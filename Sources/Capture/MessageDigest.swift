@@ -1,0 +1,302 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SIPCore
+
+/// What the audit's counting needs from one SIP message, read straight from its bytes in
+/// one pass, creating no String and allocating nothing: method or status, Call-ID, From/To
+/// tags and CSeq method (as ranges), and whether Identity / P-Asserted-Identity are present.
+///
+/// `certain` says the bytes are a message `SIPMessage(parsing:)` accepts *for sure*: the
+/// scan checks the parser's rules (start line, header names, CRLF line ends, no bare CR,
+/// line and count limits, Content-Length) and is conservative: anything unusual (folding,
+/// bare LF, other SIP versions, a missing empty line, ...) clears `certain` and the caller
+/// runs the real parser, which decides and reports. The values match the `SIPMessage`
+/// accessors (first field of each kind, compact forms, any case) whenever nothing is folded.
+struct MessageDigest {
+    /// A range of the scanned bytes in 32-bit offsets (hi < 0: absent), keeping the digest
+    /// small enough to pass around in registers rather than by memcpy.
+    struct Span {
+        var lo: Int32 = 0, hi: Int32 = -1
+        init() {}
+        init(_ r: Range<Int>) { lo = Int32(truncatingIfNeeded: r.lowerBound); hi = Int32(truncatingIfNeeded: r.upperBound) }
+        var range: Range<Int>? { hi >= 0 ? Int(lo)..<Int(hi) : nil }
+    }
+    var certain = false
+    var isRequest = false
+    var hasIdentity = false
+    var hasPAI = false
+    var folded = false
+    /// Response status (0 for requests).
+    var status: Int16 = 0
+    private var methodSpan = Span()
+    private var callIDSpan = Span()
+    private var fromSpan = Span()
+    private var toSpan = Span()
+    private var cseqSpan = Span()
+
+    /// Request method bytes, as written (empty for responses).
+    var method: Range<Int> { methodSpan.range ?? 0..<0 }
+    var callID: Range<Int>? { callIDSpan.range }
+    // Tags and the CSeq method are found only when asked (responses that may form dialogs).
+    func fromTag(_ p: UnsafeRawBufferPointer) -> Range<Int>? { fromSpan.range.flatMap { Self.tag(p, $0.lowerBound, $0.upperBound) } }
+    func toTag(_ p: UnsafeRawBufferPointer) -> Range<Int>? { toSpan.range.flatMap { Self.tag(p, $0.lowerBound, $0.upperBound) } }
+    func cseqMethod(_ p: UnsafeRawBufferPointer) -> Range<Int>? {
+        cseqSpan.range.flatMap { Self.secondToken(p, $0.lowerBound, $0.upperBound) }
+    }
+
+    init(_ p: UnsafeRawBufferPointer, limits: ParseLimits = .default) {
+        guard let base = p.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let n = p.count
+        var sure = n <= limits.maxMessageSize
+        var pos = 0
+        while pos < n, base[pos] == 0x0D || base[pos] == 0x0A { pos += 1 }
+        guard pos < n else { return }
+        // Start line: must end in CRLF within the line limit.
+        let slCR = Self.lineEnd(base, pos, n)
+        guard slCR < n else { return }
+        if base[slCR] != 0x0D || slCR + 1 >= n || base[slCR + 1] != 0x0A || slCR - pos > limits.maxLineLength { sure = false }
+        if slCR - pos >= 4, base[pos] | 0x20 == 0x73, base[pos + 1] | 0x20 == 0x69, base[pos + 2] | 0x20 == 0x70, base[pos + 3] == 0x2F {
+            isRequest = false
+            var code = 0
+            if !Self.statusLine(base, pos, slCR, &code) { sure = false }
+            status = Int16(truncatingIfNeeded: code)
+        } else {
+            isRequest = true
+            var i = pos
+            while i < slCR, base[i] != 0x20 { i += 1 }
+            methodSpan = Span(pos..<i)
+            if !Self.requestLine(base, pos, slCR) { sure = false }
+        }
+        pos = slCR + 2
+        var seenCallID = false, seenFrom = false, seenTo = false, seenCSeq = false, seenLength = false
+        var fields = 0
+        var declared = -1
+        var headerEnd = -1
+        while pos < n {
+            let b0 = base[pos]
+            if b0 == 0x0D {
+                if pos + 1 < n, base[pos + 1] == 0x0A { headerEnd = pos + 2 }
+                break
+            }
+            if b0 == 0x0A || b0 == 0x20 || b0 == 0x09 { sure = false; break }  // bare LF, folding: the parser decides
+            fields += 1
+            // Name: token characters up to the colon (optional SP/HT before it).
+            var i = pos
+            while i < n, isToken(base[i]) { i += 1 }
+            let nameEnd = i
+            while i < n, base[i] == 0x20 || base[i] == 0x09 { i += 1 }
+            guard i < n, base[i] == 0x3A, nameEnd > pos else { sure = false; break }
+            let cr = Self.lineEnd(base, i, n)
+            // The line ends in CRLF (a CR anywhere else is a bare CR), within the limit.
+            guard cr + 1 < n, base[cr] == 0x0D, base[cr + 1] == 0x0A, cr - pos <= limits.maxLineLength else { sure = false; break }
+            if cr + 2 < n, base[cr + 2] == 0x20 || base[cr + 2] == 0x09 { folded = true; sure = false }
+            var vs = i + 1, ve = cr
+            while vs < ve, base[vs] == 0x20 || base[vs] == 0x09 { vs += 1 }
+            while ve > vs, base[ve - 1] == 0x20 || base[ve - 1] == 0x09 { ve -= 1 }
+            switch Self.header(p, pos, nameEnd) {
+            case .callID where !seenCallID: seenCallID = true; callIDSpan = Span(vs..<ve)
+            case .from where !seenFrom: seenFrom = true; fromSpan = Span(vs..<ve)
+            case .to where !seenTo: seenTo = true; toSpan = Span(vs..<ve)
+            case .cseq where !seenCSeq: seenCSeq = true; cseqSpan = Span(vs..<ve)
+            case .contentLength where !seenLength:
+                seenLength = true
+                declared = Self.number(base, vs, ve)
+                if declared < 0 { sure = false }
+            case .identity: hasIdentity = true
+            case .pai: hasPAI = true
+            default: break
+            }
+            pos = cr + 2
+        }
+        if fields > limits.maxHeaderCount || headerEnd < 0 || declared > n - headerEnd { sure = false }
+        certain = sure
+    }
+
+    /// Index of the next CR or LF at or after `from` (or `n`), eight bytes at a time.
+    @inline(__always)
+    static func lineEnd(_ base: UnsafePointer<UInt8>, _ from: Int, _ n: Int) -> Int {
+        var i = from
+        let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let a = w ^ 0x0D0D_0D0D_0D0D_0D0D, b = w ^ 0x0A0A_0A0A_0A0A_0A0A
+            // A zero byte in a or b marks CR or LF (exact for the lowest such byte).
+            let m = ((a &- lo) & ~a & hi) | ((b &- lo) & ~b & hi)
+            if m != 0 { return i + m.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < n, base[i] != 0x0D, base[i] != 0x0A { i += 1 }
+        return i
+    }
+
+    /// `SIP/2.0 NNN reason` as SIPCore's StartLine accepts it (version any case, code 100-699,
+    /// no control characters but HT in the reason).
+    static func statusLine(_ b: UnsafePointer<UInt8>, _ s: Int, _ e: Int, _ status: inout Int) -> Bool {
+        guard e - s >= 11, b[s + 4] == 0x32, b[s + 5] == 0x2E, b[s + 6] == 0x30, b[s + 7] == 0x20 else { return false }
+        let d0 = Int(b[s + 8]) - 0x30, d1 = Int(b[s + 9]) - 0x30, d2 = Int(b[s + 10]) - 0x30
+        guard (0...9).contains(d0), (0...9).contains(d1), (0...9).contains(d2) else { return false }
+        status = d0 * 100 + d1 * 10 + d2
+        guard (100...699).contains(status) else { return false }
+        var i = s + 11
+        if i < e {
+            guard b[i] == 0x20 else { return false }
+            i += 1
+        }
+        while i < e { if b[i] < 0x20, b[i] != 0x09 { return false }; i += 1 }
+        return true
+    }
+
+    /// `METHOD SP Request-URI SP SIP/2.0` as SIPCore's StartLine accepts it.
+    static func requestLine(_ b: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        guard e - s >= 11, b[e - 1] != 0x20, b[e - 1] != 0x09 else { return false }
+        var i = s
+        while i < e, isToken(b[i]) { i += 1 }
+        guard i > s, i < e, b[i] == 0x20 else { return false }
+        i += 1
+        guard i < e, b[i] != 0x20, b[i] != 0x09, b[i] != 0x3C else { return false }
+        let v = e - 7
+        guard v - 1 > i, b[v - 1] == 0x20, b[v - 2] != 0x20, b[v - 2] != 0x09,
+              b[v] | 0x20 == 0x73, b[v + 1] | 0x20 == 0x69, b[v + 2] | 0x20 == 0x70, b[v + 3] == 0x2F,
+              b[v + 4] == 0x32, b[v + 5] == 0x2E, b[v + 6] == 0x30 else { return false }
+        // The version follows the last SP, so the URI holds no SP; no HT either (LWS).
+        for k in i..<(v - 1) where b[k] == 0x20 || b[k] == 0x09 { return false }
+        return true
+    }
+
+    /// A Content-Length value: decimal digits, at most Int32.max; -1 otherwise.
+    static func number(_ b: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Int {
+        guard e > s, e - s <= 9 else { return -1 }
+        var v = 0
+        for k in s..<e {
+            let d = Int(b[k]) - 0x30
+            guard (0...9).contains(d) else { return -1 }
+            v = v * 10 + d
+        }
+        return v
+    }
+
+    enum Header { case callID, from, to, cseq, identity, pai, contentLength, other }
+
+    /// Header names the digest reads, full or compact, any case.
+    static func header(_ p: UnsafeRawBufferPointer, _ s: Int, _ e: Int) -> Header {
+        @inline(__always) func eq(_ lower: StaticString) -> Bool {
+            let q = lower.utf8Start
+            for k in 0..<(e - s) where p[s + k] | 0x20 != q[k] { return false }
+            return true
+        }
+        let first = p[s] | 0x20
+        switch e - s {
+        case 1:
+            switch first {
+            case 0x69: return .callID  // i
+            case 0x66: return .from  // f
+            case 0x74: return .to  // t
+            case 0x79: return .identity  // y
+            case 0x6C: return .contentLength  // l
+            default: return .other
+            }
+        case 2: return first == 0x74 && eq("to") ? .to : .other
+        case 4: return first == 0x66 ? (eq("from") ? .from : .other) : first == 0x63 && eq("cseq") ? .cseq : .other
+        case 7: return first == 0x63 && eq("call-id") ? .callID : .other
+        case 8: return first == 0x69 && eq("identity") ? .identity : .other
+        case 14: return first == 0x63 && eq("content-length") ? .contentLength : .other
+        case 19: return first == 0x70 && eq("p-asserted-identity") ? .pai : .other
+        default: return .other
+        }
+    }
+
+    /// The `tag` parameter of a From/To value, by `DialogTracker.tag`'s rules.
+    static func tag(_ p: UnsafeRawBufferPointer, _ s: Int, _ e: Int) -> Range<Int>? {
+        var i = s
+        var k = e
+        while k > s { k -= 1; if p[k] == 0x3E { i = k; break } }  // after the last '>', if any
+        while i + 4 < e {
+            if p[i] == 0x3B {
+                var j = i + 1
+                while j < e, p[j] == 0x20 { j += 1 }
+                if j + 3 < e, p[j] | 0x20 == 0x74, p[j + 1] | 0x20 == 0x61, p[j + 2] | 0x20 == 0x67 {
+                    var v = j + 3
+                    while v < e, p[v] == 0x20 { v += 1 }
+                    if v < e, p[v] == 0x3D {
+                        v += 1
+                        while v < e, p[v] == 0x20 { v += 1 }
+                        var t = v
+                        while t < e, p[t] != 0x3B, p[t] != 0x20, p[t] != 0x2C { t += 1 }
+                        return t > v ? v..<t : nil
+                    }
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The second whitespace-separated word (CSeq's method), as `cseqMethod` splits it.
+    static func secondToken(_ p: UnsafeRawBufferPointer, _ s: Int, _ e: Int) -> Range<Int>? {
+        var i = s
+        @inline(__always) func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        while i < e, ws(p[i]) { i += 1 }
+        guard i < e else { return nil }
+        while i < e, !ws(p[i]) { i += 1 }
+        while i < e, ws(p[i]) { i += 1 }
+        guard i < e else { return nil }
+        let start = i
+        while i < e, !ws(p[i]) { i += 1 }
+        return start..<i
+    }
+
+    @inline(__always) static func lf(_ p: UnsafeRawBufferPointer, _ from: Int, _ end: Int) -> Int? {
+        find(0x0A, p, from, end)
+    }
+
+    /// memchr over `p[from..<end]`.
+    @inline(__always) static func find(_ byte: UInt8, _ p: UnsafeRawBufferPointer, _ from: Int, _ end: Int) -> Int? {
+        guard from < end, let base = p.baseAddress, let hit = memchr(base + from, Int32(byte), end - from) else { return nil }
+        return base.distance(to: UnsafeRawPointer(hit))
+    }
+}
+
+/// RFC 3261 token characters (alphanumerics and -.!%*_+`'~) as two 64-bit masks (the
+/// same sets as SIPCore's ByteClass): no table, so no lazy-global check per byte.
+@inline(__always) func isToken(_ b: UInt8) -> Bool {
+    b < 64 ? (0x03FF_6CA2_0000_0000 as UInt64) &>> UInt64(b) & 1 != 0
+        : b < 128 ? (0x47FF_FFFF_87FF_FFFE as UInt64) &>> UInt64(b &- 64) & 1 != 0 : false
+}
+
+/// A 64-bit hash of bytes (word-at-a-time multiply-xorshift with a murmur3 finaliser), for
+/// keying Call-IDs and tags without building Strings. Dialog bookkeeping keys on this hash
+/// and the length; two distinct Call-IDs colliding in 64 bits is far below any other error.
+@inline(__always)
+func byteHash(_ p: UnsafeRawBufferPointer, _ r: Range<Int>, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> UInt64 {
+    guard let base = p.baseAddress else { return seed }
+    var h = seed ^ (UInt64(r.count) &* 0xFF51_AFD7_ED55_8CCD)
+    var i = r.lowerBound
+    while i + 8 <= r.upperBound {
+        let w = (base + i).loadUnaligned(as: UInt64.self)
+        h = (h ^ w) &* 0x9FB2_1C65_1E98_DF25
+        h ^= h >> 29
+        i += 8
+    }
+    if i < r.upperBound {
+        var w: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < r.upperBound { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+        h = (h ^ w) &* 0x9FB2_1C65_1E98_DF25
+        h ^= h >> 29
+    }
+    h ^= h >> 33
+    h &*= 0xFF51_AFD7_ED55_8CCD
+    h ^= h >> 33
+    h &*= 0xC4CE_B9FE_1A85_EC53
+    h ^= h >> 33
+    return h
+}
+
+/// The same hash over a String's UTF-8 (the fallback path must key identically).
+func byteHash(_ s: String) -> UInt64 {
+    var s = s
+    return s.withUTF8 { b in byteHash(UnsafeRawBufferPointer(b), 0..<b.count) }
+}
