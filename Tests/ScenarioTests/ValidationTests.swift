@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import Scenario
 
+extension AllScenarioTests {
+
 /// Each test writes a small broken scenario and checks the exact FILE:LINE:COL and wording.
 struct ValidationTests {
     static let network = """
@@ -114,7 +116,7 @@ struct ValidationTests {
         let d = diagnostics("name: x\n" + Self.network + """
         steps:
           - attack: {action: spoof_heder, header: X}
-          - attack: {action: set_header, on: [caller, pcscf], header: P-Asserted-Identity}
+          - attack: {action: set_header, link: [caller, pcscf], header: P-Asserted-Identity}
         """)
         #expect(d.contains { $0.hasPrefix("t.yaml:16:22: error: unknown attack action 'spoof_heder'; expected 'spoof_header' (did you mean it?)") }, "\(d)")
         #expect(d.contains("t.yaml:17:13: error: attack set_header has no 'value'; expected value: for set_header (needs header, value)"), "\(d)")
@@ -213,4 +215,5 @@ struct ValidationTests {
     @Test func fallbackPolicyTableIsConsistentWithRoles() {
         for role in ScenarioCatalog.fallback.policies.keys { #expect(ScenarioCatalog.allRoles.contains(role)) }
     }
+}
 }
