@@ -1,3 +1,4 @@
+import Foundation
 import Network
 import SIPCore
 import Testing
@@ -44,7 +45,8 @@ struct DataChannelTests {
         return net
     }
 
-    @Test func offerCarriesRequestedLines() throws {
+    @Test func offerCarriesRequestedLines() async throws {
+        await PKIWarmup.ensure()
         let sdp = try SDP(parsing: DataChannelOffer(remoteBootstrap: true, apps: ["chat"]).sdp(host: "10.0.0.2"))
         let dc = sdp.media.filter(\.isDataChannel)
         #expect(dc.count == 3)
@@ -55,7 +57,8 @@ struct DataChannelTests {
     }
 
     // Catalogue #35
-    @Test func unauthorisedUserLosesDCLines() throws {
+    @Test func unauthorisedUserLosesDCLines() async throws {
+        await PKIWarmup.ensure()
         let net = try run(Self.spec(aliceApps: []), DataChannelOffer())
         let (afterAS, atBob) = Self.invites(net)
         #expect(afterAS.map(DataChannelSDP.dataChannels(in:))?.isEmpty == true, "\(net.dump())")
@@ -65,24 +68,28 @@ struct DataChannelTests {
         #expect(net.trace.contains { $0.kind == .rule && $0.note.contains("AuthoriseDataChannel: removed 1 DC m-line") })
     }
 
-    @Test func unauthorisedUserRejectedWhenPolicySaysReject() throws {
+    @Test func unauthorisedUserRejectedWhenPolicySaysReject() async throws {
+        await PKIWarmup.ensure()
         let net = try run(Self.spec(aliceApps: [], tas: ["dc_unauthorised_action": "reject"]), DataChannelOffer())
         #expect(net.callState("c1")?.finalStatus == 488)
         #expect(Self.invites(net).atBob == nil)
     }
 
-    @Test func misconfiguredASLetsUnauthorisedDCThrough() throws {
+    @Test func misconfiguredASLetsUnauthorisedDCThrough() async throws {
+        await PKIWarmup.ensure()
         let net = try run(Self.spec(aliceApps: [], tas: ["authorise_dc": false]), DataChannelOffer())
         #expect(Self.invites(net).atBob.map(DataChannelDataLines.active)?.count == 1)
     }
 
-    @Test func authorisedUserKeepsBootstrap() throws {
+    @Test func authorisedUserKeepsBootstrap() async throws {
+        await PKIWarmup.ensure()
         let net = try run(Self.spec(aliceApps: ["chat"]), DataChannelOffer())
         #expect(Self.invites(net).atBob.map(DataChannelDataLines.active)?.count == 1)
     }
 
     // Catalogue #36
-    @Test func ueFakedRemoteBootstrapIsDeleted() throws {
+    @Test func ueFakedRemoteBootstrapIsDeleted() async throws {
+        await PKIWarmup.ensure()
         let offer = DataChannelOffer(remoteBootstrap: true)
         let net = try run(Self.spec(aliceApps: ["chat"]), offer)
         let lines = Self.invites(net).atBob.map(DataChannelSDP.dataChannels(in:)) ?? []
@@ -94,7 +101,8 @@ struct DataChannelTests {
     }
 
     // Catalogue #37
-    @Test func applicationDCForUnlistedAppGetsPortZero() throws {
+    @Test func applicationDCForUnlistedAppGetsPortZero() async throws {
+        await PKIWarmup.ensure()
         let offer = DataChannelOffer(apps: ["chat", "screen-share"])
         let net = try run(Self.spec(aliceApps: ["chat"]), offer)
         let lines = Self.invites(net).atBob.map(DataChannelSDP.dataChannels(in:)) ?? []
@@ -113,7 +121,8 @@ struct DataChannelTests {
     }
 
     // Catalogue #38
-    @Test func tamperedFingerprintDetectedByMky() throws {
+    @Test func tamperedFingerprintDetectedByMky() async throws {
+        await PKIWarmup.ensure()
         let offer = DataChannelOffer()
         let forged = DataChannelOffer(fingerprint: "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF")
         // The attacker swaps the SDP between the signer and the verifier.
@@ -132,7 +141,8 @@ struct DataChannelTests {
         #expect(atBob.first?.fingerprints.first?.value == forged.fingerprint)
     }
 
-    @Test func noDCNoChangeAndNoMky() throws {
+    @Test func noDCNoChangeAndNoMky() async throws {
+        await PKIWarmup.ensure()
         let net = try Fixtures.registered(Self.spec(aliceApps: [], stir: true))
         try net.call(from: "alice", to: "bob", id: "c1")
         net.runUntilIdle()
@@ -144,4 +154,18 @@ struct DataChannelTests {
 /// Active (port ≠ 0) DC m-lines of a message.
 enum DataChannelDataLines {
     static func active(_ m: SIPMessage) -> [SDPMedia] { DataChannelSDP.activeDataChannels(in: m) }
+}
+
+/// `SimulationPKI.shared` blocks its thread while the chains validate on a Task. Two parallel
+/// swift-testing tests doing that on a 2-core cooperative pool starve the Task, so the shared
+/// PKI is built once on a plain thread first (later networks hit its cache).
+enum PKIWarmup {
+    static func ensure() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            Thread {
+                _ = try? SimulatedNetwork(spec: Fixtures.spec(), seed: 1)
+                c.resume()
+            }.start()
+        }
+    }
 }

@@ -25,7 +25,8 @@ struct SBATests {
         return try #require(net.sbaExchange(id))
     }
 
-    @Test func validTokenFromNRFIsAccepted() throws {
+    @Test func validTokenFromNRFIsAccepted() async throws {
+        await PKIWarmup.ensure()
         let net = try SimulatedNetwork(spec: Self.spec(), seed: 3)
         let e = try exchange(net)
         #expect(e.status == 204, "\(net.dump())")
@@ -60,47 +61,55 @@ struct SBATests {
     }
 
     // Catalogue #39
-    @Test func missingToken() throws {
+    @Test func missingToken() async throws {
+        await PKIWarmup.ensure()
         try pair(.none, status: 401, error: "invalid_token", outcome: .missingToken, misconfig: ["require_access_token": false])
         // Switching off the signature check does not make a token optional.
         let weak = try SimulatedNetwork(spec: Self.spec(dcsf: ["check_signature": false]), seed: 3)
         #expect(try exchange(weak, from: "attacker", token: .none).status == 401)
     }
 
-    @Test func forgedSignatureAndUntrustedIssuer() throws {
+    @Test func forgedSignatureAndUntrustedIssuer() async throws {
+        await PKIWarmup.ensure()
         try pair(.forgedSignature, status: 401, error: "invalid_token", outcome: .badSignature, misconfig: ["check_signature": false])
         try pair(.untrustedIssuer, status: 401, error: "invalid_token", outcome: .untrustedIssuer, misconfig: ["check_signature": false])
     }
 
-    @Test func expiredToken() throws {
+    @Test func expiredToken() async throws {
+        await PKIWarmup.ensure()
         try pair(.expired, status: 401, error: "invalid_token", outcome: .expired, misconfig: ["check_expiry": false])
     }
 
     // Catalogue #40
-    @Test func tokenForAnotherAudience() throws {
+    @Test func tokenForAnotherAudience() async throws {
+        await PKIWarmup.ensure()
         try pair(.otherAudience, status: 401, error: "invalid_token", outcome: .wrongAudience, misconfig: ["check_audience": false])
         let net = try SimulatedNetwork(spec: Self.spec(dcsf: ["wrong_audience_status": 403]), seed: 3)
         #expect(try exchange(net, from: "attacker", token: .otherAudience).status == 403)
     }
 
     // Catalogue #41
-    @Test func scopeLacksService() throws {
+    @Test func scopeLacksService() async throws {
+        await PKIWarmup.ensure()
         try pair(.wrongScope, status: 403, error: "insufficient_scope", outcome: .insufficientScope, misconfig: ["check_scope": false])
     }
 
-    @Test func replayedToken() throws {
+    @Test func replayedToken() async throws {
+        await PKIWarmup.ensure()
         // The attacker holds the AS's certificate identity too, so only jti tracking stops it.
         try pair(.replayed, certificate: .identity("as"), status: 401, error: "invalid_token", outcome: .replayed,
                  misconfig: ["reject_replay": false])
     }
 
-    @Test func tokenSubjectIsNotTheTLSClient() throws {
+    @Test func tokenSubjectIsNotTheTLSClient() async throws {
+        await PKIWarmup.ensure()
         try pair(.replayed, certificate: .own, status: 403, error: "invalid_token", outcome: .subjectMismatch,
                  misconfig: ["bind_client_identity": false, "reject_replay": false])
     }
 
     // Catalogue #42
-    @Test func noClientCertificate() throws {
+    @Test func noClientCertificate() async throws {
+        await PKIWarmup.ensure()
         let net = try SimulatedNetwork(spec: Self.spec(), seed: 3)
         let e = try exchange(net, token: .valid, certificate: .none)
         #expect(e.status == nil && e.tlsFailure?.contains("no client certificate") == true)
@@ -109,7 +118,8 @@ struct SBATests {
         #expect(try exchange(weak, token: .valid, certificate: .none).status == 204)
     }
 
-    @Test func errorsAreClear() throws {
+    @Test func errorsAreClear() async throws {
+        await PKIWarmup.ensure()
         let net = try SimulatedNetwork(spec: Self.spec(), seed: 3)
         #expect(throws: NetworkError.self) { try net.sbaRequest(from: "as", to: "nrf") }
         #expect(throws: NetworkError.noLink(from: "attacker", to: "mf")) { try net.sbaRequest(from: "attacker", to: "mf") }
@@ -117,7 +127,8 @@ struct SBATests {
         #expect(throws: NetworkConfigError.self) { try SimulatedNetwork(spec: Self.spec(dcsf: ["check_scopes": false]), seed: 3) }
     }
 
-    @Test func deterministic() throws {
+    @Test func deterministic() async throws {
+        await PKIWarmup.ensure()
         func run() throws -> [String] {
             let net = try SimulatedNetwork(spec: Self.spec(), seed: 9)
             _ = try exchange(net)
