@@ -92,6 +92,9 @@ extension SIPMessage {
     /// Line breaks become spaces. By scalar: "\r\n" is one Character, so a Character test
     /// would miss it.
     private func clean(_ s: String) -> String {
+        // Almost every value has no line break: return it as is (a scalar-by-scalar copy
+        // was the main cost of proxy edits).
+        if !s.utf8.contains(where: { $0 == ASCII.cr || $0 == ASCII.lf }) { return s }
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars { out.append(u == "\r" || u == "\n" ? " " : u) }
         return String(out)
@@ -99,11 +102,11 @@ extension SIPMessage {
 
     private mutating func makeField(_ name: String, _ value: String) -> Field {
         let start = storage.count
-        storage += Array(clean(name).utf8)
+        storage.append(contentsOf: clean(name).utf8)
         let nameRange = start..<storage.count
         storage += [ASCII.colon, ASCII.sp]
         let vs = storage.count
-        storage += Array(clean(value).utf8)
+        storage.append(contentsOf: clean(value).utf8)
         let valueRange = vs..<storage.count
         storage += [ASCII.cr, ASCII.lf]
         let known = storage.withUnsafeBufferPointer { KnownHeader.lookup($0, nameRange) }

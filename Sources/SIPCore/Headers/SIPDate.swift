@@ -23,8 +23,18 @@ public struct SIPDate: ScannableHeaderValue, Hashable, Comparable {
         let (y, m, d) = Self.civil(fromDays: days)
         // 1970-01-01 was a Thursday (index 3 in Mon-first order).
         let wd = Int(((days % 7) + 7 + 3) % 7)
-        return String(format: "%@, %02d %@ %04lld %02lld:%02lld:%02lld GMT", Self.weekdays[wd], d, Self.months[m - 1], y,
-                      secs / 3600, secs % 3600 / 60, secs % 60)
+        // Padded by hand: String(format:) goes through Foundation's locale machinery, and the
+        // signer writes a Date on every call.
+        guard (0...9999).contains(y) else {
+            return String(format: "%@, %02d %@ %04lld %02lld:%02lld:%02lld GMT", Self.weekdays[wd], d, Self.months[m - 1], y,
+                          secs / 3600, secs % 3600 / 60, secs % 60)
+        }
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let t = String(v)
+            return t.utf8.count >= width ? t : String(repeating: "0", count: width - t.utf8.count) + t
+        }
+        return "\(Self.weekdays[wd]), \(pad(Int64(d), 2)) \(Self.months[m - 1]) \(pad(Int64(y), 4)) "
+            + "\(pad(secs / 3600, 2)):\(pad(secs % 3600 / 60, 2)):\(pad(secs % 60, 2)) GMT"
     }
 
     static func scan(_ s: inout ByteScanner) throws(HeaderSyntaxError) -> SIPDate {
