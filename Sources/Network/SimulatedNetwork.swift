@@ -204,6 +204,17 @@ public final class SimulatedNetwork {
         return (elements[ue] as? UserEquipment)?.dialogs[callID]?.state
     }
 
+    /// Drops every call that has ended (terminated or failed) from the UEs and the call table,
+    /// so a network reused for many calls (benchmarks) does not grow with each one. Their ids
+    /// become unknown afterwards.
+    public func forgetEndedCalls() {
+        func ended(_ d: Dialog) -> Bool { d.state.phase == .terminated || d.state.phase == .failed }
+        for case let u as UserEquipment in orderedElements where u.dialogs.values.contains(where: ended) {
+            u.dialogs = u.dialogs.filter { !ended($0.value) }
+        }
+        calls = calls.filter { _, c in (elements[c.ue] as? UserEquipment)?.dialogs[c.callID] != nil }
+    }
+
     /// The callee's view of call `id` (the UE that received it).
     public func calleeState(_ id: String) -> CallState? {
         guard let (_, callID) = calls[id] else { return nil }

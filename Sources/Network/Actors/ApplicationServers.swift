@@ -34,11 +34,11 @@ struct OriginatingFacts {
             if origTN == nil, let tn = Addressing.tn(of: v.uri) { origTN = tn }
             if origURI == nil { origURI = v.uri.description }
         }
-        if let from = m.headerValue(AddressValue.self, .from) {
+        if let from = m.addressValue(.from) {
             displayName = from.displayName
             if origTN == nil, origURI == nil { origTN = Addressing.tn(of: from.uri); origURI = from.uri.description }
         }
-        if let to = m.headerValue(AddressValue.self, .to) {
+        if let to = m.addressValue(.to) {
             destTN = Addressing.tn(of: to.uri)
             destURI = TelephoneNumber.addressOfRecord(to.uri)
         }
@@ -55,7 +55,7 @@ struct OriginatingFacts {
 /// Adds Date (the AS's clock is the virtual clock) when missing.
 func ensureDate(_ x: inout ProxyExchange, _ e: ProxyElement) -> Int64 {
     let now = e.ctx.unixNow
-    if let d = x.request.headerValue(SIPDate.self) { return d.secondsSince1970 }
+    if let d = x.request.dateValue { return d.secondsSince1970 }
     x.request.setHeader("Date", SIPDate(secondsSince1970: now).description)
     return now
 }

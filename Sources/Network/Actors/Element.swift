@@ -37,21 +37,27 @@ class Element: MessageReceiver, TransactionUser {
     func handleStrayResponse(_ response: SIPMessage, from peer: String) {}
 
     /// Records what a rule did (a `rule` trace event).
-    func note(_ rule: String, _ text: String) {
-        ctx.trace.record(nowMs, .rule, from: name, to: name, note: "\(name) \(rule): \(text)")
+    func note(_ rule: String, _ text: @autoclosure () -> String) {
+        guard ctx.trace.enabled else { ctx.trace.count += 1; return }
+        ctx.trace.record(nowMs, .rule, from: name, to: name, note: "\(name) \(rule): \(text())")
     }
 
     /// A Via for a request this element sends to `peer`: synthetic address, link transport.
     func via(to peer: String, branch: String) -> String {
+        if let prefix = viaPrefixes[peer] { return prefix + branch }
         let t = transport.transportKind(from: name, to: peer) ?? .udp
         let addr = transport.address(of: name) ?? SocketAddress(host: name, port: 5060)
-        return "SIP/2.0/\(t.rawValue) \(addr.uriHost):\(addr.port);branch=\(branch)"
+        let prefix = "SIP/2.0/\(t.rawValue) \(addr.uriHost):\(addr.port);branch="
+        viaPrefixes[peer] = prefix
+        return prefix + branch
     }
+
+    /// Via text before the branch, per next hop (links and addresses are fixed for a run).
+    private var viaPrefixes: [String: String] = [:]
 
     /// The actor a Route / Request-URI text points at.
     func actor(for uriText: String) -> String? {
-        guard let host = Addressing.host(uriText) else { return nil }
-        return Addressing.actor(forHost: host, in: ctx.roles)
+        ctx.actor(for: uriText)
     }
 
     /// Responds through a server transaction (or directly to `peer` without one).
@@ -67,6 +73,6 @@ class Element: MessageReceiver, TransactionUser {
 /// A name-addr list header rewritten value by value (PAI display names, verstat).
 extension SIPMessage {
     func nameAddresses(_ header: KnownHeader) -> [AddressValue] {
-        (try? headerValues(AddressValue.self, header)) ?? []
+        (try? addressValues(header)) ?? []
     }
 }

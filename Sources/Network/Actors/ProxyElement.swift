@@ -16,9 +16,9 @@ class ProxyElement: Element {
 
     override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
         if request.method == "INVITE", let tx { respond(to: request, tx, peer: peer, status: 100, reason: "Trying") }
-        var x = ProxyExchange(request: request, peer: peer)
+        var x = ProxyExchange(request: request, peer: peer, traced: ctx.trace.enabled)
         // Max-Forwards (§16.3 step 3).
-        let hops = request.headerValue(MaxForwards.self)?.hops ?? 70
+        let hops = request.maxForwardsValue?.hops ?? 70
         if hops == 0 {
             respond(to: request, tx, peer: peer, status: 483, reason: "Too Many Hops", note: "\(name): Max-Forwards reached 0")
             return
@@ -26,11 +26,9 @@ class ProxyElement: Element {
         x.request.setHeader("Max-Forwards", String(hops - 1))
         // Route pre-processing (§16.4): the top Route naming this element is removed.
         // An element passed several times (S-CSCF around its ASs) finds itself several times.
-        var routes = request.listValues("Route")
-        if let top = routes.first, actor(for: top) == name {
+        if let top = request.firstListValue(.route), actor(for: top) == name {
             if let addr = try? NameAddress(parsing: top), case .sip(let s) = addr.uri { x.ownRouteParameters = s.parameters }
-            while let t = routes.first, actor(for: t) == name { routes.removeFirst() }
-            x.request.setHeader("Route", values: routes)
+            while let t = x.request.firstListValue(.route), actor(for: t) == name { x.request.removeFirstListValue(.route) }
         }
         for rule in pipeline {
             rule.onRequest(&x, self)
@@ -51,7 +49,7 @@ class ProxyElement: Element {
     /// Picks the next hop, runs egress rules, adds Via / Record-Route and sends.
     func forward(_ input: ProxyExchange, _ tx: ServerTransaction?) {
         var x = input
-        let next = x.nextHop ?? x.request.listValues("Route").first.flatMap { actor(for: $0) }
+        let next = x.nextHop ?? x.request.firstListValue(.route).flatMap { actor(for: $0) }
             ?? x.request.requestURIText.flatMap { actor(for: $0) }
         guard let next, next != name else {
             note("Routing", "no next hop for \(x.request.summary)")
@@ -83,8 +81,7 @@ class ProxyElement: Element {
     func relay(_ response: SIPMessage, _ x: ProxyExchange, _ tx: ServerTransaction) {
         guard let code = response.statusCode, code != 100 else { return }
         var r = response
-        let vias = r.listValues("Via")
-        r.setHeader("Via", values: Array(vias.dropFirst()))
+        r.removeFirstListValue(.via)
         for rule in pipeline { rule.onResponse(&r, request: x, self) }
         tx.respond(r)
     }

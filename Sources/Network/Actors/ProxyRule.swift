@@ -8,6 +8,9 @@ struct ProxyExchange {
     var request: SIPMessage
     /// The previous hop (actor name).
     let peer: String
+    /// No To tag: dialog-creating or out-of-dialog (rules do not touch To, so read once).
+    let isInitial: Bool
+    let method: String
     /// Parameters of the Route entry that addressed this element (`orig`, `odi`), removed.
     var ownRouteParameters: Parameters = []
     var sessionCase: SessionCase = .unknown
@@ -18,18 +21,32 @@ struct ProxyExchange {
     /// A complete response built by the rule (registrar).
     var response: SIPMessage?
     /// What the rules changed, for the trace of the forwarded message.
-    var changes: [String] = []
+    var changes: ChangeLog
 
-    var isInitial: Bool {
-        guard let to = request.value(.to) else { return true }
-        return (try? AddressValue(parsing: to))?.tag == nil
+    init(request: SIPMessage, peer: String, traced: Bool = true) {
+        self.request = request
+        self.peer = peer
+        isInitial = request.addressValue(.to)?.tag == nil
+        method = request.method ?? ""
+        changes = ChangeLog(enabled: traced)
     }
-    var method: String { request.method ?? "" }
+
     var stopped: Bool { rejection != nil || response != nil }
 
     mutating func reject(_ status: Int, _ reason: String, extra: [(String, String)] = []) {
         rejection = (status, reason, extra)
     }
+}
+
+/// Texts for the trace note of a forwarded message; built only when the trace is recorded.
+struct ChangeLog {
+    let enabled: Bool
+    private(set) var items: [String] = []
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func append(_ text: @autoclosure () -> String) { if enabled { items.append(text()) } }
+    func joined(separator: String) -> String { items.joined(separator: separator) }
 }
 
 /// One small named step of a network element (DESIGN.md "pipelines of rules"). A rule is

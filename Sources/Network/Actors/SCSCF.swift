@@ -66,7 +66,7 @@ struct Registrar: ProxyRule {
             return
         }
         let realm = s.domain
-        let creds = (try? req.headerValues(Credentials.self, .authorization)) ?? []
+        let creds = req.credentials()
         guard s.policy.bool("authenticate") else { return accept(&x, s, sub) }
         guard let c = creds.first(where: { $0.nonce.map { s.nonces[$0] != nil } ?? false }) else {
             x.reject(401, "Unauthorized", extra: challenges(s, realm: realm))
@@ -104,7 +104,7 @@ struct Registrar: ProxyRule {
     private func accept(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec) {
         let req = x.request
         let contact = req.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
-        let expires = req.headerValue(Numeric.self, .expires).map { Int($0.value) } ?? s.policy.int("register_expires")
+        let expires = req.expiresValue.map { Int($0.value) } ?? s.policy.int("register_expires")
         let granted = min(expires, s.policy.int("register_expires"))
         let barred = Set(sub.barred.map(Addressing.identityKey))
         let impus = sub.impus.filter { !barred.contains(Addressing.identityKey($0)) }

@@ -298,7 +298,7 @@ final class UserEquipment: Element {
 
     override func handleStrayResponse(_ response: SIPMessage, from peer: String) {
         // A repeated 2xx to an INVITE whose transaction ended: repeat the ACK.
-        guard let code = response.statusCode, (200..<300).contains(code), response.headerValue(CSeq.self)?.method == "INVITE",
+        guard let code = response.statusCode, (200..<300).contains(code), response.cseqValue?.method == "INVITE",
               let d = dialogs[response.value(.callID) ?? ""], d.isCaller else { return }
         sendAck(d)
     }
@@ -307,7 +307,7 @@ final class UserEquipment: Element {
     func display(of request: SIPMessage, peer: String) -> CallDisplay {
         let trusted = policy.bool("trust_pai_from_any") || (ctx.roles[peer] == .pcscf && peer == pcscf)
         let pai = trusted ? request.nameAddresses(.pAssertedIdentity) : []
-        let from = request.headerValue(AddressValue.self, .from)
+        let from = request.addressValue(.from)
         let shown = pai.first { $0.uri.telURI != nil } ?? pai.first
         let uri = shown?.uri ?? from?.uri
         return CallDisplay(identity: uri?.description, verstat: uri.flatMap { VerstatMarking.verstat(of: $0) },

@@ -33,7 +33,7 @@ final class AttackEngine {
             if m.requestsOnly, !msg.isRequest { return false }
             if let s = m.status, msg.statusCode != s { return false }
             if let method = m.method {
-                let actual = msg.method ?? msg.headerValue(CSeq.self)?.method
+                let actual = msg.method ?? msg.cseqValue?.method
                 if actual?.uppercased() != method.uppercased() { return false }
             }
         }

@@ -19,6 +19,10 @@ final class NetworkContext {
     /// Actor names in declaration order (deterministic iteration).
     let actorOrder: [String]
     let linkedPeers: [String: [String]]
+    /// Identity key -> the first subscriber (in declaration order) whose IMPUs or TN have it.
+    private let ownerByKey: [String: String]
+    /// Route / Request-URI text -> actor ("" for none): the same few texts recur on every hop.
+    private var actorCache: [String: String] = [:]
 
     init(spec: NetworkSpec, seed: UInt64, scheduler: VirtualScheduler, trace: TraceRecorder, pki: SimulationPKI) {
         var roles: [String: ActorRole] = [:]
@@ -51,6 +55,15 @@ final class NetworkContext {
             peers[l.b, default: []].append(l.a)
         }
         linkedPeers = peers
+        var owners: [String: String] = [:]
+        for name in spec.subscribers.map(\.name) {
+            guard let s = subscribers[name] else { continue }
+            for key in s.impus.map(Addressing.identityKey) + (s.tn.map { [Addressing.identityKey("tel:" + $0)] } ?? [])
+            where owners[key] == nil {
+                owners[key] = name
+            }
+        }
+        ownerByKey = owners
     }
 
     /// Unix seconds now (epoch base + virtual time).
@@ -69,13 +82,16 @@ final class NetworkContext {
 
     /// The subscriber whose implicit registration set contains `uri` (compared as AoR / TN).
     func subscriber(owning uri: String) -> SubscriberSpec? {
-        let key = Addressing.identityKey(uri)
-        for name in subscriberOrder {
-            guard let s = subscribers[name] else { continue }
-            if s.impus.contains(where: { Addressing.identityKey($0) == key }) { return s }
-            if let tn = s.tn, Addressing.identityKey("tel:" + tn) == key { return s }
-        }
-        return nil
+        ownerByKey[Addressing.identityKey(uri)].flatMap { subscribers[$0] }
+    }
+
+    /// The actor a Route / Request-URI text points at (its host names it).
+    func actor(for uriText: String) -> String? {
+        if let hit = actorCache[uriText] { return hit.isEmpty ? nil : hit }
+        let found = Addressing.host(uriText).flatMap { Addressing.actor(forHost: $0, in: roles) }
+        if actorCache.count >= 4096 { actorCache.removeAll(keepingCapacity: true) }
+        actorCache[uriText] = found ?? ""
+        return found
     }
 
     // MARK: Generated values

@@ -21,15 +21,20 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// `count` lowercase hex digits.
     public mutating func hex(_ count: Int) -> String {
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        out.reserveCapacity(count)
+        guard count > 0 else { return "" }
         var word = next()
-        for i in 0..<count {
-            if i > 0, i % 16 == 0 { word = next() }
-            out.append(digits[Int(word & 0xF)])
-            word >>= 4
+        // Bytes, not Characters: tags and branches are made for every message.
+        return String(unsafeUninitializedCapacity: count) { out in
+            for i in 0..<count {
+                if i > 0, i % 16 == 0 { word = next() }
+                out[i] = hexDigit(UInt8(truncatingIfNeeded: word & 0xF))
+                word >>= 4
+            }
+            return count
         }
-        return out
     }
 }
+
+/// '0'-'9', 'a'-'f' for a nibble.
+@inline(__always)
+func hexDigit(_ n: UInt8) -> UInt8 { n < 10 ? 0x30 + n : 0x57 + n }

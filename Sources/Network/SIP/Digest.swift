@@ -22,14 +22,13 @@ enum Digest {
             case .md5: d = Array(Insecure.MD5.hash(data: Array(s.utf8)))
             case .sha256: d = Array(SHA256.hash(data: Array(s.utf8)))
             }
-            let digits = Array("0123456789abcdef")
-            var out = ""
-            out.reserveCapacity(d.count * 2)
-            for b in d {
-                out.append(digits[Int(b >> 4)])
-                out.append(digits[Int(b & 0xF)])
+            return String(unsafeUninitializedCapacity: d.count * 2) { out in
+                for (i, b) in d.enumerated() {
+                    out[2 * i] = hexDigit(b >> 4)
+                    out[2 * i + 1] = hexDigit(b & 0xF)
+                }
+                return d.count * 2
             }
-            return out
         }
     }
 

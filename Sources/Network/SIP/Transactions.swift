@@ -96,10 +96,10 @@ final class TransactionLayer {
 
     private func reliable(_ peer: String) -> Bool { transport.transportKind(from: owner, to: peer)?.isReliable ?? true }
 
-    static func branch(_ m: SIPMessage) -> String? { m.headerValue(Via.self)?.branch }
+    static func branch(_ m: SIPMessage) -> String? { m.topVia?.branch }
 
     static func clientKey(_ m: SIPMessage) -> String? {
-        guard let b = branch(m), let c = m.headerValue(CSeq.self) else { return nil }
+        guard let b = branch(m), let c = m.cseqValue else { return nil }
         return b + " " + c.method
     }
 
@@ -215,7 +215,7 @@ final class TransactionLayer {
     /// §17.1.1.3: same Request-URI, Call-ID, From, top Via and Route; To from the response.
     static func ackForNon2xx(_ request: SIPMessage, response: SIPMessage) -> SIPMessage? {
         guard let uri = request.requestURIText, let via = request.values(.via).first,
-              let cseq = request.headerValue(CSeq.self) else { return nil }
+              let cseq = request.cseqValue else { return nil }
         var text = "ACK \(uri) SIP/2.0\r\nVia: \(via)\r\n"
         for r in request.values(.route) { text += "Route: \(r)\r\n" }
         text += "Max-Forwards: 70\r\n"

@@ -18,6 +18,8 @@ struct SimulatedLink {
 /// Links between named actors with synthetic addresses. Every send and delivery is traced.
 final class SimulatedTransport: Transport {
     private var links: [String: SimulatedLink] = [:]
+    /// The same links by either end, then the other: looked up on every send without building a key.
+    private var byEnds: [String: [String: SimulatedLink]] = [:]
     private var receivers: [String: MessageReceiver] = [:]
     private var addresses: [String: SocketAddress] = [:]
     let scheduler: VirtualScheduler
@@ -30,6 +32,10 @@ final class SimulatedTransport: Transport {
     init(links specs: [LinkSpec], addresses: [String: SocketAddress], boundary: (String, String) -> Bool,
          scheduler: VirtualScheduler, trace: TraceRecorder, seed: UInt64) {
         for l in specs { links[Self.key(l.a, l.b)] = SimulatedLink(spec: l, crossesTrustBoundary: boundary(l.a, l.b)) }
+        for link in links.values {
+            byEnds[link.spec.a, default: [:]][link.spec.b] = link
+            byEnds[link.spec.b, default: [:]][link.spec.a] = link
+        }
         self.addresses = addresses
         self.scheduler = scheduler
         self.trace = trace
@@ -38,7 +44,7 @@ final class SimulatedTransport: Transport {
 
     static func key(_ a: String, _ b: String) -> String { a < b ? a + "\u{0}" + b : b + "\u{0}" + a }
 
-    func link(_ a: String, _ b: String) -> SimulatedLink? { links[Self.key(a, b)] }
+    func link(_ a: String, _ b: String) -> SimulatedLink? { byEnds[a]?[b] }
 
     func attach(_ receiver: MessageReceiver, as name: String) { receivers[name] = receiver }
 
