@@ -54,17 +54,9 @@ public final class SimulationPKI: @unchecked Sendable {
         let urls = pki.all.map(\.url)
         let repository = pki.repository
         let validator = CertificateChainValidator(trustAnchors: pki.trustAnchors)
-        // Chain validation in swift-certificates is async; the engine is synchronous, so it
-        // runs once here on its own task and the caller waits for it.
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            let provider = await CertificateKeyProvider.prepare(urls: urls, repository: repository, validator: validator, at: time)
-            box.set(provider)
-            done.signal()
-        }
-        done.wait()
-        guard let provider = box.get() else { throw .pkiFailed("certificate chains were not validated") }
+        // Chain validation in swift-certificates is async; the engine is synchronous, and its
+        // callers may sit on the cooperative pool, so the wait runs the validation itself.
+        let provider = CertificateKeyProvider.prepareBlocking(urls: urls, repository: repository, validator: validator, at: time)
         var signers: [String: PASSporTSigner] = [:]
         let credentials: [(String, TestPKI.Credential)] = [
             ("sp", pki.sp), ("delegate", pki.delegate), ("expired", pki.expired), ("not-yet-valid", pki.notYetValid),
@@ -77,12 +69,5 @@ public final class SimulationPKI: @unchecked Sendable {
         let made = SimulationPKI(testPKI: pki, keyProvider: provider, signers: signers)
         cache[key] = made
         return made
-    }
-
-    private final class ResultBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: CertificateKeyProvider?
-        func set(_ v: CertificateKeyProvider) { lock.lock(); value = v; lock.unlock() }
-        func get() -> CertificateKeyProvider? { lock.lock(); defer { lock.unlock() }; return value }
     }
 }
