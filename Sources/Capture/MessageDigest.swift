@@ -259,11 +259,12 @@ struct MessageDigest {
     }
 }
 
-/// RFC 3261 token characters (alphanumerics and -.!%*_+`'~) as two 64-bit masks (the
-/// same sets as SIPCore's ByteClass): no table, so no lazy-global check per byte.
+/// RFC 3261 token characters (alphanumerics and -.!%*_+`'~), the same set as SIPCore's
+/// ByteClass, as a 256-entry "1"/"0" StaticString literal: a constant in the binary, so one
+/// load per byte (a global table would pay a lazy-initialisation check on every access).
 @inline(__always) func isToken(_ b: UInt8) -> Bool {
-    b < 64 ? (0x03FF_6CA2_0000_0000 as UInt64) &>> UInt64(b) & 1 != 0
-        : b < 128 ? (0x47FF_FFFF_87FF_FFFE as UInt64) &>> UInt64(b &- 64) & 1 != 0 : false
+    let table: StaticString = "0000000000000000000000000000000001000101001101101111111111000000011111111111111111111111111000011111111111111111111111111110001000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    return table.utf8Start[Int(b)] == 0x31
 }
 
 /// A 64-bit hash of bytes (word-at-a-time multiply-xorshift with a murmur3 finaliser), for

@@ -141,4 +141,28 @@ enum SyntheticSample {
             #expect(report.responses == statuses, "\(f): responses")
         }
     }
+
+    /// The same comparison on a generated capture of a few thousand messages, so the audit's
+    /// digest fast path (not just the parser fallback) is held to tshark's counts.
+    @Test func generatedCaptureCountsMatchTshark() async throws {
+        let gen = Fixtures.root.deletingLastPathComponent().appendingPathComponent("shared/tools/gen_pcap.py").path
+        guard FileManager.default.fileExists(atPath: gen), runTool(["tshark", "--version"]) != nil else {
+            print("SKIPPED generatedCaptureCountsMatchTshark: needs ../shared/tools/gen_pcap.py and tshark")
+            return
+        }
+        let path = Fixtures.tempPath("gen.pcap")
+        let g = try #require(runTool(["python3", gen, "-n", "3000", "--seed", "5", "-o", path]))
+        #expect(g.status == 0, "\(g.err)")
+        let t = try #require(runTool(["tshark", "-n", "-r", path, "-Y", "sip", "-T", "fields", "-e", "sip.Method", "-e", "sip.Status-Code"]))
+        var methods: [String: Int] = [:], statuses: [Int: Int] = [:]
+        for line in t.out.split(separator: "\n") {
+            let cols = line.split(separator: "\t", omittingEmptySubsequences: false)
+            if let m = cols.first, !m.isEmpty { methods[String(m), default: 0] += 1 }
+            if cols.count > 1, let code = Int(cols[1]) { statuses[code, default: 0] += 1 }
+        }
+        let report = try await CaptureAuditor.audit(path: path)
+        #expect(report.sipMessages == 3000)
+        #expect(report.requests == methods)
+        #expect(report.responses == statuses)
+    }
 }
