@@ -1,5 +1,5 @@
 # Two commands on a fresh Debian/Ubuntu machine with Swift installed:
-#   make demo   install what is missing, build in release mode, run the main job
+#   make demo   install what is missing, build in release mode, run the shipped scenario suite
 #   make test   install what is missing, run the whole test suite
 # Both install Debian packages with apt-get when run as root, and otherwise print the
 # one command to run.
@@ -12,7 +12,7 @@ CORPUS ?= Benchmarks/corpus
 demo:
 	@scripts/install-deps.sh demo
 	$(SWIFT) build -c release --product ims-harness
-	.build/release/ims-harness parse $(CORPUS)/*.sip
+	.build/release/ims-harness run Scenarios --junit .build/scenarios-junit.xml
 
 test:
 	@scripts/install-deps.sh test

@@ -24,6 +24,47 @@ struct RunCommandTests {
         #expect(pcapFiles.count == passed)
     }
 
+    /// `run --pcap` writes what tshark reads: every frame of the exported capture is SIP (or a TCP
+    /// segment of one).
+    @Test func exportedPcapDecodesInTshark() throws {
+        let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let tshark else {
+            print("SKIPPED exportedPcapDecodesInTshark: tshark is not installed (scripts/install-deps.sh test installs it)")
+            return
+        }
+        let dir = try CLI.tempFiles([:])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pcaps = dir.appendingPathComponent("pcap").path
+        let r = try CLI.run(["run", Self.scenarios + "/identity/signed-call-verified.yaml", "--pcap", pcaps])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: pcaps).filter { $0.hasSuffix(".pcap") }
+        #expect(!files.isEmpty)
+        for file in files {
+            let path = pcaps + "/" + file
+            func lines(_ extra: [String]) throws -> [String] {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: tshark)
+                p.arguments = ["-n", "-r", path] + extra
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+            }
+            let frames = try lines(["-T", "fields", "-e", "frame.number"])
+            let sip = try lines(["-Y", "sip", "-T", "fields", "-e", "sip.Method", "-e", "sip.Status-Code"])
+            // A long message over TCP is cut into segments; tshark reassembles them into the last one
+            // (`tcp.reassembled_in` is only filled in by a two-pass read, -2).
+            let covered = try lines(["-2", "-Y", "sip || tcp.reassembled_in", "-T", "fields", "-e", "frame.number"])
+            #expect(frames.count > 4, "\(file)")
+            #expect(covered.count == frames.count, "\(file): \(covered.count) of \(frames.count) frames are SIP")
+            #expect(sip.contains { $0.hasPrefix("INVITE") }, "\(file)")
+            #expect(sip.contains { $0.hasSuffix("200") }, "\(file)")
+        }
+    }
+
     @Test func sameSeedSameJSON() throws {
         let dir = try CLI.tempFiles([:])
         defer { try? FileManager.default.removeItem(at: dir) }
