@@ -3,28 +3,6 @@ import Identity
 import SIPCore
 import X509
 
-/// Trust anchors and certificate files for verifying captured Identity headers.
-public struct IdentityTrust: Sendable {
-    public var anchors: [Certificate]
-    public var repository: any CertificateRepository
-
-    public init(anchors: [Certificate], repository: any CertificateRepository) {
-        self.anchors = anchors
-        self.repository = repository
-    }
-
-    /// Loads PEM anchors, a `pki init` map file and `URL=FILE` pairs (pairs override the map),
-    /// the same inputs `passport verify` takes.
-    public static func load(anchorFiles: [String], mapFile: String?, pairs: [String: String]) throws -> IdentityTrust {
-        var anchors: [Certificate] = []
-        for f in anchorFiles { anchors += try PEMChainFile.load(URL(fileURLWithPath: f)) }
-        var files: [String: URL] = [:]
-        if let mapFile { files = try MapFileCertificateRepository(mapFile: URL(fileURLWithPath: mapFile)).files }
-        for (url, file) in pairs { files[url] = URL(fileURLWithPath: file) }
-        return IdentityTrust(anchors: anchors, repository: FileCertificateRepository(files: files))
-    }
-}
-
 public struct AuditOptions: Sendable {
     public enum Clock: Sendable, Equatable {
         /// Each packet's own timestamp is "now" for certificates and freshness.

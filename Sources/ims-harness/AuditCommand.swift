@@ -24,14 +24,7 @@ struct Audit: AsyncParsableCommand {
     @Option(name: .long, help: "YAML mapping addresses[:ports] to roles and trust domains.")
     var roles: String?
 
-    @Option(name: .long, help: "PEM file of trusted root certificate(s) (repeatable).")
-    var trustAnchor: [String] = []
-
-    @Option(name: .long, help: "YAML map of x5u URL -> PEM chain file (as written by `pki init`).")
-    var certs: String?
-
-    @Option(name: .long, help: "URL=FILE: serve the PEM chain FILE at URL (repeatable; overrides --certs).")
-    var cert: [String] = []
+    @OptionGroup var trust: TrustOptions
 
     @Option(name: .long, help: "Verification time: capture (each packet's timestamp) or now.")
     var at: String = "capture"
@@ -44,21 +37,9 @@ struct Audit: AsyncParsableCommand {
 
     func validate() throws {
         if at != "now" && at != "capture" { throw ValidationError("--at must be now or capture") }
-        if !trustAnchor.isEmpty, certs == nil, cert.isEmpty { throw ValidationError("--trust-anchor needs --certs MAP.yaml or --cert URL=FILE") }
-        if trustAnchor.isEmpty, certs != nil || !cert.isEmpty { throw ValidationError("--certs/--cert need --trust-anchor") }
-        _ = try certPairs()
-    }
-
-    /// `--cert URL=FILE`, split at the last '=' (URLs may hold '=' in a query).
-    func certPairs() throws -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in cert {
-            guard let eq = pair.lastIndex(of: "="), eq != pair.startIndex, pair.index(after: eq) != pair.endIndex else {
-                throw ValidationError("--cert \(pair): expected URL=FILE")
-            }
-            out[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
-        }
-        return out
+        if !trust.trustAnchor.isEmpty, !trust.hasCertificateSource { throw ValidationError("--trust-anchor needs --certs MAP.yaml or --cert URL=FILE") }
+        if trust.trustAnchor.isEmpty, trust.hasCertificateSource { throw ValidationError("--certs/--cert need --trust-anchor") }
+        _ = try trust.certPairs()
     }
 
     func run() async throws {
@@ -66,8 +47,8 @@ struct Audit: AsyncParsableCommand {
         options.clock = at == "now" ? .fixed(nowSeconds()) : .capture
         do {
             if let roles { options.roles = try CaptureRoles.load(path: roles) }
-            if !trustAnchor.isEmpty {
-                options.trust = try IdentityTrust.load(anchorFiles: trustAnchor, mapFile: certs, pairs: try certPairs())
+            if !trust.trustAnchor.isEmpty {
+                options.trust = try IdentityTrust.load(anchorFiles: trust.trustAnchor, mapFile: trust.certs, pairs: try trust.certPairs())
             }
         } catch {
             printError("cannot load: \(error)")

@@ -3,7 +3,6 @@ import Crypto
 import Foundation
 import Identity
 import SIPCore
-import X509
 
 struct Passport: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -171,14 +170,7 @@ struct PassportVerify: AsyncParsableCommand {
     @Option(name: .long, help: "An Identity header value instead of TOKEN.")
     var identityHeader: String?
 
-    @Option(name: .long, help: "PEM file of trusted root certificate(s) (repeatable).")
-    var trustAnchor: [String] = []
-
-    @Option(name: .long, help: "YAML map of x5u URL -> PEM chain file (as written by `pki init`).")
-    var certs: String?
-
-    @Option(name: .long, help: "URL=FILE: serve the PEM chain FILE at URL (repeatable; overrides --certs).")
-    var cert: [String] = []
+    @OptionGroup var trust: TrustOptions
 
     @Option(name: .long, help: "Verification time, seconds since 1970 (default: now).")
     var at: Int64?
@@ -197,46 +189,31 @@ struct PassportVerify: AsyncParsableCommand {
 
     func validate() throws {
         if (token == nil) == (identityHeader == nil) { throw ValidationError("give exactly one of TOKEN or --identity-header") }
-        if trustAnchor.isEmpty { throw ValidationError("give at least one --trust-anchor") }
-        if certs == nil && cert.isEmpty { throw ValidationError("give --certs MAP.yaml or at least one --cert URL=FILE") }
-        _ = try certPairs()
+        if trust.trustAnchor.isEmpty { throw ValidationError("give at least one --trust-anchor") }
+        if !trust.hasCertificateSource { throw ValidationError("give --certs MAP.yaml or at least one --cert URL=FILE") }
+        _ = try trust.certPairs()
         if let date, (try? SIPDate(parsing: date)) == nil { throw ValidationError("--date \"\(date)\" is not an RFC 1123 date") }
         if let orig, TelephoneNumber.canonical(orig) == nil { throw ValidationError("--orig \(orig) is not a telephone number") }
         if let dest, TelephoneNumber.canonical(dest) == nil { throw ValidationError("--dest \(dest) is not a telephone number") }
     }
 
-    /// `--cert URL=FILE` pairs, split at the last '=' (URLs may hold '=' in a query).
-    func certPairs() throws -> [String: URL] {
-        var files: [String: URL] = [:]
-        for pair in cert {
-            guard let eq = pair.lastIndex(of: "="), eq != pair.startIndex, pair.index(after: eq) != pair.endIndex else {
-                throw ValidationError("--cert \(pair): expected URL=FILE")
-            }
-            let url = String(pair[..<eq])
-            guard files[url] == nil else { throw ValidationError("--cert names \(url) twice") }
-            files[url] = URL(fileURLWithPath: String(pair[pair.index(after: eq)...]))
-        }
-        return files
-    }
-
     func run() async throws {
-        var anchors: [Certificate] = []
-        var files: [String: URL] = [:]
+        let loaded: IdentityTrust
         do {
-            for file in trustAnchor { anchors += try PEMChainFile.load(URL(fileURLWithPath: file)) }
-            if let certs { files = try MapFileCertificateRepository(mapFile: URL(fileURLWithPath: certs)).files }
+            loaded = try IdentityTrust.load(anchorFiles: trust.trustAnchor, mapFile: trust.certs, pairs: try trust.certPairs())
+        } catch let error as ValidationError {
+            throw error
         } catch {
             printError("cannot load: \(describe(error))")
             throw ExitCode(1)
         }
-        files.merge(try certPairs()) { _, pair in pair }
         let input: PASSporTInput = identityHeader.map { .identityHeader($0) } ?? .token(token ?? "")
         let time = Date(timeIntervalSince1970: TimeInterval(at ?? nowSeconds()))
         let verdict: IdentityVerdict
         do {
             verdict = try await StandaloneVerifier.verify(input, orig: orig, dest: dest, date: date.flatMap { try? SIPDate(parsing: $0) },
-                                                          now: time, repository: FileCertificateRepository(files: files),
-                                                          trustAnchors: anchors)
+                                                          now: time, repository: loaded.repository,
+                                                          trustAnchors: loaded.anchors)
         } catch {
             printError(error.description)
             throw ExitCode(2)
