@@ -91,16 +91,7 @@ struct Load: ParsableCommand {
         if sign {
             let privateKey: P256.Signing.PrivateKey
             if let key {
-                switch readFile(key, limit: 64 * 1024) {
-                case .failure(let why):
-                    printError("cannot read key \(key): \(why.message)")
-                    throw ExitCode(1)
-                case .success(let bytes):
-                    do { privateKey = try P256.Signing.PrivateKey(pemRepresentation: String(decoding: bytes, as: UTF8.self)) } catch {
-                        printError("\(key) is not a PEM P-256 private key: \(error)")
-                        throw ExitCode(1)
-                    }
-                }
+                privateKey = try loadSigningKey(key)
             } else {
                 privateKey = try TestPKI.generate(at: Date()).sp.privateKey()
             }

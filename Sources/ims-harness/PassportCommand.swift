@@ -116,17 +116,7 @@ struct PassportSign: ParsableCommand {
     }
 
     func run() throws {
-        let privateKey: P256.Signing.PrivateKey
-        switch readFile(key, limit: 64 * 1024) {
-        case .failure(let why):
-            printError("cannot read key \(key): \(why.message)")
-            throw ExitCode(1)
-        case .success(let bytes):
-            do { privateKey = try P256.Signing.PrivateKey(pemRepresentation: String(decoding: bytes, as: UTF8.self)) } catch {
-                printError("\(key) is not a PEM P-256 private key (PKCS#8 or SEC1): \(error)")
-                throw ExitCode(1)
-            }
-        }
+        let privateKey = try loadSigningKey(key)
         let claims = PASSporTClaims(
             orig: .tn(TelephoneNumber.canonical(orig) ?? orig),
             dest: PASSporTDestination(tn: dest.map { TelephoneNumber.canonical($0) ?? $0 }),
