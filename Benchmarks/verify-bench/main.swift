@@ -26,22 +26,6 @@ enum Sink {
 /// 2027-01-15T08:00:00Z, as in the Identity tests; the PKI is built around it.
 let pkiTime = Date(timeIntervalSince1970: 1_800_000_000)
 
-/// Fetches and validates the delegate's chain once (`CertificateKeyProvider.prepare` is async;
-/// waiting on a semaphore keeps `main` synchronous, which valgrind needs).
-func prepareKeys(_ pki: TestPKI) -> CertificateKeyProvider {
-    final class Box: @unchecked Sendable { var keys: CertificateKeyProvider? }
-    let box = Box()
-    let done = DispatchSemaphore(value: 0)
-    let url = pki.delegate.url, repository = pki.repository, anchors = pki.trustAnchors, time = pkiTime
-    Task.detached {
-        box.keys = await CertificateKeyProvider.prepare(
-            urls: [url], repository: repository, validator: CertificateChainValidator(trustAnchors: anchors), at: time)
-        done.signal()
-    }
-    done.wait()
-    return box.keys!
-}
-
 func main() {
     let allModes = ["es256", "jws", "verify"]
     var seconds = 3.0
@@ -76,7 +60,10 @@ func main() {
     let pki: TestPKI
     do { pki = try TestPKI.generate(at: pkiTime, seed: 20_240_601) } catch { fail("TestPKI: \(error)", code: 1) }
 
-    let keys = prepareKeys(pki)
+    // The delegate's chain is fetched and validated once, before timing.
+    let keys = CertificateKeyProvider.prepareBlocking(urls: [pki.delegate.url], repository: pki.repository,
+                                                      validator: CertificateChainValidator(trustAnchors: pki.trustAnchors),
+                                                      at: pkiTime)
     let publicKey: P256.Signing.PublicKey
     do { publicKey = try keys.publicKey(for: pki.delegate.url, now: now) } catch {
         fail("the delegate chain does not validate: \(error)", code: 1)
