@@ -37,6 +37,8 @@ public final class LiveTransport: Transport, @unchecked Sendable {
     private var servers: [Channel] = []
     private var peers: [String: LiveEndpoint] = [:]
     private var peerNames: [LiveEndpoint: String] = [:]
+    /// "sender|actor" -> where that sender reaches the external actor (see `addPeer(_:at:for:)`).
+    private var perSender: [String: LiveEndpoint] = [:]
     /// Stream connections by "actor|remote endpoint".
     private var connections: [String: StreamConnection] = [:]
     let recorder: LiveTraceRecorder
@@ -112,9 +114,11 @@ public final class LiveTransport: Transport, @unchecked Sendable {
     }
 
     /// Names an external actor (SUT, SIPp) so traffic from its address carries its name.
-    public func addPeer(_ actor: String, at endpoint: LiveEndpoint) {
+    /// With `sender`, only that harness actor reaches it there (a SUT's second socket); traffic
+    /// from the endpoint still carries the external actor's name.
+    public func addPeer(_ actor: String, at endpoint: LiveEndpoint, for sender: String? = nil) {
         _ = try? driver.sync {
-            self.peers[actor] = endpoint
+            if let sender { self.perSender[sender + "|" + actor] = endpoint } else { self.peers[actor] = endpoint }
             self.peerNames[endpoint] = actor
         }
     }
@@ -148,7 +152,7 @@ public final class LiveTransport: Transport, @unchecked Sendable {
     public func attach(_ receiver: MessageReceiver, as name: String) { receivers[name] = receiver }
 
     public func transportKind(from: String, to: String) -> TransportKind? {
-        if let e = peers[to] ?? listening[to] ?? LiveEndpoint(parsing: to) { return e.transport }
+        if let e = destination(from: from, to: to) { return e.transport }
         return listening[from]?.transport
     }
 
@@ -159,7 +163,7 @@ public final class LiveTransport: Transport, @unchecked Sendable {
     @discardableResult
     public func send(_ bytes: [UInt8], from: String, to: String, note: String) -> Bool {
         let now = driver.nowMs
-        guard let dest = peers[to] ?? listening[to] ?? LiveEndpoint(parsing: to) else {
+        guard let dest = destination(from: from, to: to) else {
             recorder.record(now, .dropped, from: from, to: to, transport: nil, bytes: bytes, note: "no address for \(to)")
             return false
         }
@@ -201,6 +205,10 @@ public final class LiveTransport: Transport, @unchecked Sendable {
     }
 
     // MARK: Internals (on the loop)
+
+    private func destination(from: String, to: String) -> LiveEndpoint? {
+        (perSender.isEmpty ? nil : perSender[from + "|" + to]) ?? peers[to] ?? listening[to] ?? LiveEndpoint(parsing: to)
+    }
 
     static func address(_ a: NIOCore.SocketAddress?) -> Network.SocketAddress {
         Network.SocketAddress(host: a?.ipAddress ?? "?", port: a?.port ?? 0)

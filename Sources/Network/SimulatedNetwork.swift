@@ -15,6 +15,7 @@ public final class SimulatedNetwork {
     /// SBI (HTTP/2) exchanges, NRF tokens and producer checks; built on first use.
     lazy var sbi = ServiceBasedInterface(ctx: ctx, spec: spec, transport: transport)
     private var calls: [String: (ue: String, callID: String)] = [:]
+    private var externalOutlets: [String: ExternalOutlet] = [:]
 
     public init(spec: NetworkSpec, seed: UInt64) throws(NetworkConfigError) {
         self.spec = spec
@@ -27,17 +28,21 @@ public final class SimulatedNetwork {
         ctx = NetworkContext(spec: spec, seed: seed, scheduler: scheduler, trace: recorder, pki: pki)
         var addresses: [String: SocketAddress] = [:]
         for (i, a) in spec.actors.enumerated() {
+            if let live = a.live {
+                addresses[a.name] = live.endpoints[0].address
+                continue
+            }
             let n = i + 2
             let host = spec.useIPv6 ? "fd00::\(String(n, radix: 16))" : "10.0.\(n / 250).\(n % 250 + 1)"
             addresses[a.name] = SocketAddress(host: host, port: 5060)
         }
         let ctx = self.ctx
-        transport = SimulatedTransport(links: spec.links, addresses: addresses, boundary: { a, b in !ctx.trusts(a, b) },
+        transport = SimulatedTransport(links: spec.links.map { Self.liveTransport($0, spec) }, addresses: addresses, boundary: { a, b in !ctx.trusts(a, b) },
                                        scheduler: scheduler, trace: recorder, seed: seed)
         attacks = AttackEngine(ctx: ctx)
         let engine = attacks
         transport.tap = { p, l in engine.intercept(p, l) }
-        for a in spec.actors {
+        for a in spec.actors where a.live?.isExternal != true {
             let policy = try PolicyCatalog.resolve(actor: a.name, role: a.role, a.policy)
             if let cert = a.certificate, pki.signer(cert) == nil {
                 throw .unknownCertificate(actor: a.name, name: cert, known: SimulationPKI.credentialNames)
@@ -97,9 +102,46 @@ public final class SimulatedNetwork {
         }
     }
 
+    /// A link to an external actor carries the transport of the socket that reaches it.
+    static func liveTransport(_ l: LinkSpec, _ spec: NetworkSpec) -> LinkSpec {
+        var l = l
+        for (end, other) in [(l.a, l.b), (l.b, l.a)] {
+            guard case .external(let address, let perPeer)? = spec.actors.first(where: { $0.name == end })?.live else { continue }
+            l.transport = (perPeer[other] ?? address).transport
+        }
+        return l
+    }
+
+    // MARK: Live runs
+
+    /// Hands what harness actors send to external actor `name` to `outlet` (its real socket),
+    /// after the link has traced it and any attack has applied.
+    public func connectExternal(_ name: String, outlet: @escaping (_ bytes: [UInt8], _ from: String) -> Void) throws(NetworkError) {
+        guard spec.actors.contains(where: { $0.name == name && $0.live?.isExternal == true }) else { throw .unknownActor(name) }
+        let o = ExternalOutlet(outlet)
+        externalOutlets[name] = o
+        transport.attach(o, as: name)
+    }
+
+    /// A message the real system `from` sent to harness actor `to`: it travels their link like
+    /// any send (traced, attackable). A sender with no link (an unknown address) is a drop.
+    public func receiveFromExternal(_ bytes: [UInt8], from: String, to: String) {
+        transport.send(bytes, from: from, to: to, note: "from the real \(from)")
+    }
+
+    /// Records what the real sockets saw that no link carried (garbage, a closed connection, an
+    /// oversized message) as a dropped message, so it is evidence like any other.
+    public func recordLiveEvent(from: String, to: String, bytes: [UInt8], note: String) {
+        recorder.record(scheduler.nowMs, .dropped, from: from, to: to, bytes: bytes, note: note)
+    }
+
+    /// Whether `name` is a real system in this run.
+    public func isExternal(_ name: String) -> Bool { externalOutlets[name] != nil || spec.actors.contains { $0.name == name && $0.live?.isExternal == true } }
+
     // MARK: Operations
 
     private func ue(_ name: String) throws(NetworkError) -> UserEquipment {
+        if elements[name] == nil, isExternal(name) { throw .externalActor(name) }
         guard let e = elements[name] else { throw .unknownActor(name) }
         guard let u = e as? UserEquipment else { throw .notAUE(name) }
         return u
@@ -149,8 +191,8 @@ public final class SimulatedNetwork {
     /// Sends raw bytes from one actor to another over their link (an attacker endpoint or a
     /// crafted message); they bypass the sender's transaction layer.
     public func send(from: String, to: String, bytes: [UInt8], note: String = "injected") throws(NetworkError) {
-        guard elements[from] != nil else { throw .unknownActor(from) }
-        guard elements[to] != nil else { throw .unknownActor(to) }
+        guard elements[from] != nil else { throw isExternal(from) ? .externalActor(from) : .unknownActor(from) }
+        guard elements[to] != nil || isExternal(to) else { throw .unknownActor(to) }
         guard transport.link(from, to) != nil else { throw .noLink(from: from, to: to) }
         _ = transport.inject(Packet(bytes: bytes, from: from, to: to), note: note)
     }
@@ -235,3 +277,10 @@ public final class SimulatedNetwork {
 
 /// Attacker endpoint and SBA placeholders: receives and records, answers nothing.
 final class Endpoint: Element {}
+
+/// Stands in for an external actor on the simulated links: delivery hands the bytes to its socket.
+final class ExternalOutlet: MessageReceiver {
+    let deliver: ([UInt8], String) -> Void
+    init(_ deliver: @escaping ([UInt8], String) -> Void) { self.deliver = deliver }
+    func receive(_ bytes: [UInt8], from peer: String) { deliver(bytes, peer) }
+}

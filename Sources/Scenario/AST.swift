@@ -33,6 +33,18 @@ public struct ActorDef: Sendable, Hashable {
     public var policy: [String: Located<PolicySetting>]
     public var certificate: String?
     public var location: SourceLocation
+    /// `listen:` / `external:`, used only by live runs (a simulated run plays every actor).
+    public var live: LiveActorDef? = nil
+}
+
+/// How an actor meets real sockets when the scenario runs live (endpoints as written,
+/// `udp:127.0.0.1:5070`; checked by the decoder).
+public enum LiveActorDef: Sendable, Hashable {
+    case listen(String)
+    /// A real system under test, reached at `address`, or at `perPeer[actor]` from that actor.
+    case external(address: String, perPeer: [String: String])
+
+    public var isExternal: Bool { if case .external = self { true } else { false } }
 }
 
 public struct LinkDef: Sendable, Hashable {
@@ -60,6 +72,17 @@ public struct SubscriberDef: Sendable, Hashable {
     public var thirdParty: [ThirdPartyIdentity]
     public var dataChannelApps: [String]
     public var location: SourceLocation
+    /// IMS AKA keys (`k`, `opc` or `op`, `amf`, `sqn`); nil: password digest.
+    public var aka: AKADef? = nil
+}
+
+/// A subscriber's IMS AKA keys, decoded from hex.
+public struct AKADef: Sendable, Hashable {
+    public var k: [UInt8]
+    public var opc: [UInt8]?
+    public var op: [UInt8]?
+    public var amf: [UInt8]
+    public var sqn: UInt64
 }
 
 public struct PKIDef: Sendable, Hashable {
@@ -178,6 +201,8 @@ public enum StepKind: Sendable, Hashable {
     case advance(ms: Int)
     case expect([Assertion])
     case sbaRequest(SBARequestStep)
+    /// `replay: {capture: FILE, ...}` (DecoderReplay.swift); `replay:` without `capture` is an attack.
+    case replayCapture(CaptureReplayStep)
 }
 
 public struct Step: Sendable, Hashable {
@@ -249,6 +274,8 @@ public struct ScenarioCase: Sendable, Hashable {
     /// Assertion ids this matrix entry expects to be violated (the misconfiguration lets
     /// the attack through); the case passes only if exactly those fail.
     public var expectViolated: [String]
+    /// `mode: live`: always run over real sockets (`run --live` does it for any file).
+    public var live = false
 
     public var displayName: String { matrixLabel.map { "\(name) [\($0)]" } ?? name }
 }

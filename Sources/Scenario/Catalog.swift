@@ -21,13 +21,13 @@ public struct ScenarioCatalog: Sendable {
     public static let fallback = ScenarioCatalog(roles: allRoles, policies: fallbackPolicies)
 
     static let fallbackPolicies: [String: [String: SettingKind]] = [
-        "ue": ["digest_algorithms": .string, "auto_answer": .bool, "send_ringing": .bool, "answer_delay_ms": .int, "trust_pai_from_any": .bool],
-        "pcscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "require_registration": .bool, "trusts_ue_asserted_identity": .bool, "assert_identity": .bool, "remove_ppi": .bool, "charging_vector": .bool, "privacy_to_ue": .bool],
-        "scscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "authenticate": .bool, "digest_algorithm": .string, "ifc_orig": .string, "ifc_term": .string, "register_expires": .int],
+        "ue": ["digest_algorithms": .string, "auto_answer": .bool, "send_ringing": .bool, "answer_delay_ms": .int, "trust_pai_from_any": .bool, "check_aka_mac": .bool, "check_aka_sqn": .bool],
+        "pcscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "require_registration": .bool, "trusts_ue_asserted_identity": .bool, "assert_identity": .bool, "remove_ppi": .bool, "charging_vector": .bool, "privacy_to_ue": .bool, "strip_aka_keys": .bool],
+        "scscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "authenticate": .bool, "digest_algorithm": .string, "ifc_orig": .string, "ifc_term": .string, "register_expires": .int, "check_nonce_replay": .bool, "nonce_lifetime_s": .int, "nonce_table_size": .int],
         "icscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "reject_untrusted_register": .bool],
         "ibcf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "strip_identity_from_untrusted": .bool, "strip_verstat_from_untrusted": .bool],
         "sti-as": ["record_route": .bool, "sign": .bool, "attestation": .string, "authorise_rcd": .bool, "compact_form": .bool, "add_date": .bool, "sign_mky": .bool],
-        "sti-vs": ["record_route": .bool, "verify_identity": .bool, "identity_required": .bool, "reject_on_failure": .bool, "min_attestation": .string, "freshness_s": .int, "check_freshness": .bool, "check_tn_auth_list": .bool, "mark_verstat": .bool, "show_rcd": .bool, "check_mky": .bool],
+        "sti-vs": ["record_route": .bool, "verify_identity": .bool, "identity_required": .bool, "reject_on_failure": .bool, "min_attestation": .string, "freshness_s": .int, "check_freshness": .bool, "check_tn_auth_list": .bool, "mark_verstat": .bool, "show_rcd": .bool, "check_mky": .bool, "check_rcd_name": .bool, "rcd_mismatch_action": .string],
         "enterprise": ["record_route": .bool, "sign": .bool, "rcd_name": .string],
         "tas": ["record_route": .bool, "authorise_dc": .bool, "dc_unauthorised_action": .string, "remove_ue_remote_bdc": .bool, "authorise_dc_apps": .bool, "dc_unlisted_app_action": .string],
         "attacker": [:],
@@ -55,7 +55,7 @@ enum AttackCatalog {
         "set_body": (["value"], ["content_type"]),
         "set_parameter": (["header", "parameter", "value"], []),
         "inject_crlf": (["header", "value"], []),
-        "sign_with": (["key"], []),
+        "sign_with": (["key"], ["attest", "origid", "rcd_name", "x5u", "iat_offset"]),
         "tamper_identity": (["part"], []),
     ]
     static let matchKeys = ["link", "from", "to", "method", "status", "nth"]

@@ -1,4 +1,5 @@
 import Foundation
+import Network
 
 /// Turns a (merged, matrix-substituted) tree into a `ScenarioCase`, reporting every
 /// problem it meets and carrying on, so one run of `check` lists them all.
@@ -20,7 +21,7 @@ struct Decoder {
         self.file = file
     }
 
-    static let topKeys = ["name", "description", "tags", "seed", "include", "network", "steps", "assert", "matrix"]
+    static let topKeys = ["name", "description", "tags", "seed", "include", "network", "steps", "assert", "matrix", "mode"]
 
     mutating func decodeCase(_ root: YNode, fragment: Bool, matrixLabel: String?, matrixIndex: Int?,
                              violates: [Located<String>], matrixVars: Set<String>) -> ScenarioCase? {
@@ -67,9 +68,20 @@ struct Decoder {
                   expected: expectedOneOf(v.value, Array(assertionIds.keys)) + " (give the assertion an id:)")
         }
         _ = matrixVars
-        return ScenarioCase(file: file, name: name, description: description, tags: tags, seed: seed,
-                            matrixLabel: matrixLabel, matrixIndex: matrixIndex, network: network, steps: steps,
-                            assertions: assertions, expectViolated: violates.map(\.value))
+        var live = false
+        if let m = f["mode"], let text = string(m, "mode") {
+            switch text {
+            case "live": live = true
+            case "simulated": live = false
+            default: error(m.location, "unknown mode '\(text)'", expected: "live or simulated")
+            }
+        }
+        checkExternalActors(network, steps: steps, assertions: assertions)
+        var c = ScenarioCase(file: file, name: name, description: description, tags: tags, seed: seed,
+                             matrixLabel: matrixLabel, matrixIndex: matrixIndex, network: network, steps: steps,
+                             assertions: assertions, expectViolated: violates.map(\.value))
+        c.live = live
+        return c
     }
 
     // MARK: network
@@ -77,8 +89,8 @@ struct Decoder {
     static let networkKeys = ["actors", "trust_domains", "trusted_peers", "links", "subscribers", "pki"]
     /// Certificate names of Identity's test PKI that a signer may use.
     static let certificates = ["sp", "delegate", "expired", "out-of-scope", "untrusted"]
-    static let actorKeys = ["role", "domain", "subscriber", "policy", "certificate"]
-    static let subscriberKeys = ["impus", "tn", "password", "name", "third_party", "data_channel"]
+    static let actorKeys = ["role", "domain", "subscriber", "policy", "certificate", "listen", "external"]
+    static let subscriberKeys = ["impus", "tn", "password", "name", "third_party", "data_channel", "k", "opc", "op", "amf", "sqn"]
     static let linkKeys = ["between", "transport", "latency", "loss", "duplicate", "reorder"]
 
     mutating func decodeNetwork(_ n: YNode) -> NetworkDef {
@@ -162,6 +174,7 @@ struct Decoder {
             if let pol = f["policy"] {
                 a.policy = decodePolicy(pol, role: roleNode?.scalarText ?? "")
             }
+            a.live = decodeLive(f, actor: p.key)
         }
         if let r = roleNode, let role = string(r, "role") {
             if !catalog.roles.contains(role) {
@@ -170,6 +183,85 @@ struct Decoder {
             a.role = role
         }
         return a
+    }
+
+    // MARK: live
+
+    /// `listen: udp:127.0.0.1:5070`, or `external: udp:127.0.0.1:5060` /
+    /// `external: {address: ..., per_peer: {scscf: udp:127.0.0.1:5062}}`.
+    mutating func decodeLive(_ f: [String: YNode], actor: String) -> LiveActorDef? {
+        if let l = f["listen"], f["external"] != nil {
+            error(l.location, "actor '\(actor)' has both listen and external", expected: "listen: for a harness actor, or external: for a real system")
+            return nil
+        }
+        if let l = f["listen"] { return endpoint(l, "listen").map { .listen($0) } }
+        guard let x = f["external"] else { return nil }
+        if x.scalarText != nil { return endpoint(x, "external").map { .external(address: $0, perPeer: [:]) } }
+        guard let g = fields(x, "external", allowed: ["address", "per_peer"], required: ["address"]),
+              let address = g["address"].flatMap({ endpoint($0, "address") }) else { return nil }
+        var perPeer: [String: String] = [:]
+        if let pp = g["per_peer"], let pairs = mappingPairs(pp, "per_peer", expected: "a mapping of harness actor -> endpoint") {
+            for q in pairs {
+                if actorRoles[q.key] == nil {
+                    error(q.keyLocation, "unknown actor '\(q.key)' in per_peer", expected: expectedOneOf(q.key, Array(actorRoles.keys)))
+                }
+                if let e = endpoint(q.value, "per_peer endpoint") { perPeer[q.key] = e }
+            }
+        }
+        return .external(address: address, perPeer: perPeer)
+    }
+
+    mutating func endpoint(_ n: YNode, _ what: String) -> String? {
+        guard let text = string(n, what) else { return nil }
+        guard ActorEndpoint(parsing: text) != nil else {
+            error(n.location, "\(what) '\(text)' is not an endpoint", expected: "udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (IPv6 in brackets, e.g. udp:[::1]:5060)")
+            return nil
+        }
+        return text
+    }
+
+    /// A real system is a black box: the harness can drive only its own actors and can judge
+    /// only what crosses the sockets, never an external actor's internal state.
+    mutating func checkExternalActors(_ net: NetworkDef, steps: [Step], assertions: [Assertion]) {
+        let external = Set(net.actors.filter { $0.live?.isExternal == true }.map(\.name))
+        guard !external.isEmpty else { return }
+        func refuse(_ at: SourceLocation, _ actor: String, _ what: String, _ expected: String) {
+            error(at, "actor '\(actor)' is external (a real system): \(what)", expected: expected)
+        }
+        // `verdict:` without `at:` reads the harness's verifier; there is none when the only one is real.
+        let verifiers = net.actors.filter { $0.role == "sti-vs" }
+        let anyVerifier = verifiers.allSatisfy { external.contains($0.name) } ? verifiers.first?.name : nil
+        for st in steps {
+            switch st.kind {
+            case .register(let r) where external.contains(r.ue):
+                refuse(st.location, r.ue, "the harness cannot make it register", "a UE the harness plays")
+            case .call(let c) where external.contains(c.from):
+                refuse(st.location, c.from, "the harness cannot make it call", "a UE the harness plays")
+            case .hangup(let h) where h.by.map(external.contains) == true:
+                refuse(st.location, h.by ?? "", "the harness cannot make it hang up", "a UE the harness plays")
+            case .send(let m) where external.contains(m.from):
+                refuse(st.location, m.from, "the harness cannot send as it", "a harness actor (an attacker or a UE)")
+            case .sbaRequest(let r) where external.contains(r.from) || external.contains(r.to):
+                refuse(st.location, external.contains(r.from) ? r.from : r.to, "SBI requests run only between simulated NFs", "simulated actors")
+            case .expect(let xs):
+                for x in xs { checkVisible(x, external, anyVerifier, refuse) }
+            default: break
+            }
+        }
+        for x in assertions { checkVisible(x, external, anyVerifier, refuse) }
+    }
+
+    private func checkVisible(_ x: Assertion, _ external: Set<String>, _ anyVerifier: String?,
+                              _ refuse: (SourceLocation, String, String, String) -> Void) {
+        switch x.kind {
+        case .verdict(nil, _, _, _) where anyVerifier != nil:
+            refuse(x.location, anyVerifier ?? "", "its verification verdict is inside it", "a status assertion on its response (eventually: {from: \(anyVerifier ?? ""), status: 438})")
+        case .display(let ue, _, _, _, _) where external.contains(ue):
+            refuse(x.location, ue, "what its user is shown is inside it", "display: at a UE the harness plays, or a message assertion on what it sent")
+        case .verdict(let at, _, _, _) where at.map(external.contains) == true:
+            refuse(x.location, at ?? "", "its verification verdict is inside it", "a status assertion on its response (eventually: {from: \(at ?? ""), status: 438})")
+        default: break
+        }
     }
 
     mutating func decodePolicy(_ n: YNode, role: String) -> [String: Located<PolicySetting>] {
@@ -239,7 +331,44 @@ struct Decoder {
             }
             if tp.items == nil { error(tp.location, "third_party is \(tp.typeName)", expected: "a list of {tn, name}") }
         }
+        if ["k", "opc", "op", "amf", "sqn"].contains(where: { f[$0] != nil }) { s.aka = akaKeys(f, at: p.keyLocation) }
         return s
+    }
+
+    /// IMS AKA keys as quoted hex (YAML would read "0000" as a number): k and opc/op 32 digits,
+    /// amf 4 (default 8000), sqn 12 (default 000000000000).
+    mutating func akaKeys(_ f: [String: YNode], at: SourceLocation) -> AKADef? {
+        func hex(_ key: String, _ digits: Int) -> [UInt8]? {
+            guard let n = f[key] else { return nil }
+            guard case .string(let text, _) = n.value, text.utf8.count == digits, text.utf8.count % 2 == 0 else {
+                error(n.location, "\(key) is not \(digits) hex digits", expected: "a quoted string of \(digits) hex digits, e.g. \"\(String(repeating: "0", count: digits))\"")
+                return nil
+            }
+            var out: [UInt8] = []
+            var i = text.startIndex
+            while i < text.endIndex {
+                let j = text.index(i, offsetBy: 2)
+                guard let b = UInt8(text[i..<j], radix: 16) else {
+                    error(n.location, "\(key) '\(text)' is not hex", expected: "\(digits) hex digits (0-9, a-f)")
+                    return nil
+                }
+                out.append(b)
+                i = j
+            }
+            return out
+        }
+        let k = hex("k", 32), opc = hex("opc", 32), op = hex("op", 32)
+        let amf = hex("amf", 4) ?? [0x80, 0x00], sqn = hex("sqn", 12) ?? [0, 0, 0, 0, 0, 0]
+        guard f["k"] != nil else {
+            error(at, "IMS AKA keys without k", expected: "k: 32 hex digits, with opc or op")
+            return nil
+        }
+        if (f["opc"] == nil) == (f["op"] == nil) {
+            error(at, "an AKA subscriber needs exactly one of opc and op", expected: "opc: 32 hex digits (or op:)")
+            return nil
+        }
+        guard let k, opc != nil || op != nil else { return nil }
+        return AKADef(k: k, opc: opc, op: op, amf: amf, sqn: sqn.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
     }
 
     mutating func decodeLink(_ n: YNode) -> LinkDef? {
@@ -349,7 +478,11 @@ struct Decoder {
         case "attack":
             kind = decodeAttack(v, forced: nil).map { .attack($0) }
         case "replay":
-            kind = decodeAttack(v, forced: "replay").map { .attack($0) }
+            if v["capture"] != nil {
+                kind = decodeCaptureReplay(v).map { .replayCapture($0) }
+            } else {
+                kind = decodeAttack(v, forced: "replay").map { .attack($0) }
+            }
         case "advance":
             kind = duration(v).map { .advance(ms: $0) }
         case "sba_request":

@@ -44,36 +44,56 @@ public struct ScenarioEngine: Sendable {
         public var results: [AssertionResult]
         public var trace: [TraceEvent]
         public var addresses: [String: SocketAddress]
+
+        /// A case that could not run at all.
+        static func error(_ c: ScenarioCase, _ why: String) -> Outcome {
+            var r = ScenarioReport(name: c.name, file: c.file, matrixLabel: c.matrixLabel, description: c.description,
+                                   tags: c.tags, verdict: .error, durationMs: 0)
+            r.error = "\(c.file): \(why)"
+            return Outcome(report: r, virtualMs: 0, results: [], trace: [], addresses: [:])
+        }
     }
 
-    public func run(_ c: ScenarioCase, seed override: UInt64? = nil) -> Outcome {
-        let seed = override ?? c.seed
+    /// Runs `c`: on the virtual clock, or with `live` over real sockets against external actors
+    /// (real time, so not byte-deterministic; the runtime is closed before returning).
+    public func run(_ c: ScenarioCase, seed override: UInt64? = nil, live: LiveRuntime? = nil) -> Outcome {
+        defer { live?.close() }
         var report = ScenarioReport(name: c.name, file: c.file, matrixLabel: c.matrixLabel, description: c.description,
                                     tags: c.tags, verdict: .error, durationMs: 0)
         report.actors = c.network.actors.map { a in
             ActorColumn(name: a.name, role: a.role, domain: c.network.trustDomains.first { $0.members.contains(a.name) }?.name)
         }
-        let net: SimulatedNetwork
+        let drive: Drive
         do {
-            net = try SimulatedNetwork(spec: Self.spec(c.network), seed: seed)
+            drive = try Drive.start(c, seed: override ?? c.seed, live: live)
         } catch {
             report.error = "\(c.file): network: \(error)"
             return Outcome(report: report, virtualMs: 0, results: [], trace: [], addresses: [:])
         }
+        let net = drive.net
         var ctx = EvalContext(net: net, c: c)
         var results: [AssertionResult] = []
         for step in c.steps {
             do {
-                try perform(step, net: net, ctx: &ctx, results: &results)
+                try perform(step, drive: drive, ctx: &ctx, results: &results)
             } catch {
                 report.error = "\(step.location): \(step.keyword): \(error)"
-                report.messages = diagram(net.trace, failed: [])
-                return Outcome(report: report, virtualMs: net.nowMs, results: results, trace: net.trace, addresses: addresses(net, c))
+                let (trace, now, addrs) = (try? drive.onLoop { (net.trace, net.nowMs, addresses(net, c)) }) ?? ([], 0, [:])
+                report.messages = diagram(trace, failed: [])
+                return Outcome(report: report, virtualMs: now, results: results, trace: trace, addresses: addrs)
             }
         }
-        net.runUntilIdle()
-        for a in c.assertions { results.append(ctx.evaluate(a)) }
-        let trace = net.trace
+        drive.idle()
+        let (trace, virtualMs, addrs): ([TraceEvent], Int64, [String: SocketAddress])
+        do {
+            (trace, virtualMs, addrs) = try drive.onLoop {
+                for a in c.assertions { results.append(ctx.evaluate(a)) }
+                return (net.trace, net.nowMs, addresses(net, c))
+            }
+        } catch {
+            report.error = "\(c.file): \(error)"
+            return Outcome(report: report, virtualMs: 0, results: results, trace: [], addresses: [:])
+        }
 
         // A matrix entry may expect named assertions to be violated (the misconfiguration lets
         // the attack through); the case passes when exactly those fail.
@@ -97,7 +117,7 @@ public struct ScenarioEngine: Sendable {
         report.failures = failures
         report.verdict = failures.isEmpty ? .passed : .failed
         report.messages = diagram(trace, failed: failedSeqs)
-        return Outcome(report: report, virtualMs: net.nowMs, results: results, trace: trace, addresses: addresses(net, c))
+        return Outcome(report: report, virtualMs: virtualMs, results: results, trace: trace, addresses: addrs)
     }
 
     private func addresses(_ net: SimulatedNetwork, _ c: ScenarioCase) -> [String: SocketAddress] {
@@ -106,7 +126,8 @@ public struct ScenarioEngine: Sendable {
         return out
     }
 
-    static func spec(_ n: NetworkDef) -> NetworkSpec {
+    /// With `live`, actors keep their `listen:` / `external:` bindings; a simulated run plays them all.
+    static func spec(_ n: NetworkDef, live: Bool = false) -> NetworkSpec {
         let actors = n.actors.map { a in
             ActorSpec(name: a.name, role: ActorRole(rawValue: a.role) ?? .attacker, domain: a.domain,
                       policy: a.policy.mapValues { v in
@@ -115,7 +136,7 @@ public struct ScenarioEngine: Sendable {
                           case .int(let i): return .int(i)
                           case .string(let s): return .string(s)
                           }
-                      }, certificate: a.certificate, subscriber: a.subscriber)
+                      }, certificate: a.certificate, subscriber: a.subscriber, live: live ? a.live.flatMap(liveBinding) : nil)
         }
         let links = n.links.map { l in
             LinkSpec(l.a, l.b, transport: TransportKind(rawValue: l.transport.uppercased()) ?? .udp, latencyMs: Int(l.latencyMs),
@@ -124,7 +145,8 @@ public struct ScenarioEngine: Sendable {
         let subs = n.subscribers.map { s in
             SubscriberSpec(name: s.name, impus: s.impus, tn: s.tn.map { $0.hasPrefix("+") ? String($0.dropFirst()) : $0 },
                            password: s.password ?? "", thirdParty: s.thirdParty.map { AuthorisedIdentity(tn: $0.tn, name: $0.name ?? "") },
-                           dataChannelApps: s.dataChannelApps)
+                           dataChannelApps: s.dataChannelApps,
+                           aka: s.aka.map { AKASubscription(k: $0.k, opc: $0.opc, op: $0.op, amf: $0.amf, sqn: $0.sqn) })
         }
         var domains: [String: [String]] = [:]
         for d in n.trustDomains { domains[d.name] = d.members }
@@ -137,11 +159,29 @@ public struct ScenarioEngine: Sendable {
         var description: String
     }
 
-    private func perform(_ step: Step, net: SimulatedNetwork, ctx: inout EvalContext, results: inout [AssertionResult]) throws {
+    private func perform(_ step: Step, drive: Drive, ctx: inout EvalContext, results: inout [AssertionResult]) throws {
+        let net = drive.net
+        switch step.kind {
+        case .advance(let ms):
+            drive.advance(ms: Int64(ms))
+        case .expect(let xs):
+            drive.idle()
+            try drive.onLoop { for x in xs { results.append(ctx.evaluate(x)) } }
+        case .sbaRequest where drive.live != nil:
+            throw StepError(description: "sba_request runs only in simulated runs (the SBI is simulated)")
+        case .attack:
+            try drive.onLoop { try act(step, net: net, ctx: &ctx) }
+        default:
+            try drive.onLoop { try act(step, net: net, ctx: &ctx) }
+            drive.idle()
+        }
+    }
+
+    /// The network side of a step: on the actors' thread in a live run, never waiting.
+    private func act(_ step: Step, net: SimulatedNetwork, ctx: inout EvalContext) throws {
         switch step.kind {
         case .register(let r):
             try net.register(ue: r.ue, password: r.password)
-            net.runUntilIdle()
         case .call(let c):
             var o = CallOptions()
             o.displayName = c.displayName
@@ -160,13 +200,10 @@ public struct ScenarioEngine: Sendable {
             let target = try ctx.resolve(c.to)
             let to = ctx.c.network.subscriber(target).flatMap { s in ctx.c.network.actor(target) == nil ? s.impus.first : nil } ?? target
             try net.call(from: c.from, to: to, id: c.id, options: o)
-            net.runUntilIdle()
         case .answer(let a):
             try net.answer(a.call)
-            net.runUntilIdle()
         case .hangup(let h):
             try net.hangup(h.call, by: h.by)
-            net.runUntilIdle()
         case .send(let s):
             let text = try ctx.resolve(s.message)
             // YAML block scalars end lines with LF; SIP wants CRLF.
@@ -174,16 +211,14 @@ public struct ScenarioEngine: Sendable {
             // A block scalar loses the blank line that ends the header section; put it back.
             if !wire.contains("\r\n\r\n") { wire += wire.hasSuffix("\r\n") ? "\r\n" : "\r\n\r\n" }
             try net.send(from: s.from, to: s.to, message: wire)
-            net.runUntilIdle()
         case .attack(let a):
             try net.attack(try action(a, ctx: ctx))
-        case .advance(let ms):
-            net.advance(ms: Int64(ms))
-        case .expect(let xs):
-            net.runUntilIdle()
-            for x in xs { results.append(ctx.evaluate(x)) }
+        case .advance, .expect:
+            break
         case .sbaRequest(let s):
             try ctx.performSBA(s)
+        case .replayCapture(let r):
+            try ctx.replay(r, at: step.location)
         }
     }
 
@@ -209,7 +244,19 @@ public struct ScenarioEngine: Sendable {
         case "inject_crlf": kind = .injectCRLF(header: try p("header"), injected: try p("value"))
         case "sign_with":
             guard let cred = SigningCredential(rawValue: try p("key")) else { throw StepError(description: "unknown key") }
-            kind = .signWith(cred)
+            func optional(_ k: String) throws -> String? { a.parameters[k] == nil ? nil : try p(k) }
+            // `origid: none` leaves the claim out.
+            let origid = try optional("origid").map { $0 == "none" ? "" : $0 }
+            var overrides = PASSporTOverrides(attest: try optional("attest"), origid: origid,
+                                              rcdName: try optional("rcd_name"), x5u: try optional("x5u"))
+            if let t = try optional("iat_offset") {
+                // Seconds, optionally with an `s` suffix: -120 or -120s.
+                guard let v = Int64(t.hasSuffix("s") ? String(t.dropLast()) : t) else {
+                    throw StepError(description: "iat_offset '\(t)' is not a number of seconds such as -120s")
+                }
+                overrides.iatOffset = v
+            }
+            kind = .signWith(cred, overrides)
         case "tamper_identity":
             guard let part = IdentityPart(rawValue: try p("part")) else { throw StepError(description: "unknown part") }
             kind = .tamperIdentity(part)

@@ -12,6 +12,10 @@ public struct SuiteRunner: Sendable {
         public var shard: (index: Int, count: Int)?
         /// A tag, or a substring of the scenario name.
         public var filter: String?
+        /// Run every case live (`run --live`); cases with `mode: live` always are.
+        public var live = false
+        /// Makes the sockets and real clock of one live case (LiveTransport's `LiveNetworkRuntime`).
+        public var liveRuntime: (@Sendable () -> LiveRuntime)?
         public init() {}
     }
 
@@ -91,14 +95,25 @@ public struct SuiteRunner: Sendable {
         let engine = ScenarioEngine()
         let box = Box([ScenarioEngine.Outcome?](repeating: nil, count: cases.count))
         let next = Box([0])
-        let workers = max(1, min(options.jobs, cases.count))
+        let isLive: @Sendable (ScenarioCase) -> Bool = { [live = options.live] c in live || c.live }
+        // Live cases share the SUT and fixed ports: one at a time.
+        let workers = cases.contains(where: isLive) ? 1 : max(1, min(options.jobs, cases.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 let i = next.take()
                 guard i < cases.count else { return }
                 started(cases[i])
                 let t0 = clock()
-                var o = engine.run(cases[i], seed: options.seed)
+                var o: ScenarioEngine.Outcome
+                if isLive(cases[i]) {
+                    if let make = options.liveRuntime {
+                        o = engine.run(cases[i], seed: options.seed, live: make())
+                    } else {
+                        o = ScenarioEngine.Outcome.error(cases[i], "a live run needs sockets: run it with `ims-harness run --live`")
+                    }
+                } else {
+                    o = engine.run(cases[i], seed: options.seed)
+                }
                 o.report.durationMs = clock() - t0
                 box.set(i, o)
                 finished(o.report)

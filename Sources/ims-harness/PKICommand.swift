@@ -24,6 +24,12 @@ struct PKIInit: ParsableCommand {
     @Argument(help: "Directory to create (existing files of the same names are overwritten).")
     var dir: String
 
+    @Option(name: .long, help: """
+        Derive the keys from this seed: the same keys a scenario's generated PKI (pki: {seed: N}, \
+        default 1) signs with, so a real verifier can be given the certificate of a live run's signer.
+        """)
+    var seed: UInt64?
+
     func validate() throws {
         if dir.isEmpty { throw ValidationError("DIR must not be empty") }
     }
@@ -31,7 +37,7 @@ struct PKIInit: ParsableCommand {
     func run() throws {
         let url = URL(fileURLWithPath: dir)
         do {
-            let pki = try TestPKI.generate(at: Date())
+            let pki = try TestPKI.generate(at: Date(), seed: seed)
             try pki.write(to: url)
             for file in pki.fileList {
                 print("wrote \(url.appendingPathComponent(file.name).path): \(file.description)")

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Capture
 import Foundation
+import LiveTransport
 import Network
 import Reports
 import Scenario
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run scenario files (folders recursively) on the simulated network.",
+        abstract: "Run scenario files (folders recursively) on the simulated network, or live against a real system.",
         discussion: """
         Files without `steps:` are include fragments and are not run. Results are deterministic per \
         scenario (its seed, or --seed). Exit status: 0 all passed, 1 any failed, 2 invalid input.
@@ -44,6 +45,11 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "List every assertion, also of passing scenarios.")
     var verbose = false
 
+    @Flag(name: .long, help: """
+        Run over real sockets: actors with external: are real systems reached at their address;         the harness's actors use their listen: sockets (files with mode: live always run so).
+        """)
+    var live = false
+
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one FILE or folder") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -68,6 +74,8 @@ struct Run: ParsableCommand {
         if let jobs { options.jobs = jobs }
         options.shard = shard.flatMap(Self.parseShard).map { (index: $0.0, count: $0.1) }
         options.filter = filter
+        options.live = live
+        options.liveRuntime = { LiveNetworkRuntime() }
         let cases = SuiteRunner.select(loaded.cases, options: options)
 
         let console = ConsoleStream(reporter: .forStandardOutput(verbose: verbose), total: cases.count)

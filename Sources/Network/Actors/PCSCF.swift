@@ -14,6 +14,7 @@ final class PCSCF: ProxyElement {
     override func makeRules() -> [any ProxyRule] {
         rules(policy, [
             (nil, PCSCFRegisterPath()),
+            ("strip_aka_keys", StripAKAKeys()),
             ("require_registration", RejectUnregistered()),
             ("strip_untrusted_pai", StripUntrustedAssertedIdentity()),
             ("assert_identity", AssertIdentityFromPreferred()),
@@ -32,7 +33,7 @@ struct PCSCFRegisterPath: ProxyRule {
     let name = "RegisterPath"
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "REGISTER", let p = e as? PCSCF, p.isFromUE(x) else { return }
-        x.request.prependHeader("Path", "<sip:\(e.name);lr>")
+        x.request.prependHeader("Path", "<sip:\(e.ctx.host(of: e.name));lr>")
         let registrar = e.ctx.peers(of: e.name, role: .icscf).first ?? e.ctx.peers(of: e.name, role: .scscf).first
         x.nextHop = registrar
         x.changes.append("\(name) added Path")

@@ -12,7 +12,7 @@ class ProxyElement: Element {
     func setUp() { pipeline = makeRules() }
 
     /// Record-Route value of this element.
-    var recordRouteValue: String { "<sip:\(name);lr>" }
+    var recordRouteValue: String { "<sip:\(ctx.host(of: name));lr>" }
 
     override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
         if request.method == "INVITE", let tx { respond(to: request, tx, peer: peer, status: 100, reason: "Trying") }

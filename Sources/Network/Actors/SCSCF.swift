@@ -20,7 +20,9 @@ struct IFCState {
 final class SCSCF: ProxyElement {
     var registrations: [String: Registration] = [:]   // subscriber name -> binding
     var byIdentity: [String: String] = [:]            // identity key -> subscriber name
-    var nonces: [String: Digest.Algorithm] = [:]      // outstanding nonce -> algorithm
+    /// Issued digest nonces with their last nc; bounded by `nonce_lifetime_s` and `nonce_table_size`.
+    lazy var nonces = NonceTable(lifetimeMs: Int64(policy.int("nonce_lifetime_s")) * 1000, capacity: policy.int("nonce_table_size"))
+    var akaSQN: [String: UInt64] = [:]                // subscriber name -> last SQN the HSS issued
     var odi: [String: IFCState] = [:]
 
     override func makeRules() -> [any ProxyRule] {
@@ -33,7 +35,7 @@ final class SCSCF: ProxyElement {
         ])
     }
 
-    override var recordRouteValue: String { "<sip:\(name);lr>" }
+    override var recordRouteValue: String { "<sip:\(ctx.host(of: name));lr>" }
 
     /// AS names for a session case: the policy list, or "auto" = linked ASs in a fixed order.
     func filterCriteria(_ c: SessionCase) -> [String] {
@@ -68,21 +70,34 @@ struct Registrar: ProxyRule {
         let realm = s.domain
         let creds = req.credentials()
         guard s.policy.bool("authenticate") else { return accept(&x, s, sub) }
-        guard let c = creds.first(where: { $0.nonce.map { s.nonces[$0] != nil } ?? false }) else {
+        if let aka = sub.aka { return registerAKA(&x, s, sub, aka, creds) }
+        guard let c = creds.first(where: { $0.nonce.map { s.nonces.entries[$0] != nil } ?? false }), let nonce = c.nonce else {
             x.reject(401, "Unauthorized", extra: challenges(s, realm: realm))
             e.note(name, "challenged \(sub.name) (\(s.policy.string("digest_algorithm")))")
             return
         }
-        let nonce = c.nonce ?? ""
-        let alg = s.nonces[nonce] ?? .md5
-        s.nonces[nonce] = nil  // one use per nonce: a replayed response gets a fresh challenge
+        let alg: Digest.Algorithm
+        switch s.nonces.check(nonce, nc: c.nc, nowMs: s.nowMs, checkReplay: s.policy.bool("check_nonce_replay")) {
+        case .fresh(let a): alg = a
+        case .unknown:
+            x.reject(401, "Unauthorized", extra: challenges(s, realm: realm))
+            e.note(name, "nonce of \(sub.name) expired or evicted: challenged again")
+            return
+        case .replayed(let last):
+            // RFC 7616 §5.4: the same nonce + nc again is a replay; a fresh nonce, never a 200.
+            x.reject(401, "Unauthorized", extra: challenges(s, realm: realm))
+            e.note(name, "nonce reused with nc \(c.nc ?? "(none)") not above \(String(last, radix: 16)): replay refused, new nonce")
+            return
+        }
         let expected = Digest.response(alg, user: sub.name, realm: realm, password: sub.password, method: "REGISTER",
                                        uri: c.uri ?? "", nonce: nonce, nc: c.nc ?? "", cnonce: c.cnonce ?? "", qop: c.qop ?? "auth")
         guard c.username == sub.name, c.response?.lowercased() == expected, (c.algorithm.flatMap(Digest.Algorithm.init(name:)) ?? .md5) == alg else {
+            s.nonces.drop(nonce)  // a failed answer burns the nonce: no guessing against one challenge
             x.reject(403, "Forbidden")
             e.note(name, "digest response of \(c.username ?? "?") is wrong: 403")
             return
         }
+        s.nonces.accept(nonce, nc: c.nc)
         e.note(name, "digest \(alg.rawValue) response of \(sub.name) verified")
         accept(&x, s, sub)
     }
@@ -96,12 +111,12 @@ struct Registrar: ProxyRule {
         }
         return algs.map { a in
             let n = s.ctx.nonce()
-            s.nonces[n] = a
+            s.nonces.issue(n, algorithm: a, nowMs: s.nowMs)
             return ("WWW-Authenticate", "Digest realm=\"\(realm)\", nonce=\"\(n)\", algorithm=\(a.rawValue), qop=\"auth\"")
         }
     }
 
-    private func accept(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec) {
+    func accept(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec) {
         let req = x.request
         let contact = req.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
         let expires = req.expiresValue.map { Int($0.value) } ?? s.policy.int("register_expires")
@@ -118,7 +133,7 @@ struct Registrar: ProxyRule {
         }
         var extra: [(String, String)] = []
         for p in req.listValues("Path") { extra.append(("Path", p)) }
-        extra.append(("Service-Route", "<sip:\(s.name);lr;orig>"))
+        extra.append(("Service-Route", "<sip:\(s.ctx.host(of: s.name));lr;orig>"))
         extra.append(("P-Associated-URI", impus.map { "<\($0)>" }.joined(separator: ", ")))
         if !contact.isEmpty { extra.append(("Contact", "<\(contact)>;expires=\(granted)")) }
         extra.append(("Expires", String(granted)))
@@ -166,7 +181,7 @@ struct SCSCFRouting: ProxyRule {
                 let token = s.ctx.random.hex(8)
                 s.odi[token] = IFCState(sessionCase: state.sessionCase, index: state.index + 1)
                 let rest = x.request.listValues("Route")
-                x.request.setHeader("Route", values: ["<sip:\(appServer);lr>", "<sip:\(s.name);lr;odi=\(token)>"] + rest)
+                x.request.setHeader("Route", values: ["<sip:\(s.ctx.host(of: appServer));lr>", "<sip:\(s.ctx.host(of: s.name));lr;odi=\(token)>"] + rest)
                 x.nextHop = appServer
                 x.changes.append("iFC (\(state.sessionCase.rawValue)) -> \(appServer)")
                 e.note(name, "\(state.sessionCase.rawValue) iFC \(state.index + 1): \(appServer)")

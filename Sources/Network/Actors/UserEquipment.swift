@@ -42,6 +42,9 @@ final class UserEquipment: Element {
     var registerCallID = ""
     /// Labels given to incoming calls (`<ue>-in-<n>`).
     var incomingCount = 0
+    /// IMS AKA: highest SQN the USIM accepted (nil: the subscription's), challenges answered this registration.
+    var akaSQN: UInt64?
+    var akaAnswers = 0
 
     init(spec: ActorSpec, policy: Policy, ctx: NetworkContext, transport: Transport, subscriber: SubscriberSpec) {
         self.subscriber = subscriber
@@ -51,17 +54,19 @@ final class UserEquipment: Element {
 
     var pcscf: String? { ctx.peers(of: name, role: .pcscf).first }
     var impu: String { subscriber.impus.first ?? "sip:\(subscriber.name)@\(domain)" }
-    var contact: String { "sip:\(subscriber.name)@\(name)" }
+    var contact: String { "sip:\(subscriber.name)@\(ctx.host(of: name))" }
     var userDomain: String { Addressing.host(impu) ?? domain }
 
     // MARK: Registration
 
     func register(password: String?, expires: Int = 3600) {
         registration = .registering
+        akaAnswers = 0
         sendRegister(challenge: nil, password: password ?? subscriber.password, expires: expires)
     }
 
-    private func sendRegister(challenge: Challenge?, password: String, expires: Int) {
+    /// `authorization`: a ready Authorization value (IMS AKA, UserEquipmentAKA.swift).
+    func sendRegister(challenge: Challenge?, password: String, expires: Int, authorization: String? = nil) {
         guard let pcscf else { registration = .failed(status: 503); return }
         cseq += 1
         let requestURI = "sip:\(userDomain)"
@@ -82,9 +87,10 @@ final class UserEquipment: Element {
                                     uri: requestURI, nonce: nonce, nc: "00000001", cnonce: cnonce, qop: "auth")
             t.add("Authorization", "Digest username=\"\(subscriber.name)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(requestURI)\", response=\"\(r)\", algorithm=\(alg.rawValue), cnonce=\"\(cnonce)\", qop=auth, nc=00000001")
         }
+        if let authorization { t.add("Authorization", authorization) }
         guard let m = t.message() else { return }
         layer.sendRequest(m, to: pcscf, onResponse: { [weak self] r in
-            self?.registerResponse(r, password: password, expires: expires, retried: challenge != nil)
+            self?.registerResponse(r, password: password, expires: expires, retried: challenge != nil || authorization != nil)
         }, onTimeout: { [weak self] in self?.registration = .failed(status: 408) })
     }
 
@@ -95,6 +101,8 @@ final class UserEquipment: Element {
             registration = expires == 0 ? .unregistered : .registered
             serviceRoute = r.listValues("Service-Route")
             associated = r.listValues("P-Associated-URI").compactMap(Addressing.uriText(ofAddress:))
+        case 401 where subscriber.aka != nil:
+            answerAKA(r, password: password, expires: expires)
         case 401 where !retried:
             // RFC 8760: answer the strongest challenge this UE supports.
             let supported = policy.string("digest_algorithms").split(separator: ",").map { $0.trimmingCharacters(in: " ").uppercased() }
@@ -126,7 +134,7 @@ final class UserEquipment: Element {
         var t = MessageText(startLine: "INVITE \(target) SIP/2.0")
         t.add("Via", via(to: pcscf, branch: ctx.branch()))
         t.add("Max-Forwards", "70")
-        t.add("Route", (["<sip:\(pcscf);lr>"] + serviceRoute).joined(separator: ", "))
+        t.add("Route", (["<sip:\(ctx.host(of: pcscf));lr>"] + serviceRoute).joined(separator: ", "))
         t.add("From", local)
         t.add("To", "<\(target)>")
         t.add("Call-ID", callID)

@@ -53,6 +53,29 @@ public enum SigningCredential: String, Sendable, Hashable, CaseIterable {
 
 public enum IdentityPart: String, Sendable, Hashable, CaseIterable { case header, payload, signature }
 
+/// What an attacker puts into a re-signed PASSporT instead of the values taken from the
+/// request. The signature is real; the claims need not conform (that is the attack).
+public struct PASSporTOverrides: Sendable, Hashable {
+    /// SHAKEN `attest`, e.g. "D", which is no level at all (RFC 8588 §4).
+    public var attest: String?
+    /// `origid` to sign (RFC 8588 §5 wants a UUID); "" leaves the claim out.
+    public var origid: String?
+    /// `rcd.nam` to sign instead of the From display name (RFC 9795 §12.2 compares them).
+    public var rcdName: String?
+    /// `x5u` and Identity `info`: a certificate URL the verifier may be unable to fetch.
+    public var x5u: String?
+    /// Seconds added to `iat` (and Date, so they agree): -120 signs a two-minute-old PASSporT
+    /// now, which is how a live run meets a real verifier's freshness check.
+    public var iatOffset: Int64?
+
+    public init(attest: String? = nil, origid: String? = nil, rcdName: String? = nil, x5u: String? = nil) {
+        self.attest = attest
+        self.origid = origid
+        self.rcdName = rcdName
+        self.x5u = x5u
+    }
+}
+
 /// What an attacker does to a matching message. Every attack is data.
 public enum AttackKind: Sendable, Hashable {
     case observe
@@ -71,7 +94,7 @@ public enum AttackKind: Sendable, Hashable {
     /// Puts raw CRLF + `injected` after the header's value: a header-injection probe.
     case injectCRLF(header: String, injected: String)
     /// Replaces the Identity header with a PASSporT signed with the given credential.
-    case signWith(SigningCredential)
+    case signWith(SigningCredential, PASSporTOverrides = PASSporTOverrides())
     /// Flips one character in one part of the first Identity header.
     case tamperIdentity(IdentityPart)
 }

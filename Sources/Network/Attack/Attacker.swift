@@ -119,8 +119,8 @@ final class AttackEngine {
             var copy = lines
             copy[i] += "\r\n" + injected
             return ("CRLF + '\(injected)' injected after \(h)", Array(copy.joined(separator: "\r\n").utf8))
-        case .signWith(let cred):
-            return signWith(&m, cred)
+        case .signWith(let cred, let overrides):
+            return signWith(&m, cred, overrides)
         case .tamperIdentity(let part):
             return (tamper(&m, part), nil)
         default:
@@ -140,18 +140,30 @@ final class AttackEngine {
         return ([head] + parts).joined(separator: ";")
     }
 
-    private func signWith(_ m: inout SIPMessage, _ cred: SigningCredential) -> (note: String, raw: [UInt8]?) {
-        guard let signer = ctx.pki.signer(cred.pkiName) else { return ("no credential \(cred.rawValue)", nil) }
+    private func signWith(_ m: inout SIPMessage, _ cred: SigningCredential, _ o: PASSporTOverrides) -> (note: String, raw: [UInt8]?) {
+        guard var signer = ctx.pki.signer(cred.pkiName) else { return ("no credential \(cred.rawValue)", nil) }
+        if let url = o.x5u { signer = PASSporTSigner(key: signer.key, x5u: url) }
         let facts = OriginatingFacts(m)
         guard let orig = facts.orig, let dest = facts.dest else { return ("no identity to sign", nil) }
-        let iat = m.headerValue(SIPDate.self)?.secondsSince1970 ?? ctx.unixNow
-        if !m.contains(.date) { m.setHeader("Date", SIPDate(secondsSince1970: iat).description) }
-        let origid = "0f3a6f4e-1b2c-4d5e-8f90-\(ctx.random.hex(12))"
-        let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: "A", origid: origid,
-                                    rcd: facts.displayName.map { RichCallData(nam: $0) })
-        guard let value = try? signer.identity(claims: claims, ppt: SHAKEN.ppt) else { return ("signing failed", nil) }
+        let iat = (m.headerValue(SIPDate.self)?.secondsSince1970 ?? ctx.unixNow) + (o.iatOffset ?? 0)
+        if !m.contains(.date) || o.iatOffset != nil { m.setHeader("Date", SIPDate(secondsSince1970: iat).description) }
+        var origid: String? = "0f3a6f4e-1b2c-4d5e-8f90-\(ctx.random.hex(12))"
+        if let id = o.origid { origid = id.isEmpty ? nil : id }
+        let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: o.attest ?? "A", origid: origid,
+                                    rcd: (o.rcdName ?? facts.displayName).map { RichCallData(nam: $0) })
+        // Unchecked: an override may break RFC 8588 on purpose (attest "D", no origid).
+        guard let jws = try? signer.signUnchecked(header: signer.header(ppt: SHAKEN.ppt).json, payload: claims.json) else {
+            return ("signing failed", nil)
+        }
+        let value = IdentityValue(jws: jws, info: signer.x5u, alg: ES256.name, ppt: SHAKEN.ppt)
         m.setHeader("Identity", value.description)
-        return ("Identity re-signed with the \(cred.rawValue) credential (\(signer.x5u))", nil)
+        var changed: [String] = []
+        if let a = o.attest { changed.append("attest \(a)") }
+        if let id = o.origid { changed.append(id.isEmpty ? "no origid" : "origid \(id)") }
+        if let n = o.rcdName { changed.append("rcd nam \"\(n)\"") }
+        if let d = o.iatOffset { changed.append("iat and Date \(d > 0 ? "+" : "")\(d) s") }
+        return ("Identity re-signed with the \(cred.rawValue) credential (\(signer.x5u))"
+                + (changed.isEmpty ? "" : ", " + changed.joined(separator: ", ")), nil)
     }
 
     private func tamper(_ m: inout SIPMessage, _ part: IdentityPart) -> String {

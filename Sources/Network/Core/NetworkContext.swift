@@ -23,6 +23,9 @@ final class NetworkContext {
     private let ownerByKey: [String: String]
     /// Route / Request-URI text -> actor ("" for none): the same few texts recur on every hop.
     private var actorCache: [String: String] = [:]
+    /// Live runs: actor -> `host:port` used in its URIs, and every live `host:port` -> actor.
+    private let liveHosts: [String: String]
+    private let actorByHostPort: [String: String]
 
     init(spec: NetworkSpec, seed: UInt64, scheduler: VirtualScheduler, trace: TraceRecorder, pki: SimulationPKI) {
         var roles: [String: ActorRole] = [:]
@@ -64,7 +67,19 @@ final class NetworkContext {
             }
         }
         ownerByKey = owners
+        var hosts: [String: String] = [:], byHostPort: [String: String] = [:]
+        for a in spec.actors {
+            guard let live = a.live else { continue }
+            hosts[a.name] = live.endpoints[0].uriHostPort
+            for e in live.endpoints { byHostPort[e.uriHostPort] = a.name }
+        }
+        liveHosts = hosts
+        actorByHostPort = byHostPort
     }
+
+    /// The host part of URIs naming `actor` (Route, Record-Route, Path, Contact): its name in
+    /// simulation, its real `host:port` in a live run so a real peer can reach it.
+    func host(of actor: String) -> String { liveHosts[actor] ?? actor }
 
     /// Unix seconds now (epoch base + virtual time).
     var unixNow: Int64 { epochBase + scheduler.nowMs / 1000 }
@@ -88,7 +103,8 @@ final class NetworkContext {
     /// The actor a Route / Request-URI text points at (its host names it).
     func actor(for uriText: String) -> String? {
         if let hit = actorCache[uriText] { return hit.isEmpty ? nil : hit }
-        let found = Addressing.host(uriText).flatMap { Addressing.actor(forHost: $0, in: roles) }
+        let found = actorByHostPort.isEmpty ? Addressing.host(uriText).flatMap { Addressing.actor(forHost: $0, in: roles) }
+            : Addressing.hostPort(uriText).flatMap { actorByHostPort[$0] } ?? Addressing.host(uriText).flatMap { Addressing.actor(forHost: $0, in: roles) }
         if actorCache.count >= 4096 { actorCache.removeAll(keepingCapacity: true) }
         actorCache[uriText] = found ?? ""
         return found

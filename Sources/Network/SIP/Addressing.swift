@@ -44,6 +44,14 @@ enum Addressing {
         return s.host.lowercased()
     }
 
+    /// `host:port` of a sip/sips URI (port defaulted per scheme), the key live actors are found by.
+    static func hostPort(_ text: String) -> String? {
+        guard let uri = try? URI(parsing: stripAngles(text)), case .sip(let s) = uri else { return nil }
+        var host = s.host.lowercased()
+        if host.contains(":"), !host.hasPrefix("[") { host = "[" + host + "]" }
+        return "\(host):\(s.port ?? (s.secure ? 5061 : 5060))"
+    }
+
     /// The URI inside a name-addr header value (`"A" <sip:a@x>;tag=1` -> `sip:a@x`).
     static func uriText(ofAddress value: String) -> String? {
         (try? AddressValue(parsing: value))?.uri.description

@@ -57,10 +57,13 @@ public enum NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
     case noLink(from: String, to: String)
     case invalidTarget(String)
     case invalidMessage(String)
+    /// The actor is a real system under test in this live run: the harness does not drive it.
+    case externalActor(String)
 
     public var description: String {
         switch self {
         case .unknownActor(let a): "no actor named '\(a)'"
+        case .externalActor(let a): "actor '\(a)' is external (a real system): the harness cannot drive it"
         case .notAUE(let a): "actor '\(a)' is not a UE"
         case .unknownCall(let c): "no call with id '\(c)'"
         case .duplicateCallID(let c): "a call with id '\(c)' already exists"

@@ -52,15 +52,37 @@ public struct ActorSpec: Sendable {
     public var certificate: String?
     /// For a UE: the subscriber it registers as (default: the subscriber named like the UE).
     public var subscriber: String?
+    /// Live mode only: a real socket for this actor, or a real system standing in for it.
+    public var live: LiveBinding?
 
     public init(name: String, role: ActorRole, domain: String? = nil, policy: [String: PolicyValue] = [:],
-                certificate: String? = nil, subscriber: String? = nil) {
+                certificate: String? = nil, subscriber: String? = nil, live: LiveBinding? = nil) {
+        self.live = live
         self.name = name
         self.role = role
         self.domain = domain
         self.policy = policy
         self.certificate = certificate
         self.subscriber = subscriber
+    }
+}
+
+/// How an actor meets real sockets in a live run.
+public enum LiveBinding: Sendable, Hashable {
+    /// A harness actor on a real socket: links to external actors leave from it.
+    case listen(ActorEndpoint)
+    /// A system under test: not simulated, reached at `address`, or at `perPeer[actor]` from
+    /// that harness actor (a P-CSCF with separate access and core sockets).
+    case external(address: ActorEndpoint, perPeer: [String: ActorEndpoint])
+
+    public var isExternal: Bool { if case .external = self { true } else { false } }
+
+    /// Every endpoint the actor uses, the main one first.
+    public var endpoints: [ActorEndpoint] {
+        switch self {
+        case .listen(let e): [e]
+        case .external(let a, let per): [a] + per.sorted { $0.key < $1.key }.map(\.value).filter { $0 != a }
+        }
     }
 }
 
@@ -118,9 +140,12 @@ public struct SubscriberSpec: Sendable {
     public var dataChannelApps: [String]
     /// Barred IMPUs in the implicit set (never asserted).
     public var barred: [String]
+    /// IMS AKA credentials: with them the S-CSCF challenges with AKAv1-MD5, not a password digest.
+    public var aka: AKASubscription?
 
     public init(name: String, impus: [String], tn: String? = nil, password: String, thirdParty: [AuthorisedIdentity] = [],
-                dataChannelApps: [String] = [], barred: [String] = []) {
+                dataChannelApps: [String] = [], barred: [String] = [], aka: AKASubscription? = nil) {
+        self.aka = aka
         self.name = name
         self.impus = impus
         self.tn = tn
@@ -128,6 +153,28 @@ public struct SubscriberSpec: Sendable {
         self.thirdParty = thirdParty
         self.dataChannelApps = dataChannelApps
         self.barred = barred
+    }
+}
+
+/// The USIM / HSS side of IMS AKA (TS 33.203, Milenage TS 35.206), the same on both sides.
+public struct AKASubscription: Hashable, Sendable {
+    /// Subscriber key K, 16 bytes.
+    public var k: [UInt8]
+    /// OPc, 16 bytes; or OP, from which OPc = OP ⊕ E_K(OP) is derived.
+    public var opc: [UInt8]?
+    public var op: [UInt8]?
+    /// Authentication management field, 2 bytes.
+    public var amf: [UInt8]
+    /// The last SQN used (48 bits): the HSS's next challenge carries sqn + 1, and the USIM
+    /// accepts only SQNs above the highest it has seen, which starts here.
+    public var sqn: UInt64
+
+    public init(k: [UInt8], opc: [UInt8]? = nil, op: [UInt8]? = nil, amf: [UInt8] = [0x80, 0x00], sqn: UInt64 = 0) {
+        self.k = k
+        self.opc = opc
+        self.op = op
+        self.amf = amf
+        self.sqn = sqn
     }
 }
 
