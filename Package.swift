@@ -71,7 +71,8 @@ let package = Package(
         // Discrete-event simulated IMS network: virtual clock, links, transactions, actors, attacker.
         .target(
             name: "Network",
-            dependencies: ["SIPCore", "Identity", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SIPCore", "Identity", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "_CryptoExtras", package: "swift-crypto")]
         ),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "TestSupport"]),
         .executableTarget(name: "call-bench", dependencies: ["Network"], path: "Benchmarks/call-bench"),

@@ -146,7 +146,18 @@ struct VerifyIdentity: ProxyRule {
             ? { tn, url in keys.tnAuthListCovers(origTN: tn, x5u: url) } : nil
         var service = VerificationService(config: config, tnAuthList: covers)
         if !p.bool("check_freshness") { service = service.without("Freshness") }
-        let verdict = service.verify(x.request, now: e.ctx.unixNow, keys: keys)
+        // RFC 9795 §12.2: a full-form `nam` must be the From display name; otherwise the RCD is
+        // not shown (§8.1 "use no claim") or, by policy, the request gets 438.
+        if p.bool("check_rcd_name") {
+            service.policies.append(RCDAuthorised(checkDisplayName: true,
+                                                  action: p.string("rcd_mismatch_action") == "reject" ? .reject : .ignoreRCD))
+        }
+        var verdict = service.verify(x.request, now: e.ctx.unixNow, keys: keys)
+        // RFC 8224 §6.2.2: missing or invalid claims (e.g. SHAKEN attest "D", no origid) are
+        // 438 with the reason phrase "Invalid PASSporT".
+        if case .invalid(let rule, let why, 438?, _) = verdict.result, rule == "PASSporTSyntax" {
+            verdict.result = .invalid(policy: rule, reason: why, sipStatus: 438, reasonPhrase: "Invalid PASSporT")
+        }
         if let r = verdict.rejection {
             e.note(name, "\(verdict.failedPolicy ?? "?") failed: \(verdict.reason ?? "") -> \(r.status) \(r.reasonPhrase)")
             if p.bool("reject_on_failure") {
@@ -157,7 +168,8 @@ struct VerifyIdentity: ProxyRule {
         } else if let f = verdict.failedPolicy {
             e.note(name, "\(f): \(verdict.reason ?? "") (not rejected)")
         } else {
-            e.note(name, "Identity verified (\(verdict.attestation?.rawValue ?? "-"))")
+            let rcd = verdict.rcdAuthorised == false ? "; RCD not shown: " + (verdict.notes.first { $0.hasPrefix("rich call data") } ?? "not authorised") : ""
+            e.note(name, "Identity verified (\(verdict.attestation?.rawValue ?? "-"))" + rcd)
         }
         if p.bool("mark_verstat") {
             VerstatMarking.apply(verdict, to: &x.request)

@@ -16,11 +16,13 @@ enum Digest {
         /// RFC 8760: prefer the strongest.
         var strength: Int { self == .sha256 ? 2 : 1 }
 
-        func hex(_ s: String) -> String {
+        func hex(_ s: String) -> String { hex(bytes: Array(s.utf8)) }
+
+        func hex(bytes: [UInt8]) -> String {
             let d: [UInt8]
             switch self {
-            case .md5: d = Array(Insecure.MD5.hash(data: Array(s.utf8)))
-            case .sha256: d = Array(SHA256.hash(data: Array(s.utf8)))
+            case .md5: d = Array(Insecure.MD5.hash(data: bytes))
+            case .sha256: d = Array(SHA256.hash(data: bytes))
             }
             return String(unsafeUninitializedCapacity: d.count * 2) { out in
                 for (i, b) in d.enumerated() {
@@ -35,7 +37,14 @@ enum Digest {
     /// response = H(H(user:realm:pw):nonce:nc:cnonce:qop:H(method:uri)).
     static func response(_ alg: Algorithm, user: String, realm: String, password: String, method: String, uri: String,
                          nonce: String, nc: String, cnonce: String, qop: String) -> String {
-        let ha1 = alg.hex("\(user):\(realm):\(password)")
+        response(alg, user: user, realm: realm, password: Array(password.utf8), method: method, uri: uri, nonce: nonce, nc: nc,
+                 cnonce: cnonce, qop: qop)
+    }
+
+    /// A binary password: IMS AKA uses RES as it is (RFC 3310 §3.3), MD5 for AKAv1-MD5.
+    static func response(_ alg: Algorithm, user: String, realm: String, password: [UInt8], method: String, uri: String,
+                         nonce: String, nc: String, cnonce: String, qop: String) -> String {
+        let ha1 = alg.hex(bytes: Array("\(user):\(realm):".utf8) + password)
         let ha2 = alg.hex("\(method):\(uri)")
         return alg.hex("\(ha1):\(nonce):\(nc):\(cnonce):\(qop):\(ha2)")
     }

@@ -32,6 +32,8 @@ public enum PolicyCatalog {
                 b("send_ringing", true, "send 180 Ringing before answering"),
                 i("answer_delay_ms", 0, "delay between ringing and the automatic answer"),
                 b("trust_pai_from_any", false, "show a PAI received from an element other than the serving P-CSCF (RFC 3325 §8 says ignore it)"),
+                b("check_aka_mac", true, "IMS AKA: refuse a challenge whose MAC-A is wrong with an empty response (TS 33.102 §6.3.3); off: answer any network"),
+                b("check_aka_sqn", true, "IMS AKA: answer a challenge whose SQN is not fresh with auts (RFC 3310 §3.4); off: replayed challenges answered"),
             ]
         case .pcscf:
             return proxyCommon + [
@@ -41,6 +43,7 @@ public enum PolicyCatalog {
                 b("remove_ppi", true, "always remove P-Preferred-Identity"),
                 b("charging_vector", true, "insert P-Charging-Vector (RFC 7315)"),
                 b("privacy_to_ue", true, "terminating side: remove PAI towards the UE when Privacy: id"),
+                b("strip_aka_keys", true, "remove ck= and ik= from the AKA 401 before it goes to the UE (TS 33.203 §7.1)"),
             ]
         case .scscf:
             return proxyCommon + [
@@ -49,6 +52,9 @@ public enum PolicyCatalog {
                 s("ifc_orig", "auto", [], "comma-separated AS names triggered on the originating side; auto = linked tas, enterprise, sti-as"),
                 s("ifc_term", "auto", [], "comma-separated AS names triggered on the terminating side; auto = linked sti-vs, tas"),
                 i("register_expires", 3600, "registration lifetime granted (s)"),
+                b("check_nonce_replay", true, "a digest nonce + nc answered before gets a fresh 401, nc must increase per nonce (RFC 7616 §3.4, §5.4)"),
+                i("nonce_lifetime_s", 300, "a digest nonce is forgotten this long after it was issued"),
+                i("nonce_table_size", 4096, "most digest nonces held at once; the oldest is evicted first"),
             ]
         case .icscf:
             return proxyCommon + [
@@ -82,6 +88,8 @@ public enum PolicyCatalog {
                 b("mark_verstat", true, "put verstat on the PAI/From TN (TS 24.229 §7.2A.20)"),
                 b("show_rcd", true, "pass the verified RCD name and call reason to the UE (PAI display name, Call-Info)"),
                 b("check_mky", true, "438 when the SDP a=fingerprint differs from the signed mky (RFC 8224 §12)"),
+                b("check_rcd_name", true, "the signed rcd nam must equal the From display name (RFC 9795 §12.2)"),
+                s("rcd_mismatch_action", "ignore_rcd", ["ignore_rcd", "reject"], "rcd nam differs from From: do not show the RCD (RFC 9795 §8.1), or 438"),
             ]
         case .enterprise:
             return [
