@@ -104,7 +104,7 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
-        .testTarget(name: "LiveTransportTests", dependencies: ["LiveTransport", "Identity"]),
+        .testTarget(name: "LiveTransportTests", dependencies: ["LiveTransport", "Identity", "Scenario"]),
         .executableTarget(
             name: "verify-bench",
             dependencies: ["Identity"],

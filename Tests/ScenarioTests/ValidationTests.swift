@@ -51,7 +51,7 @@ struct ValidationTests {
 
     @Test func unknownTopLevelKeySuggestsClosest() {
         let d = diagnostics("name: x\nstpes: []\n" + Self.network)
-        #expect(d.contains("t.yaml:2:1: error: unknown key 'stpes' in scenario; expected 'steps' (did you mean it?); one of assert, description, include, matrix, name, network, seed, steps, tags"))
+        #expect(d.contains("t.yaml:2:1: error: unknown key 'stpes' in scenario; expected 'steps' (did you mean it?); one of assert, description, include, matrix, mode, name, network, seed, steps, tags"))
     }
 
     @Test func wrongTypeOfSeed() {

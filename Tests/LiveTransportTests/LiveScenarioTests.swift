@@ -1,0 +1,105 @@
+import Foundation
+import LiveTransport
+import Network
+import Scenario
+import XCTest
+
+/// Live scenarios end to end without Kamailio: a second harness network plays the system under
+/// test (its P-CSCF on a real socket), so every message crosses loopback sockets both ways and
+/// the scenario judges only what reaches its own actors.
+final class LiveScenarioTests: XCTestCase {
+    struct Ports { var caller: Int, pcscf: Int, scscf: Int }
+
+    func ports() throws -> Ports { Ports(caller: try freePort(), pcscf: try freePort(), scscf: try freePort()) }
+
+    /// The SUT: the harness's own P-CSCF listening at `p.pcscf`; caller and S-CSCF are real to it.
+    func startSUT(_ p: Ports, trustsUEPAI: Bool = false) throws -> LiveNetworkRuntime {
+        let rt = LiveNetworkRuntime()
+        func at(_ port: Int) -> ActorEndpoint { ActorEndpoint(.udp, host: "127.0.0.1", port: port) }
+        let spec = NetworkSpec(actors: [
+            ActorSpec(name: "caller", role: .ue, live: .external(address: at(p.caller), perPeer: [:])),
+            ActorSpec(name: "pcscf", role: .pcscf, domain: "ims.test", policy: ["trusts_ue_asserted_identity": .bool(trustsUEPAI)],
+                      live: .listen(at(p.pcscf))),
+            ActorSpec(name: "scscf", role: .scscf, live: .external(address: at(p.scscf), perPeer: [:])),
+        ], trustDomains: ["home": ["pcscf", "scscf"]],
+           links: [LinkSpec("caller", "pcscf", latencyMs: 0), LinkSpec("pcscf", "scscf", latencyMs: 0)])
+        let net = try SimulatedNetwork(spec: try rt.bind(spec), seed: 7 ^ rt.seedSalt)
+        try rt.start(net)
+        return rt
+    }
+
+    func scenario(_ p: Ports) -> String {
+        """
+        name: spoofed PAI through a real P-CSCF
+        mode: live
+        network:
+          actors:
+            caller: {role: ue, domain: ims.test, listen: "udp:127.0.0.1:\(p.caller)"}
+            callee: {role: ue, domain: ims.test}
+            pcscf: {role: pcscf, domain: ims.test, external: "udp:127.0.0.1:\(p.pcscf)"}
+            scscf: {role: scscf, domain: ims.test, listen: "udp:127.0.0.1:\(p.scscf)"}
+            pcscf-term: {role: pcscf, domain: ims.test}
+          trust_domains:
+            home: [pcscf, scscf, pcscf-term]
+          links:
+            - {between: [caller, pcscf], latency: 0ms}
+            - {between: [pcscf, scscf], latency: 0ms}
+            - {between: [callee, pcscf-term]}
+            - {between: [pcscf-term, scscf]}
+          subscribers:
+            caller: {impus: ["sip:caller@ims.test", "tel:+15551230001"], password: a}
+            callee: {impus: ["sip:callee@ims.test"], password: b}
+        steps:
+          - register: caller
+          - register: callee
+          - call: {from: caller, to: callee, headers: {P-Asserted-Identity: "sip:ceo@ims.test"}}
+          - hangup: {call: call}
+        assert:
+          - never: {at: scscf, method: INVITE, header: P-Asserted-Identity, contains: "ceo@ims.test"}
+          - eventually: {at: scscf, from: pcscf, method: INVITE, header: P-Asserted-Identity, contains: "sip:caller@ims.test"}
+          - call: {established: true}
+        """
+    }
+
+    func run(_ p: Ports) throws -> ScenarioEngine.Outcome {
+        let f = ScenarioLoader(catalog: .network).load(text: scenario(p), path: "live.yaml")
+        XCTAssertEqual(f.diagnostics, [])
+        let c = try XCTUnwrap(f.cases.first)
+        return ScenarioEngine().run(c, live: LiveNetworkRuntime())
+    }
+
+    func testScenarioRunsAgainstARealPCSCFOverSockets() throws {
+        let p = try ports()
+        let sut = try startSUT(p)
+        defer { sut.close() }
+        let o = try run(p)
+        let text = o.trace.map { "\($0.from) -> \($0.to) \($0.kind) \($0.summary) \($0.note)" }.joined(separator: "\n")
+        XCTAssertEqual(o.report.verdict, .passed, "\(o.report.error ?? "") \(o.report.failures)\n\(text)")
+        // The caller's messages left through its real socket and the SUT's answers came back
+        // from it: the P-CSCF is external here, so every pcscf hop crossed loopback.
+        XCTAssertTrue(o.trace.contains { $0.kind == .delivered && $0.from == "pcscf" && $0.to == "scscf" && $0.summary.hasPrefix("INVITE") }, text)
+        XCTAssertEqual(o.addresses["caller"]?.port, p.caller)
+        // Both sides saw the REGISTER exchange: the SUT's network traced it too.
+        XCTAssertGreaterThan(sut.transport.traceEventCount, 0)
+    }
+
+    func testTheSameAssertionsCatchAWeakenedSUT() throws {
+        let p = try ports()
+        let sut = try startSUT(p, trustsUEPAI: true)
+        defer { sut.close() }
+        let o = try run(p)
+        XCTAssertEqual(o.report.verdict, .failed)
+        let failure = try XCTUnwrap(o.report.failures.first)
+        XCTAssertTrue(failure.assertion.contains("never"), "\(failure)")
+        XCTAssertTrue(failure.evidence?.excerpt.contains("ceo@ims.test") == true, "\(failure)")
+    }
+
+    func testASilentSUTFailsTheScenarioWithinTheStepLimits() throws {
+        let p = try ports()   // nothing listens at p.pcscf
+        let t0 = Date()
+        let o = try run(p)
+        XCTAssertNotEqual(o.report.verdict, .passed)
+        XCTAssertTrue(o.report.failures.contains { $0.assertion.contains("call") }, "\(o.report.failures)")
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 45, "bounded by the per-step limit")
+    }
+}
