@@ -249,6 +249,7 @@ public struct ScenarioEngine: Sendable {
             let origid = try optional("origid").map { $0 == "none" ? "" : $0 }
             var overrides = PASSporTOverrides(attest: try optional("attest"), origid: origid,
                                               rcdName: try optional("rcd_name"), x5u: try optional("x5u"))
+            overrides.icon = try optional("icon")
             if let t = try optional("iat_offset") {
                 // Seconds, optionally with an `s` suffix: -120 or -120s.
                 guard let v = Int64(t.hasSuffix("s") ? String(t.dropLast()) : t) else {

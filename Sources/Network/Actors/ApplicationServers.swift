@@ -158,6 +158,16 @@ struct VerifyIdentity: ProxyRule {
         if case .invalid(let rule, let why, 438?, _) = verdict.result, rule == "PASSporTSyntax" {
             verdict.result = .invalid(policy: rule, reason: why, sipStatus: 438, reasonPhrase: "Invalid PASSporT")
         }
+        // RFC 9795 §6.1: an icn/jcl URL needs an rcdi digest; without one the rcd breaks a
+        // constraint and no rcd claim is used (§8.1). The call itself proceeds.
+        if p.bool("require_rcdi"), let rcd = verdict.claims?.rcd {
+            let covered = Set((verdict.claims?.rcdi ?? []).map(\.pointer))
+            let bare = [("/icn", rcd.icn), ("/jcl", rcd.jcl)].filter { $0.1 != nil && !covered.contains($0.0) }.map(\.0)
+            if !bare.isEmpty {
+                verdict.rcdAuthorised = false
+                verdict.notes.append("rich call data \(bare.joined(separator: ", ")) has no rcdi digest: no rcd claim used")
+            }
+        }
         if let r = verdict.rejection {
             e.note(name, "\(verdict.failedPolicy ?? "?") failed: \(verdict.reason ?? "") -> \(r.status) \(r.reasonPhrase)")
             if p.bool("reject_on_failure") {

@@ -64,11 +64,14 @@ public struct PASSporTOverrides: Sendable, Hashable {
     public var rcdName: String?
     /// `x5u` and Identity `info`: a certificate URL the verifier may be unable to fetch.
     public var x5u: String?
+    /// `rcd.icn`: an icon URL, signed without an `rcdi` digest for it (RFC 9795 §6.1 requires one).
+    public var icon: String?
     /// Seconds added to `iat` (and Date, so they agree): -120 signs a two-minute-old PASSporT
     /// now, which is how a live run meets a real verifier's freshness check.
     public var iatOffset: Int64?
 
-    public init(attest: String? = nil, origid: String? = nil, rcdName: String? = nil, x5u: String? = nil) {
+    public init(attest: String? = nil, origid: String? = nil, rcdName: String? = nil, x5u: String? = nil, icon: String? = nil) {
+        self.icon = icon
         self.attest = attest
         self.origid = origid
         self.rcdName = rcdName
