@@ -1,0 +1,88 @@
+import Network
+import XCTest
+
+/// Catalogue #10, #19, #23: PASSporTs re-signed by an attacker with claims or a credential
+/// URL the verifier must refuse.
+final class IdentityClaimRowsTests: XCTestCase {
+    private let toVS = MessageMatch(link: "scscf<->sti-vs", method: "INVITE", requestsOnly: true)
+
+    private func call(_ overrides: PASSporTOverrides, key: SigningCredential = .stolen, stiVS: [String: PolicyValue] = [:],
+                      name: String? = nil) throws -> SimulatedNetwork {
+        let net = try Fixtures.registered(Fixtures.spec(stiVS: stiVS, signer: true, verifier: true))
+        try net.attack(AttackAction(.signWith(key, overrides), match: toVS))
+        try net.call(from: "alice", to: "bob", id: "c1", options: CallOptions(displayName: name))
+        net.runUntilIdle()
+        return net
+    }
+
+    private func verifierNote(_ net: SimulatedNetwork) -> String {
+        net.trace.last { $0.kind == .rule && $0.note.contains("VerifyIdentity") }?.note ?? ""
+    }
+
+    func testUnfetchableCertificateGives436() throws {
+        let url = "https://cert.unreachable.example/sti.pem"
+        let net = try call(PASSporTOverrides(x5u: url), key: .own)
+        XCTAssertTrue(net.delivered(to: "sti-vs").contains { $0.text.contains("info=<\(url)>") }, net.dump())
+        XCTAssertEqual(net.callState("c1")?.finalStatus, 436, net.dump())
+        XCTAssertEqual(net.callState("c1")?.finalReason, "Bad Identity Info")
+        XCTAssertTrue(verifierNote(net).contains("CredentialAvailable failed"), verifierNote(net))
+        XCTAssertNil(net.calleeState("c1"))
+    }
+
+    func testAttestDAndMissingOrigidGive438InvalidPASSporT() throws {
+        for o in [PASSporTOverrides(attest: "D"), PASSporTOverrides(origid: ""), PASSporTOverrides(origid: "not-a-uuid")] {
+            let net = try call(o)
+            XCTAssertEqual(net.callState("c1")?.finalStatus, 438, "\(o): " + net.dump())
+            XCTAssertEqual(net.callState("c1")?.finalReason, "Invalid PASSporT", "\(o)")
+            XCTAssertTrue(verifierNote(net).contains("PASSporTSyntax failed"), verifierNote(net))
+            XCTAssertNil(net.calleeState("c1"))
+        }
+        // The same key and claims otherwise conforming: verified (the override is what fails).
+        let ok = try call(PASSporTOverrides(attest: "B"))
+        XCTAssertEqual(ok.callState("c1")?.phase, .established, ok.dump())
+        XCTAssertEqual(ok.display(of: "bob")?.verstat, "TN-Validation-Passed")
+    }
+
+    func testRCDNameDifferentFromFromDisplayNameIsNotShown() throws {
+        let net = try call(PASSporTOverrides(rcdName: "Acme Bank"), name: "Evil Corp")
+        XCTAssertEqual(net.callState("c1")?.phase, .established, net.dump())
+        let d = try XCTUnwrap(net.display(of: "bob"))
+        XCTAssertEqual(d.verstat, "TN-Validation-Passed")
+        XCTAssertNil(d.name, "\(d)")
+        XCTAssertTrue(verifierNote(net).contains("RCD not shown"), verifierNote(net))
+
+        let reject = try call(PASSporTOverrides(rcdName: "Acme Bank"), stiVS: ["rcd_mismatch_action": "reject"], name: "Evil Corp")
+        XCTAssertEqual(reject.callState("c1")?.finalStatus, 438, reject.dump())
+        XCTAssertTrue(verifierNote(reject).contains("RCDAuthorised failed"), verifierNote(reject))
+
+        let unchecked = try call(PASSporTOverrides(rcdName: "Acme Bank"), stiVS: ["check_rcd_name": false], name: "Evil Corp")
+        XCTAssertEqual(unchecked.display(of: "bob")?.name, "Acme Bank")
+
+        // Matching names: shown as before.
+        let same = try call(PASSporTOverrides(rcdName: "Acme Bank"), name: "Acme Bank")
+        XCTAssertEqual(same.display(of: "bob")?.name, "Acme Bank", same.dump())
+    }
+
+    func testIconURLWithoutRCDIUsesNoRCDClaim() throws {
+        let icon = PASSporTOverrides(rcdName: "Acme Bank", icon: "https://rcd.example/acme.png")
+        let net = try call(icon, name: "Acme Bank")
+        XCTAssertEqual(net.callState("c1")?.phase, .established, net.dump())
+        XCTAssertTrue(net.delivered(to: "sti-vs").contains { $0.text.contains("Identity:") }, net.dump())
+        let d = try XCTUnwrap(net.display(of: "bob"))
+        XCTAssertEqual(d.verstat, "TN-Validation-Passed")
+        XCTAssertNil(d.name, "\(d)")
+        XCTAssertTrue(verifierNote(net).contains("/icn has no rcdi digest"), verifierNote(net))
+
+        let lax = try call(icon, stiVS: ["require_rcdi": false], name: "Acme Bank")
+        XCTAssertEqual(lax.display(of: "bob")?.name, "Acme Bank")
+        // No URL: the name alone needs no rcdi.
+        let plain = try call(PASSporTOverrides(rcdName: "Acme Bank"), name: "Acme Bank")
+        XCTAssertEqual(plain.display(of: "bob")?.name, "Acme Bank")
+    }
+
+    func testPolicyValuesAreChecked() {
+        XCTAssertThrowsError(try SimulatedNetwork(spec: Fixtures.spec(stiVS: ["rcd_mismatch_action": "drop"], verifier: true), seed: 1)) { error in
+            XCTAssertTrue(String(describing: error).contains("ignore_rcd"), "\(error)")
+        }
+    }
+}
