@@ -35,6 +35,8 @@ public struct ActorDef: Sendable, Hashable {
     public var location: SourceLocation
     /// `listen:` / `external:`, used only by live runs (a simulated run plays every actor).
     public var live: LiveActorDef? = nil
+    /// `web: {URL: body}`: what this actor (a verifier) fetches at each URL.
+    public var web: [String: String] = [:]
 }
 
 /// How an actor meets real sockets when the scenario runs live (endpoints as written,

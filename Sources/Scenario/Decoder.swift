@@ -89,7 +89,7 @@ struct Decoder {
     static let networkKeys = ["actors", "trust_domains", "trusted_peers", "links", "subscribers", "pki"]
     /// Certificate names of Identity's test PKI that a signer may use.
     static let certificates = ["sp", "delegate", "expired", "out-of-scope", "untrusted"]
-    static let actorKeys = ["role", "domain", "subscriber", "policy", "certificate", "listen", "external"]
+    static let actorKeys = ["role", "domain", "subscriber", "policy", "certificate", "listen", "external", "web"]
     static let subscriberKeys = ["impus", "tn", "password", "name", "third_party", "data_channel", "k", "opc", "op", "amf", "sqn"]
     static let linkKeys = ["between", "transport", "latency", "loss", "duplicate", "reorder"]
 
@@ -175,6 +175,9 @@ struct Decoder {
                 a.policy = decodePolicy(pol, role: roleNode?.scalarText ?? "")
             }
             a.live = decodeLive(f, actor: p.key)
+            if let w = f["web"], let pairs = mappingPairs(w, "web", expected: "a mapping of URL -> body text") {
+                for q in pairs { if let body = string(q.value, "web body") { a.web[q.key] = body } }
+            }
         }
         if let r = roleNode, let role = string(r, "role") {
             if !catalog.roles.contains(role) {

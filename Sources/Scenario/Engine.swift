@@ -136,7 +136,8 @@ public struct ScenarioEngine: Sendable {
                           case .int(let i): return .int(i)
                           case .string(let s): return .string(s)
                           }
-                      }, certificate: a.certificate, subscriber: a.subscriber, live: live ? a.live.flatMap(liveBinding) : nil)
+                      }, certificate: a.certificate, subscriber: a.subscriber, live: live ? a.live.flatMap(liveBinding) : nil,
+                      web: a.web.mapValues { Array($0.utf8) })
         }
         let links = n.links.map { l in
             LinkSpec(l.a, l.b, transport: TransportKind(rawValue: l.transport.uppercased()) ?? .udp, latencyMs: Int(l.latencyMs),
@@ -250,6 +251,7 @@ public struct ScenarioEngine: Sendable {
             var overrides = PASSporTOverrides(attest: try optional("attest"), origid: origid,
                                               rcdName: try optional("rcd_name"), x5u: try optional("x5u"))
             overrides.icon = try optional("icon")
+            overrides.iconContent = try optional("icon_content")
             if let t = try optional("iat_offset") {
                 // Seconds, optionally with an `s` suffix: -120 or -120s.
                 guard let v = Int64(t.hasSuffix("s") ? String(t.dropLast()) : t) else {

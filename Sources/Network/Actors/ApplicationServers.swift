@@ -145,7 +145,10 @@ struct VerifyIdentity: ProxyRule {
         let covers: ((String, String) -> Bool?)? = p.bool("check_tn_auth_list")
             ? { tn, url in keys.tnAuthListCovers(origTN: tn, x5u: url) } : nil
         var service = VerificationService(config: config, tnAuthList: covers)
+        // rcdi over URL content: what this verifier's web serves now (RFC 9795 §8.2).
+        service.config.rcdContentStore = e.spec.web
         if !p.bool("check_freshness") { service = service.without("Freshness") }
+        if !p.bool("check_rcdi") { service = service.without("RCDIntegrity") }
         // RFC 9795 §12.2: a full-form `nam` must be the From display name; otherwise the RCD is
         // not shown (§8.1 "use no claim") or, by policy, the request gets 438.
         if p.bool("check_rcd_name") {
@@ -202,6 +205,12 @@ struct VerifyIdentity: ProxyRule {
             var ci = CallInfo(uri: "urn:ietf:params:sip:rcd")
             ci.callReason = reason
             x.request.addHeader("Call-Info", ci.description)
+        }
+        // RFC 9796: the icon goes on only when its rcdi verified (or rcdi is not checked); an
+        // element not verified is dropped while the call proceeds (RFC 9795 §8.2).
+        if v.rcdAuthorised != false, let icon = v.claims?.rcd?.icn, !v.rcdUnverifiedPointers.contains("/icn") {
+            x.request.addHeader("Call-Info", "<\(icon)>;purpose=icon")
+            x.changes.append("RCD icon \(icon) shown")
         }
         if let name = v.callerName { x.changes.append("RCD name '\(name)' shown") }
     }

@@ -66,12 +66,17 @@ public struct PASSporTOverrides: Sendable, Hashable {
     public var x5u: String?
     /// `rcd.icn`: an icon URL, signed without an `rcdi` digest for it (RFC 9795 §6.1 requires one).
     public var icon: String?
+    /// With `icon`: the bytes the signer hashed for an `rcdi` "/icn" digest (nil: no rcdi). The
+    /// verifier fetches what its web serves then, which may have been swapped since.
+    public var iconContent: String?
     /// Seconds added to `iat` (and Date, so they agree): -120 signs a two-minute-old PASSporT
     /// now, which is how a live run meets a real verifier's freshness check.
     public var iatOffset: Int64?
 
-    public init(attest: String? = nil, origid: String? = nil, rcdName: String? = nil, x5u: String? = nil, icon: String? = nil) {
+    public init(attest: String? = nil, origid: String? = nil, rcdName: String? = nil, x5u: String? = nil, icon: String? = nil,
+                iconContent: String? = nil) {
         self.icon = icon
+        self.iconContent = iconContent
         self.attest = attest
         self.origid = origid
         self.rcdName = rcdName

@@ -149,8 +149,12 @@ final class AttackEngine {
         if !m.contains(.date) || o.iatOffset != nil { m.setHeader("Date", SIPDate(secondsSince1970: iat).description) }
         var origid: String? = "0f3a6f4e-1b2c-4d5e-8f90-\(ctx.random.hex(12))"
         if let id = o.origid { origid = id.isEmpty ? nil : id }
-        let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: o.attest ?? "A", origid: origid,
+        var claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: o.attest ?? "A", origid: origid,
                                     rcd: (o.rcdName ?? facts.displayName).map { RichCallData(nam: $0, icn: o.icon) })
+        if let rcd = claims.rcd, let url = o.icon, let body = o.iconContent,
+           case .success(let rcdi) = makeRCDI(rcd: rcd, pointers: ["/icn"], contentStore: [url: Array(body.utf8)]) {
+            claims.rcdi = rcdi
+        }
         // Unchecked: an override may break RFC 8588 on purpose (attest "D", no origid).
         guard let jws = try? signer.signUnchecked(header: signer.header(ppt: SHAKEN.ppt).json, payload: claims.json) else {
             return ("signing failed", nil)
@@ -161,7 +165,7 @@ final class AttackEngine {
         if let a = o.attest { changed.append("attest \(a)") }
         if let id = o.origid { changed.append(id.isEmpty ? "no origid" : "origid \(id)") }
         if let n = o.rcdName { changed.append("rcd nam \"\(n)\"") }
-        if let u = o.icon { changed.append("rcd icn \(u) without rcdi") }
+        if let u = o.icon { changed.append(claims.rcdi == nil ? "rcd icn \(u) without rcdi" : "rcd icn \(u) with rcdi over the signer's copy") }
         if let d = o.iatOffset { changed.append("iat and Date \(d > 0 ? "+" : "")\(d) s") }
         return ("Identity re-signed with the \(cred.rawValue) credential (\(signer.x5u))"
                 + (changed.isEmpty ? "" : ", " + changed.joined(separator: ", ")), nil)

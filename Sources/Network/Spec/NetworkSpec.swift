@@ -55,8 +55,13 @@ public struct ActorSpec: Sendable {
     /// Live mode only: a real socket for this actor, or a real system standing in for it.
     public var live: LiveBinding?
 
+    /// For a verifier: what fetching each URL returns (RCD icons, jCards: RFC 9795 rcdi input).
+    /// A URL not listed cannot be fetched.
+    public var web: [String: [UInt8]]
+
     public init(name: String, role: ActorRole, domain: String? = nil, policy: [String: PolicyValue] = [:],
-                certificate: String? = nil, subscriber: String? = nil, live: LiveBinding? = nil) {
+                certificate: String? = nil, subscriber: String? = nil, live: LiveBinding? = nil, web: [String: [UInt8]] = [:]) {
+        self.web = web
         self.live = live
         self.name = name
         self.role = role

@@ -90,6 +90,7 @@ public enum PolicyCatalog {
                 b("check_mky", true, "438 when the SDP a=fingerprint differs from the signed mky (RFC 8224 §12)"),
                 b("check_rcd_name", true, "the signed rcd nam must equal the From display name (RFC 9795 §12.2)"),
                 s("rcd_mismatch_action", "ignore_rcd", ["ignore_rcd", "reject"], "rcd nam differs from From: do not show the RCD (RFC 9795 §8.1), or 438"),
+                b("check_rcdi", true, "check rcdi digests against the rcd claim and the content fetched from the verifier's web (RFC 9795 §8.2)"),
                 b("require_rcdi", true, "an rcd with an icn/jcl URL but no rcdi digest for it is not used (RFC 9795 §6.1, §8.1)"),
             ]
         case .enterprise:
