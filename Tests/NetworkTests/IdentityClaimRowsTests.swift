@@ -80,6 +80,34 @@ final class IdentityClaimRowsTests: XCTestCase {
         XCTAssertEqual(plain.display(of: "bob")?.name, "Acme Bank")
     }
 
+    /// Catalogue #24: the rcdi digest covers the icon as signed; the verifier's web serves
+    /// another one: /icn not verified, icon dropped, name and call kept.
+    func testSwappedIconIsNotVerifiedButTheCallProceeds() throws {
+        let url = "https://rcd.example/acme.png"
+        func run(served: String, check: Bool = true) throws -> SimulatedNetwork {
+            var spec = Fixtures.spec(stiVS: ["check_rcdi": .bool(check)], signer: true, verifier: true)
+            if let i = spec.actors.firstIndex(where: { $0.name == "sti-vs" }) { spec.actors[i].web = [url: Array(served.utf8)] }
+            let net = try Fixtures.registered(spec)
+            try net.attack(AttackAction(.signWith(.stolen, PASSporTOverrides(rcdName: "Acme Bank", icon: url, iconContent: "logo-v1")),
+                                        match: toVS))
+            try net.call(from: "alice", to: "bob", id: "c1", options: CallOptions(displayName: "Acme Bank"))
+            net.runUntilIdle()
+            return net
+        }
+        func iconAtBob(_ net: SimulatedNetwork) -> Bool {
+            net.delivered(to: "bob").contains { $0.text.hasPrefix("INVITE") && $0.text.contains("<\(url)>;purpose=icon") }
+        }
+        let swapped = try run(served: "logo-v2")
+        XCTAssertEqual(swapped.callState("c1")?.phase, .established, swapped.dump())
+        XCTAssertEqual(swapped.display(of: "bob")?.name, "Acme Bank")
+        XCTAssertEqual(swapped.display(of: "bob")?.verstat, "TN-Validation-Passed")
+        XCTAssertFalse(iconAtBob(swapped), swapped.dump())
+        XCTAssertTrue(swapped.delivered(to: "sti-vs").contains { $0.text.contains("Identity:") })
+
+        XCTAssertTrue(iconAtBob(try run(served: "logo-v1")))
+        XCTAssertTrue(iconAtBob(try run(served: "logo-v2", check: false)))
+    }
+
     func testPolicyValuesAreChecked() {
         XCTAssertThrowsError(try SimulatedNetwork(spec: Fixtures.spec(stiVS: ["rcd_mismatch_action": "drop"], verifier: true), seed: 1)) { error in
             XCTAssertTrue(String(describing: error).contains("ignore_rcd"), "\(error)")
