@@ -252,6 +252,8 @@ public struct ScenarioEngine: Sendable {
                                               rcdName: try optional("rcd_name"), x5u: try optional("x5u"))
             overrides.icon = try optional("icon")
             overrides.iconContent = try optional("icon_content")
+            overrides.jcard = try optional("jcard")
+            overrides.jcardContent = try optional("jcard_content")
             if let t = try optional("iat_offset") {
                 // Seconds, optionally with an `s` suffix: -120 or -120s.
                 guard let v = Int64(t.hasSuffix("s") ? String(t.dropLast()) : t) else {

@@ -171,6 +171,13 @@ struct VerifyIdentity: ProxyRule {
                 verdict.notes.append("rich call data \(bare.joined(separator: ", ")) has no rcdi digest: no rcd claim used")
             }
         }
+        // RFC 9795 §5.1.5: a linked jCard must carry no further URIs. They are never fetched, and
+        // the breach means no rcd claim is used (§8.1).
+        if p.bool("check_jcard_uris"), verdict.rcdAuthorised != false, let jcl = verdict.claims?.rcd?.jcl, let body = e.spec.web[jcl],
+           let card = try? JSONValue.parse(body), let nested = Self.firstURI(in: card) {
+            verdict.rcdAuthorised = false
+            verdict.notes.append("rich call data jCard \(jcl) links \(nested) (not fetched): no rcd claim used")
+        }
         if let r = verdict.rejection {
             e.note(name, "\(verdict.failedPolicy ?? "?") failed: \(verdict.reason ?? "") -> \(r.status) \(r.reasonPhrase)")
             if p.bool("reject_on_failure") {
@@ -189,6 +196,16 @@ struct VerifyIdentity: ProxyRule {
             x.changes.append("\(name) verstat=\(verdict.verstat.rawValue)")
         }
         if p.bool("show_rcd") { showRCD(verdict, &x) }
+    }
+
+    /// The first string in a jCard that is an absolute http(s) URI.
+    static func firstURI(in v: JSONValue) -> String? {
+        switch v {
+        case .string(let s): return s.hasPrefix("https://") || s.hasPrefix("http://") ? s : nil
+        case .array(let a): return a.lazy.compactMap(firstURI(in:)).first
+        case .object(let m): return m.lazy.compactMap { firstURI(in: $0.value) }.first
+        default: return nil
+        }
     }
 
     /// Only verified RCD reaches the UE: display names on PAI are replaced by the verified

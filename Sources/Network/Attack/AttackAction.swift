@@ -69,6 +69,9 @@ public struct PASSporTOverrides: Sendable, Hashable {
     /// With `icon`: the bytes the signer hashed for an `rcdi` "/icn" digest (nil: no rcdi). The
     /// verifier fetches what its web serves then, which may have been swapped since.
     public var iconContent: String?
+    /// `rcd.jcl`: a jCard URL; with `jcardContent` an `rcdi` "/jcl" digest over that text.
+    public var jcard: String?
+    public var jcardContent: String?
     /// Seconds added to `iat` (and Date, so they agree): -120 signs a two-minute-old PASSporT
     /// now, which is how a live run meets a real verifier's freshness check.
     public var iatOffset: Int64?
