@@ -108,6 +108,31 @@ final class IdentityClaimRowsTests: XCTestCase {
         XCTAssertTrue(iconAtBob(try run(served: "logo-v2", check: false)))
     }
 
+    /// Catalogue #27: a linked jCard holding a further URI: not fetched, no rcd claim used.
+    func testJCardWithNestedURIUsesNoRCDClaim() throws {
+        let url = "https://rcd.example/acme.json"
+        func run(card: String, check: Bool = true) throws -> SimulatedNetwork {
+            var spec = Fixtures.spec(stiVS: ["check_jcard_uris": .bool(check)], signer: true, verifier: true)
+            if let i = spec.actors.firstIndex(where: { $0.name == "sti-vs" }) { spec.actors[i].web = [url: Array(card.utf8)] }
+            let net = try Fixtures.registered(spec)
+            var o = PASSporTOverrides(rcdName: "Acme Bank")
+            o.jcard = url
+            o.jcardContent = card
+            try net.attack(AttackAction(.signWith(.stolen, o), match: toVS))
+            try net.call(from: "alice", to: "bob", id: "c1", options: CallOptions(displayName: "Acme Bank"))
+            net.runUntilIdle()
+            return net
+        }
+        let withURI = #"["vcard",[["fn",{},"text","Acme Bank"],["logo",{},"uri","https://tracker.example/p.png"]]]"#
+        let net = try run(card: withURI)
+        XCTAssertEqual(net.callState("c1")?.phase, .established, net.dump())
+        XCTAssertEqual(net.display(of: "bob")?.verstat, "TN-Validation-Passed")
+        XCTAssertNil(net.display(of: "bob")?.name)
+        XCTAssertTrue(verifierNote(net).contains("links https://tracker.example/p.png (not fetched)"), verifierNote(net))
+        XCTAssertEqual(try run(card: withURI, check: false).display(of: "bob")?.name, "Acme Bank")
+        XCTAssertEqual(try run(card: #"["vcard",[["fn",{},"text","Acme Bank"]]]"#).display(of: "bob")?.name, "Acme Bank")
+    }
+
     func testPolicyValuesAreChecked() {
         XCTAssertThrowsError(try SimulatedNetwork(spec: Fixtures.spec(stiVS: ["rcd_mismatch_action": "drop"], verifier: true), seed: 1)) { error in
             XCTAssertTrue(String(describing: error).contains("ignore_rcd"), "\(error)")
