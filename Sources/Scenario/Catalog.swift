@@ -21,8 +21,8 @@ public struct ScenarioCatalog: Sendable {
     public static let fallback = ScenarioCatalog(roles: allRoles, policies: fallbackPolicies)
 
     static let fallbackPolicies: [String: [String: SettingKind]] = [
-        "ue": ["digest_algorithms": .string, "auto_answer": .bool, "send_ringing": .bool, "answer_delay_ms": .int, "trust_pai_from_any": .bool, "check_aka_mac": .bool, "check_aka_sqn": .bool],
-        "pcscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "require_registration": .bool, "trusts_ue_asserted_identity": .bool, "assert_identity": .bool, "remove_ppi": .bool, "charging_vector": .bool, "privacy_to_ue": .bool, "strip_aka_keys": .bool],
+        "ue": ["digest_algorithms": .string, "auto_answer": .bool, "send_ringing": .bool, "answer_delay_ms": .int, "trust_pai_from_any": .bool, "check_aka_mac": .bool, "check_aka_sqn": .bool, "sec_agree": .bool],
+        "pcscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "require_registration": .bool, "trusts_ue_asserted_identity": .bool, "assert_identity": .bool, "remove_ppi": .bool, "charging_vector": .bool, "privacy_to_ue": .bool, "strip_aka_keys": .bool, "check_security_verify": .bool],
         "scscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "authenticate": .bool, "digest_algorithm": .string, "ifc_orig": .string, "ifc_term": .string, "register_expires": .int, "check_nonce_replay": .bool, "nonce_lifetime_s": .int, "nonce_table_size": .int],
         "icscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "reject_untrusted_register": .bool],
         "ibcf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "strip_identity_from_untrusted": .bool, "strip_verstat_from_untrusted": .bool],

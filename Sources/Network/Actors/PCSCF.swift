@@ -13,6 +13,7 @@ final class PCSCF: ProxyElement {
 
     override func makeRules() -> [any ProxyRule] {
         rules(policy, [
+            (nil, SecurityAgreement()),
             (nil, PCSCFRegisterPath()),
             ("strip_aka_keys", StripAKAKeys()),
             ("require_registration", RejectUnregistered()),

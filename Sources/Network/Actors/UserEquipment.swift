@@ -45,6 +45,8 @@ final class UserEquipment: Element {
     /// IMS AKA: highest SQN the USIM accepted (nil: the subscription's), challenges answered this registration.
     var akaSQN: UInt64?
     var akaAnswers = 0
+    /// sec-agree: the P-CSCF's Security-Server list, repeated as Security-Verify (SecAgree.swift).
+    var securityServer: [String] = []
 
     init(spec: ActorSpec, policy: Policy, ctx: NetworkContext, transport: Transport, subscriber: SubscriberSpec) {
         self.subscriber = subscriber
@@ -88,6 +90,7 @@ final class UserEquipment: Element {
             t.add("Authorization", "Digest username=\"\(subscriber.name)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(requestURI)\", response=\"\(r)\", algorithm=\(alg.rawValue), cnonce=\"\(cnonce)\", qop=auth, nc=00000001")
         }
         if let authorization { t.add("Authorization", authorization) }
+        for (n, v) in secAgreeHeaders(register: true) { t.add(n, v) }
         guard let m = t.message() else { return }
         layer.sendRequest(m, to: pcscf, onResponse: { [weak self] r in
             self?.registerResponse(r, password: password, expires: expires, retried: challenge != nil || authorization != nil)
@@ -96,6 +99,7 @@ final class UserEquipment: Element {
 
     private func registerResponse(_ r: SIPMessage, password: String, expires: Int, retried: Bool) {
         guard let code = r.statusCode, code >= 200 else { return }
+        if code == 401 { learnSecurityServer(r) }
         switch code {
         case 200..<300:
             registration = expires == 0 ? .unregistered : .registered
@@ -149,6 +153,7 @@ final class UserEquipment: Element {
             t.add("Call-Info", ci.description)
         }
         for (n, v) in options.extraHeaders { t.add(n, v) }
+        for (n, v) in secAgreeHeaders(register: false) { t.add(n, v) }
         guard let m = t.message(body: DataChannelSDP.offer(host: addressHost, options: options),
                                 contentType: "application/sdp") else {
             d.state.phase = .failed

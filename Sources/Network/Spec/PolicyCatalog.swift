@@ -33,6 +33,7 @@ public enum PolicyCatalog {
                 i("answer_delay_ms", 0, "delay between ringing and the automatic answer"),
                 b("trust_pai_from_any", false, "show a PAI received from an element other than the serving P-CSCF (RFC 3325 §8 says ignore it)"),
                 b("check_aka_mac", true, "IMS AKA: refuse a challenge whose MAC-A is wrong with an empty response (TS 33.102 §6.3.3); off: answer any network"),
+                b("sec_agree", false, "use security agreement (RFC 3329): Security-Client on REGISTER, then Security-Verify on every request"),
                 b("check_aka_sqn", true, "IMS AKA: answer a challenge whose SQN is not fresh with auts (RFC 3310 §3.4); off: replayed challenges answered"),
             ]
         case .pcscf:
@@ -43,6 +44,7 @@ public enum PolicyCatalog {
                 b("remove_ppi", true, "always remove P-Preferred-Identity"),
                 b("charging_vector", true, "insert P-Charging-Vector (RFC 7315)"),
                 b("privacy_to_ue", true, "terminating side: remove PAI towards the UE when Privacy: id"),
+                b("check_security_verify", true, "494 when Security-Verify differs from the Security-Server list sent (RFC 3329 §2.3.1)"),
                 b("strip_aka_keys", true, "remove ck= and ik= from the AKA 401 before it goes to the UE (TS 33.203 §7.1)"),
             ]
         case .scscf:
