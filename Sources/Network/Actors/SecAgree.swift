@@ -16,7 +16,8 @@ enum SecAgree {
     ]
 
     static func required(_ m: SIPMessage) -> Bool {
-        (m.listValues("Require") + m.listValues("Proxy-Require")).contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == tag }
+        guard m.contains("Require") || m.contains("Proxy-Require") else { return false }
+        return (m.listValues("Require") + m.listValues("Proxy-Require")).contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == tag }
     }
 
     /// Security-Verify must repeat the Security-Server list as sent: same entries, same order
