@@ -94,6 +94,36 @@ final class LiveScenarioTests: XCTestCase {
         XCTAssertTrue(failure.evidence?.excerpt.contains("ceo@ims.test") == true, "\(failure)")
     }
 
+    /// Answers every datagram with bytes that are not SIP.
+    final class GarbagePeer: MessageReceiver {
+        let transport: LiveTransport
+        init(_ t: LiveTransport) { transport = t }
+        func receive(_ bytes: [UInt8], from peer: String) {
+            transport.send(Array("HELLO THIS IS NOT SIP\r\n\u{1}\u{2}\r\n\r\n".utf8), from: "sut", to: peer, note: "garbage")
+        }
+    }
+
+    func testASUTAnsweringGarbageFailsTheScenarioWithEvidence() throws {
+        let p = try ports()
+        let rig = LiveRig()
+        defer { rig.close() }
+        try rig.transport.listen("sut", on: LiveEndpoint(.udp, host: "127.0.0.1", port: p.pcscf))
+        rig.on { rig.transport.attach(GarbagePeer(rig.transport), as: "sut") }
+        let text = scenario(p).replacingOccurrences(of: """
+              - register: callee
+              - call: {from: caller, to: callee, headers: {P-Asserted-Identity: "sip:ceo@ims.test"}}
+              - hangup: {call: call}
+            """, with: "")
+        let f = ScenarioLoader(catalog: .network).load(text: text, path: "live.yaml")
+        let c = try XCTUnwrap(f.cases.first, "\(f.diagnostics)")
+        let o = ScenarioEngine().run(c, live: LiveNetworkRuntime())
+        XCTAssertEqual(o.report.verdict, .failed)
+        // The garbage reached the caller over the socket and is in the trace as evidence.
+        let dropped = o.trace.filter { $0.kind == .dropped && $0.to == "caller" }
+        XCTAssertTrue(dropped.contains { $0.note.contains("could not parse") && String(decoding: $0.bytes, as: UTF8.self).hasPrefix("HELLO") },
+                      o.trace.map { "\($0.kind) \($0.from)->\($0.to) \($0.note)" }.joined(separator: "\n"))
+    }
+
     func testASilentSUTFailsTheScenarioWithinTheStepLimits() throws {
         let p = try ports()   // nothing listens at p.pcscf
         let t0 = Date()
