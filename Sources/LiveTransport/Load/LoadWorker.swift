@@ -23,15 +23,14 @@ final class LoadWorker: @unchecked Sendable {
 
     enum Phase: UInt8 { case idle, inviting, byeing, done }
 
+    /// Plain values only, so reading a call's state copies no references.
     struct Call {
         var phase = Phase.idle
-        var inviteNs: UInt64 = 0
-        var lastSendNs: UInt64 = 0
-        var retransmitMs: UInt64 = 500
         var provisional = false
         var got180 = false
-        var toValue: [UInt8] = []
-        var invite: ByteBuffer?
+        var retransmitMs: UInt32 = 500
+        var inviteNs: UInt64 = 0
+        var lastSendNs: UInt64 = 0
     }
 
     let index: Int
@@ -43,6 +42,10 @@ final class LoadWorker: @unchecked Sendable {
     let concurrency: Int?
     var channel: Channel?
     var calls: [Call]
+    /// The INVITE as sent (retransmitted byte for byte) until a final response.
+    var invites: [ByteBuffer?]
+    /// The To value of the 2xx (with the callee's tag), for ACK and BYE.
+    var toValues: [[UInt8]]
     var issued = 0, completed = 0, failed = 0, inFlight = 0
     var failures: [String: Int] = [:]
     var h180 = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
@@ -52,7 +55,11 @@ final class LoadWorker: @unchecked Sendable {
     var aborted = false
     var stopStarting = false
     var sweepCursor = 0
+    /// At most 4 ms worth of calls per tick: a stalled loop catches up without a burst that
+    /// would overflow the target's socket buffer.
+    let perTickCap: Int
     let token: String
+    let tokenBytes: [UInt8]
 
     // Templates.
     var inviteHead: [UInt8] = []   // "INVITE uri SIP/2.0\r\nVia: ...;branch=z9hG4bK-"
@@ -66,7 +73,10 @@ final class LoadWorker: @unchecked Sendable {
     var byeTail: [UInt8] = []
     var toHead: [UInt8] = []        // "\r\nTo: "
     var inviteTo: [UInt8] = []
-    var signer: PASSporTSigner?
+    let identityName = Array("Identity: ".utf8), crlf = Array("\r\n".utf8)
+    var signer: LoadSigner?
+    /// `iat` for the INVITEs of one tick: the clock is read once per tick, not per call.
+    var iat: Int64 = 0
     let callerTN: String, calleeTN: String
 
     init(index: Int, loop: any EventLoop, config: LoadConfig, remote: NIOCore.SocketAddress, calls: Int, rate: Double, concurrency: Int?) {
@@ -78,21 +88,25 @@ final class LoadWorker: @unchecked Sendable {
         self.rate = rate
         self.concurrency = concurrency
         self.calls = Array(repeating: Call(), count: calls)
+        invites = Array(repeating: nil, count: calls)
+        toValues = Array(repeating: [], count: calls)
+        perTickCap = max(16, Int(rate / 250))
         token = String(UInt32(truncatingIfNeeded: getpid()), radix: 36)
-        signer = config.signer
+        tokenBytes = Array(token.utf8)
         callerTN = config.callerTN
         calleeTN = config.calleeTN
     }
 
     func open() throws {
+        if let s = config.signer { signer = try LoadSigner(s, callerTN: callerTN, calleeTN: calleeTN) }
         let me = UncheckedBox(self)
         let ch: Channel
         do {
             ch = try DatagramBootstrap(group: loop)
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-                .channelOption(.datagramVectorReadMessageCount, value: 32)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 8_192))
+                .channelOption(.datagramVectorReadMessageCount, value: 16)
                 .channelInitializer { ch in
                     ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(LoadHandler(worker: me.value)) }
                 }
@@ -124,7 +138,7 @@ final class LoadWorker: @unchecked Sendable {
 
     /// `<token>-<worker>-<index>`: the id carries the call's slot, so a response finds it without a table lookup.
     private func writeID(_ buf: inout ByteBuffer, _ i: Int) {
-        buf.writeString(token)
+        buf.writeBytes(tokenBytes)
         buf.writeInteger(UInt8(ascii: "-"))
         writeDecimal(&buf, index)
         buf.writeInteger(UInt8(ascii: "-"))
@@ -162,7 +176,8 @@ final class LoadWorker: @unchecked Sendable {
         let elapsed = Double(t - startNs) / 1e9
         if let d = config.durationSeconds, elapsed >= d { stopStarting = true }
         if !stopStarting {
-            let due = min(total, Int(elapsed * rate) + 1)
+            if signer != nil { iat = config.clock?.secondsSince1970() ?? 0 }
+            let due = min(total, Int(elapsed * rate) + 1, issued + perTickCap)
             while issued < due {
                 if let c = concurrency, inFlight >= c { break }
                 startCall(issued, t)
@@ -184,11 +199,11 @@ final class LoadWorker: @unchecked Sendable {
         buf.writeBytes(toHead); buf.writeBytes(inviteTo)
         buf.writeBytes(callIDHead); writeID(&buf, i)
         buf.writeBytes(inviteTail)
-        if let signer {
+        if signer != nil {
             do {
-                buf.writeString("Identity: ")
-                buf.writeString(try identity(signer, i))
-                buf.writeString("\r\n")
+                buf.writeBytes(identityName)
+                try signer!.writeIdentity(into: &buf, iat: iat, slot: UInt64(index) << 32 | UInt64(i))
+                buf.writeBytes(crlf)
             } catch {
                 fail(i, "signing: \(error)")
                 inFlight += 1
@@ -196,21 +211,10 @@ final class LoadWorker: @unchecked Sendable {
             }
         }
         buf.writeBytes(inviteBody)
-        calls[i].phase = .inviting
-        calls[i].inviteNs = t
-        calls[i].lastSendNs = t
-        calls[i].invite = buf
+        calls[i] = Call(phase: .inviting, inviteNs: t, lastSendNs: t)
+        invites[i] = buf
         inFlight += 1
         ch.write(AddressedEnvelope(remoteAddress: remote, data: buf), promise: nil)
-    }
-
-    private func identity(_ signer: PASSporTSigner, _ i: Int) throws -> String {
-        let iat = config.clock?.secondsSince1970() ?? 0
-        let slot = String(UInt64(index) << 32 | UInt64(i), radix: 16)
-        let origid = "00000000-0000-4000-8000-" + String(repeating: "0", count: max(0, 12 - slot.count)) + slot
-        let claims = PASSporTClaims(orig: .tn(callerTN), dest: PASSporTDestination(tn: [calleeTN]), iat: iat,
-                                    attest: SHAKEN.Attestation.a.rawValue, origid: origid)
-        return try signer.identity(claims: claims, ppt: SHAKEN.ppt).description
     }
 
     /// Timeouts and UDP retransmissions (T1 doubling up to T2), a slice of calls per tick.
@@ -229,10 +233,10 @@ final class LoadWorker: @unchecked Sendable {
                      : c.provisional ? "timeout: no final response to INVITE" : "timeout: no response to INVITE")
                 continue
             }
-            if t - c.lastSendNs > c.retransmitMs * 1_000_000, !(c.phase == .inviting && c.provisional) {
+            if t - c.lastSendNs > UInt64(c.retransmitMs) * 1_000_000, !(c.phase == .inviting && c.provisional) {
                 calls[i].lastSendNs = t
                 calls[i].retransmitMs = min(c.retransmitMs * 2, 4_000)
-                if c.phase == .inviting, let inv = c.invite {
+                if c.phase == .inviting, let inv = invites[i] {
                     channel?.write(AddressedEnvelope(remoteAddress: remote, data: inv), promise: nil)
                 } else if c.phase == .byeing {
                     sendInDialog(i, bye: true)
@@ -244,7 +248,7 @@ final class LoadWorker: @unchecked Sendable {
     private func fail(_ i: Int, _ cause: String) {
         guard calls[i].phase != .done else { return }
         calls[i].phase = .done
-        calls[i].invite = nil
+        invites[i] = nil
         failures[cause, default: 0] += 1
         failed += 1
         inFlight -= 1
@@ -256,7 +260,7 @@ final class LoadWorker: @unchecked Sendable {
         var buf = ch.allocator.buffer(capacity: 400)
         buf.writeBytes(bye ? byeHead : ackHead); writeID(&buf, i)
         buf.writeBytes(fromTag); writeID(&buf, i)
-        buf.writeBytes(toHead); buf.writeBytes(calls[i].toValue)
+        buf.writeBytes(toHead); buf.writeBytes(toValues[i])
         buf.writeBytes(callIDHead); writeID(&buf, i)
         buf.writeBytes(bye ? byeTail : ackTail)
         ch.write(AddressedEnvelope(remoteAddress: remote, data: buf), promise: nil)
@@ -266,7 +270,7 @@ final class LoadWorker: @unchecked Sendable {
     func received(_ buf: ByteBuffer) {
         let t = now()
         buf.withUnsafeReadableBytes { p in
-            guard let r = ResponseScan(p), let i = r.slot(token: token, worker: index), i < issued else { return }
+            guard let r = ResponseScan(p), let i = r.slot(token: tokenBytes, worker: index), i < issued else { return }
             let c = calls[i]
             if r.isBye {
                 guard c.phase == .byeing, r.status >= 200 else { return }
@@ -292,9 +296,9 @@ final class LoadWorker: @unchecked Sendable {
             if r.status < 300 {
                 if c.phase == .inviting {
                     _ = h200.record((t - c.inviteNs) / 1000)
-                    calls[i].toValue = Array(p[r.to])
+                    toValues[i] = Array(p[r.to])
                     calls[i].phase = .byeing
-                    calls[i].invite = nil
+                    invites[i] = nil
                     calls[i].lastSendNs = t
                     calls[i].retransmitMs = 500
                     sendInDialog(i, bye: false)
@@ -303,7 +307,7 @@ final class LoadWorker: @unchecked Sendable {
                     sendInDialog(i, bye: false)  // 2xx retransmitted: ACK again
                 }
             } else if c.phase == .inviting {
-                calls[i].toValue = Array(p[r.to])
+                toValues[i] = Array(p[r.to])
                 sendInDialog(i, bye: false)
                 fail(i, "INVITE answered \(r.status)")
             }
@@ -412,18 +416,17 @@ struct ResponseScan {
     }
 
     /// The call slot from `<token>-<worker>-<index>`, nil for a call of another run or worker.
-    func slot(token: String, worker: Int) -> Int? {
-        var parts: [Range<Int>] = []
-        var s = callID.lowerBound
-        for k in callID where p[k] == UInt8(ascii: "-") {
-            parts.append(s..<k)
-            s = k + 1
-        }
-        parts.append(s..<callID.upperBound)
-        guard parts.count == 3, parts[0].count == token.utf8.count,
-              zip(parts[0], token.utf8).allSatisfy({ p[$0] == $1 }),
-              let w = Self.decimal(p, parts[1]), w == worker else { return nil }
-        return Self.decimal(p, parts[2])
+    func slot(token: [UInt8], worker: Int) -> Int? {
+        let r = callID
+        guard r.count > token.count + 2 else { return nil }
+        for (j, b) in token.enumerated() where p[r.lowerBound + j] != b { return nil }
+        var k = r.lowerBound + token.count
+        guard p[k] == UInt8(ascii: "-") else { return nil }
+        k += 1
+        var dash = k
+        while dash < r.upperBound, p[dash] != UInt8(ascii: "-") { dash += 1 }
+        guard dash < r.upperBound, let w = Self.decimal(p, k..<dash), w == worker else { return nil }
+        return Self.decimal(p, (dash + 1)..<r.upperBound)
     }
 
     static func decimal(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Int? {
