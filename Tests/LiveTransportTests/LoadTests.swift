@@ -57,9 +57,9 @@ final class LoadTests: XCTestCase {
         config.clock = FixedClock(1_700_000_000)
         config.timeoutMs = 400
         let finished = DispatchSemaphore(value: 0)
-        let box = ResultBox()
+        let box = RunBox(config)
         Thread.detachNewThread {
-            box.result = try? LoadGenerator(config: config).run()
+            box.result = try? LoadGenerator(config: box.config).run()
             finished.signal()
         }
         var identities: [String: String] = [:]  // Call-ID -> Identity value
@@ -113,6 +113,9 @@ final class LoadTests: XCTestCase {
     }
 }
 
-private final class ResultBox: @unchecked Sendable {
+/// Hands a config to the thread that runs the load and its result back (joined by a semaphore).
+private final class RunBox: @unchecked Sendable {
+    let config: LoadConfig
     var result: LoadResult?
+    init(_ config: LoadConfig) { self.config = config }
 }
