@@ -1,7 +1,7 @@
 import Foundation
 import Identity
 import SIPCore
-import X509
+internal import X509
 
 public struct AuditOptions: Sendable {
     public enum Clock: Sendable, Equatable {
@@ -116,7 +116,11 @@ public final class CaptureAuditor {
         // SIPMessage; the rest are counted from their digest.
         let roles = options.roles != nil
         do {
-            try reader.scan(wants: { roles || ($0.isRequest && $0.hasIdentity) }) { take($0) }
+            try reader.scan(digested: { d, raw, packet, time in
+                if roles || (d.isRequest && d.hasIdentity) { return false }
+                counts.count(d, raw, packet: packet, time: time)
+                return true
+            }) { take($0) }
             return nil
         } catch {
             return error
@@ -134,8 +138,6 @@ public final class CaptureAuditor {
 
     func take(_ item: ScanItem) {
         switch item {
-        case .digested(let d, let raw, let packet, let time):
-            counts.count(d, raw, packet: packet, time: time)
         case .event(let e, let raw, let digest):
             consume(e, raw: raw, digest: digest)
         }

@@ -52,7 +52,7 @@ public struct DialogTracker {
     /// The first `maxDetails` Call-IDs seen, in first-packet order.
     public private(set) var details: [Summary] = []
     public var detailsTruncated: Bool { callIDCount > details.count }
-    var live: [UInt64: Group] = [:]
+    var live = GroupTable()
     var lastSweep: Int64 = .min
 
     public init() {}
@@ -114,9 +114,12 @@ public struct DialogTracker {
     mutating func add(time: Int64, packet: Int, callID: UInt64, status: Int, cseqMethod: CSeqMethod, dialogPair: UInt64,
                       describe: () -> (String, String), pairText: () -> String) {
         if time &- lastSweep > 1_000_000_000 { sweep(now: time) }
-        var index = live.index(forKey: callID)
-        if index == nil {
-            if live.count >= maxGroups { evictOldest() }
+        var (slot, found) = live.find(callID)
+        if !found {
+            if live.count >= maxGroups {
+                evictOldest()
+                slot = live.find(callID).slot
+            }
             var detail: Int32 = -1
             if details.count < maxDetails {
                 let (id, method) = describe()
@@ -124,12 +127,11 @@ public struct DialogTracker {
                 details.append(Summary(callID: id, firstPacket: packet, lastPacket: packet, messages: 0, dialogs: [],
                                        firstMethod: method, state: "none"))
             }
-            live[callID] = Group(lastTime: time, lastPacket: packet, messages: 0, detail: detail, state: .none)
+            slot = live.insert(callID, Group(lastTime: time, lastPacket: packet, messages: 0, detail: detail, state: .none), at: slot)
             callIDCount += 1
-            index = live.index(forKey: callID)
         }
-        // Copied out and written back by index: one hash lookup per message.
-        var g = live.values[index!]
+        // Copied out and written back by slot: one probe sequence per message.
+        var g = live.values[slot]
         g.lastTime = time
         g.lastPacket = packet
         g.messages += 1
@@ -150,7 +152,7 @@ public struct DialogTracker {
                 break
             }
         }
-        live.values[index!] = g
+        live.values[slot] = g
     }
 
     /// The `tag` parameter of a From/To value, found without a full parse (the hot path).
@@ -181,18 +183,18 @@ public struct DialogTracker {
 
     mutating func sweep(now: Int64) {
         lastSweep = now
-        // Collect first: removing while iterating a Dictionary is not allowed.
-        var idle: [UInt64] = []
-        for (id, g) in live where now &- g.lastTime > idleTimeoutNanos { idle.append(id) }
-        for id in idle { if let g = live.removeValue(forKey: id) { retire(g) } }
+        let timeout = idleTimeoutNanos
+        for g in live.removeAll(where: { now &- $0.lastTime > timeout }) { retire(g) }
     }
 
+    /// Drops the least recently seen eighth (ties by Call-ID hash, so the choice never
+    /// depends on table order).
     private mutating func evictOldest() {
-        let sorted = live.sorted { $0.value.lastTime < $1.value.lastTime }
-        for (id, g) in sorted.prefix(max(1, live.count / 8)) {
-            retire(g)
-            live[id] = nil
-        }
+        var byAge: [(Int64, UInt64)] = []
+        byAge.reserveCapacity(live.count)
+        for i in live.keys.indices where live.keys[i] != 0 { byAge.append((live.values[i].lastTime, live.keys[i])) }
+        byAge.sort { $0 < $1 }
+        for (_, key) in byAge.prefix(max(1, live.count / 8)) { if let g = live.remove(key) { retire(g) } }
     }
 
     /// Settles the kept summary of a group that leaves the table.
@@ -206,8 +208,108 @@ public struct DialogTracker {
 
     /// End of capture: retires every live group.
     public mutating func finish() {
-        for g in live.values { retire(g) }
-        live = [:]
+        for (_, g) in live.entries { retire(g) }
+        live = GroupTable()
+    }
+}
+
+/// The live Call-ID groups: open addressing keyed by the Call-ID's 64-bit hash itself, which
+/// is already well mixed, so a lookup hashes nothing (a `Dictionary` ran SipHash over the key
+/// on every message). Linear probing over a power-of-two table kept at most 70% full;
+/// removal shifts the following entries back, so no tombstones accumulate.
+struct GroupTable {
+    /// 0 marks an empty slot; a Call-ID hashing to 0 is stored as `zeroKey`.
+    private(set) var keys: [UInt64]
+    var values: [DialogTracker.Group]
+    private(set) var count = 0
+    private var mask: Int
+    static let zeroKey: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    init(capacity: Int = 1024) {
+        var c = 16
+        while c < capacity { c <<= 1 }
+        keys = [UInt64](repeating: 0, count: c)
+        values = [DialogTracker.Group](repeating: DialogTracker.Group(lastTime: 0, lastPacket: 0, messages: 0, detail: -1, state: .none),
+                                       count: c)
+        mask = c - 1
+    }
+
+    @inline(__always) static func stored(_ key: UInt64) -> UInt64 { key == 0 ? zeroKey : key }
+
+    /// The key's slot, or the empty slot where it would go.
+    @inline(__always) func find(_ key: UInt64) -> (slot: Int, found: Bool) {
+        let k = Self.stored(key)
+        var i = Int(truncatingIfNeeded: k) & mask
+        while true {
+            let here = keys[i]
+            if here == k { return (i, true) }
+            if here == 0 { return (i, false) }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// Inserts a key `find` missed at `slot`; returns the slot used (it moves when the table grows).
+    mutating func insert(_ key: UInt64, _ g: DialogTracker.Group, at slot: Int) -> Int {
+        var slot = slot
+        if (count + 1) * 10 > keys.count * 7 {
+            grow()
+            slot = find(key).slot
+        }
+        keys[slot] = Self.stored(key)
+        values[slot] = g
+        count += 1
+        return slot
+    }
+
+    private mutating func grow() {
+        var bigger = GroupTable(capacity: keys.count * 2)
+        for i in keys.indices where keys[i] != 0 {
+            let s = bigger.find(keys[i]).slot
+            bigger.keys[s] = keys[i]
+            bigger.values[s] = values[i]
+        }
+        bigger.count = count
+        self = bigger
+    }
+
+    /// Removes `key` and returns its group; later entries of its probe run move back.
+    @discardableResult
+    mutating func remove(_ key: UInt64) -> DialogTracker.Group? {
+        var (hole, found) = find(key)
+        guard found else { return nil }
+        let g = values[hole]
+        keys[hole] = 0
+        count -= 1
+        var j = hole
+        while true {
+            j = (j &+ 1) & mask
+            let k = keys[j]
+            if k == 0 { return g }
+            // An entry whose home slot is not cyclically within (hole, j] can fill the hole.
+            let home = Int(truncatingIfNeeded: k) & mask
+            let stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j)
+            if !stays {
+                keys[hole] = k
+                values[hole] = values[j]
+                keys[j] = 0
+                hole = j
+            }
+        }
+    }
+
+    /// Every (stored key, group), in slot order.
+    var entries: [(UInt64, DialogTracker.Group)] {
+        var out: [(UInt64, DialogTracker.Group)] = []
+        out.reserveCapacity(count)
+        for i in keys.indices where keys[i] != 0 { out.append((keys[i], values[i])) }
+        return out
+    }
+
+    /// Removes the groups `drop` selects and returns them.
+    mutating func removeAll(where drop: (DialogTracker.Group) -> Bool) -> [DialogTracker.Group] {
+        var gone: [UInt64] = []
+        for i in keys.indices where keys[i] != 0 && drop(values[i]) { gone.append(keys[i]) }
+        return gone.compactMap { remove($0) }
     }
 }
 

@@ -29,6 +29,9 @@ struct MessageDigest {
     var hasIdentity = false
     var hasPAI = false
     var folded = false
+    /// With `certain`: `SIPSniffer.looksLikeSIP` would say yes (the start line is at byte 0,
+    /// ends within its 1024-byte window and spells `SIP/2.0` in capitals).
+    var sniffed = false
     /// Response status (0 for requests).
     var status: Int16 = 0
     private var methodSpan = Span()
@@ -63,12 +66,15 @@ struct MessageDigest {
             var code = 0
             if !Self.statusLine(base, pos, slCR, &code) { sure = false }
             status = Int16(truncatingIfNeeded: code)
+            sniffed = pos == 0 && base[0] == 0x53 && base[1] == 0x49 && base[2] == 0x50
         } else {
             isRequest = true
             var i = pos
             while i < slCR, base[i] != 0x20 { i += 1 }
             methodSpan = Span(pos..<i)
             if !Self.requestLine(base, pos, slCR) { sure = false }
+            sniffed = pos == 0 && slCR + 1 < 1024 && slCR >= 8
+                && base[slCR - 7] == 0x53 && base[slCR - 6] == 0x49 && base[slCR - 5] == 0x50
         }
         pos = slCR + 2
         var seenCallID = false, seenFrom = false, seenTo = false, seenCSeq = false, seenLength = false
@@ -83,9 +89,89 @@ struct MessageDigest {
             }
             if b0 == 0x0A || b0 == 0x20 || b0 == 0x09 { sure = false; break }  // bare LF, folding: the parser decides
             fields += 1
-            // Name: token characters up to the colon (optional SP/HT before it).
-            var i = pos
-            while i < n, isToken(base[i]) { i += 1 }
+            // Name: token characters up to the colon (optional SP/HT before it). Common names
+            // are recognised whole, eight bytes at a time, which also proves them tokens;
+            // any other name is checked byte by byte.
+            var known: (length: Int, header: Header) = (0, .other)
+            if pos + 8 < n {
+                // A word past the end reads as 0, which spells no name.
+                let w = (UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self),
+                         pos + 16 <= n ? UnsafeRawPointer(base + pos + 8).loadUnaligned(as: UInt64.self) : 0,
+                         pos + 24 <= n ? UnsafeRawPointer(base + pos + 16).loadUnaligned(as: UInt64.self) : 0)
+                // Little-endian words of the lower-case name, and 0x20 where a letter may be upper case.
+                switch b0 | 0x20 {
+                case 0x76:
+                    if Self.spells(w, 3, (0x0061_6976, 0, 0), (0x0020_2020, 0, 0)) {  // via
+                        known = (3, .other)
+                    }
+                case 0x66:
+                    if Self.spells(w, 4, (0x6D6F_7266, 0, 0), (0x2020_2020, 0, 0)) {  // from
+                        known = (4, .from)
+                    }
+                case 0x74:
+                    if Self.spells(w, 2, (0x6F74, 0, 0), (0x2020, 0, 0)) {  // to
+                        known = (2, .to)
+                    }
+                case 0x63:
+                    if Self.spells(w, 7, (0x0064_692D_6C6C_6163, 0, 0), (0x0020_2000_2020_2020, 0, 0)) {  // call-id
+                        known = (7, .callID)
+                    } else if Self.spells(w, 4, (0x7165_7363, 0, 0), (0x2020_2020, 0, 0)) {  // cseq
+                        known = (4, .cseq)
+                    } else if Self.spells(w, 7, (0x0074_6361_746E_6F63, 0, 0), (0x0020_2020_2020_2020, 0, 0)) {  // contact
+                        known = (7, .other)
+                    } else if Self.spells(w, 14, (0x2D74_6E65_746E_6F63, 0x6874_676E_656C, 0), (0x0020_2020_2020_2020, 0x2020_2020_2020, 0)) {  // content-length
+                        known = (14, .contentLength)
+                    } else if Self.spells(w, 12, (0x2D74_6E65_746E_6F63, 0x6570_7974, 0), (0x0020_2020_2020_2020, 0x2020_2020, 0)) {  // content-type
+                        known = (12, .other)
+                    }
+                case 0x6D:
+                    if Self.spells(w, 12, (0x7772_6F66_2D78_616D, 0x7364_7261, 0), (0x2020_2020_0020_2020, 0x2020_2020, 0)) {  // max-forwards
+                        known = (12, .other)
+                    }
+                case 0x75:
+                    if Self.spells(w, 10, (0x6567_612D_7265_7375, 0x746E, 0), (0x2020_2000_2020_2020, 0x2020, 0)) {  // user-agent
+                        known = (10, .other)
+                    }
+                case 0x65:
+                    if Self.spells(w, 7, (0x0073_6572_6970_7865, 0, 0), (0x0020_2020_2020_2020, 0, 0)) {  // expires
+                        known = (7, .other)
+                    }
+                case 0x69:
+                    if Self.spells(w, 8, (0x7974_6974_6E65_6469, 0, 0), (0x2020_2020_2020_2020, 0, 0)) {  // identity
+                        known = (8, .identity)
+                    }
+                case 0x70:
+                    if Self.spells(w, 19, (0x7472_6573_7361_2D70, 0x746E_6564_692D_6465, 0x0079_7469), (0x2020_2020_2020_0020, 0x2020_2020_2000_2020, 0x0020_2020)) {  // p-asserted-identity
+                        known = (19, .pai)
+                    }
+                case 0x72:
+                    if Self.spells(w, 5, (0x0065_7475_6F72, 0, 0), (0x0020_2020_2020, 0, 0)) {  // route
+                        known = (5, .other)
+                    } else if Self.spells(w, 12, (0x722D_6472_6F63_6572, 0x6574_756F, 0), (0x2000_2020_2020_2020, 0x2020_2020, 0)) {  // record-route
+                        known = (12, .other)
+                    }
+                case 0x61:
+                    if Self.spells(w, 5, (0x0077_6F6C_6C61, 0, 0), (0x0020_2020_2020, 0, 0)) {  // allow
+                        known = (5, .other)
+                    } else if Self.spells(w, 6, (0x7470_6563_6361, 0, 0), (0x2020_2020_2020, 0, 0)) {  // accept
+                        known = (6, .other)
+                    }
+                case 0x73:
+                    if Self.spells(w, 9, (0x6574_726F_7070_7573, 0x0064, 0), (0x2020_2020_2020_2020, 0x0020, 0)) {  // supported
+                        known = (9, .other)
+                    } else if Self.spells(w, 15, (0x2D6E_6F69_7373_6573, 0x0073_6572_6970_7865, 0), (0x0020_2020_2020_2020, 0x0020_2020_2020_2020, 0)) {  // session-expires
+                        known = (15, .other)
+                    }
+                default: break
+                }
+                // The name must end there (`Call-IDx` is another header).
+                if known.length > 0, isToken(base[pos + known.length]) { known = (0, .other) }
+            }
+            var i = pos + known.length
+            if known.length == 0 {
+                while i < n, isToken(base[i]) { i += 1 }
+                if i > pos { known.header = Self.header(p, pos, i) }
+            }
             let nameEnd = i
             while i < n, base[i] == 0x20 || base[i] == 0x09 { i += 1 }
             guard i < n, base[i] == 0x3A, nameEnd > pos else { sure = false; break }
@@ -96,7 +182,7 @@ struct MessageDigest {
             var vs = i + 1, ve = cr
             while vs < ve, base[vs] == 0x20 || base[vs] == 0x09 { vs += 1 }
             while ve > vs, base[ve - 1] == 0x20 || base[ve - 1] == 0x09 { ve -= 1 }
-            switch Self.header(p, pos, nameEnd) {
+            switch known.header {
             case .callID where !seenCallID: seenCallID = true; callIDSpan = Span(vs..<ve)
             case .from where !seenFrom: seenFrom = true; fromSpan = Span(vs..<ve)
             case .to where !seenTo: seenTo = true; toSpan = Span(vs..<ve)
@@ -119,17 +205,44 @@ struct MessageDigest {
     @inline(__always)
     static func lineEnd(_ base: UnsafePointer<UInt8>, _ from: Int, _ n: Int) -> Int {
         var i = from
-        let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
-        while i + 8 <= n {
-            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-            let a = w ^ 0x0D0D_0D0D_0D0D_0D0D, b = w ^ 0x0A0A_0A0A_0A0A_0A0A
-            // A zero byte in a or b marks CR or LF (exact for the lowest such byte).
-            let m = ((a &- lo) & ~a & hi) | ((b &- lo) & ~b & hi)
-            if m != 0 { return i + m.trailingZeroBitCount / 8 }
-            i += 8
+        // Flags the bytes below 0x0E (exact for the lowest one): CR, LF, or a rarer control
+        // byte such as HT, which is stepped over. One test per word instead of two, and two
+        // words per round.
+        @inline(__always) func low(_ w: UInt64) -> UInt64 { (w &- 0x0E0E_0E0E_0E0E_0E0E) & ~w & 0x8080_8080_8080_8080 }
+        while i &+ 16 <= n {
+            let m0 = low(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            let m1 = low(UnsafeRawPointer(base + (i &+ 8)).loadUnaligned(as: UInt64.self))
+            if m0 | m1 != 0 {
+                let k = i &+ (m0 != 0 ? m0.trailingZeroBitCount : 64 &+ m1.trailingZeroBitCount) / 8
+                if base[k] == 0x0D || base[k] == 0x0A { return k }
+                i = k &+ 1
+                continue
+            }
+            i &+= 16
+        }
+        while i &+ 8 <= n {
+            let m = low(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            if m != 0 {
+                let k = i &+ m.trailingZeroBitCount / 8
+                if base[k] == 0x0D || base[k] == 0x0A { return k }
+                i = k &+ 1
+                continue
+            }
+            i &+= 8
         }
         while i < n, base[i] != 0x0D, base[i] != 0x0A { i += 1 }
         return i
+    }
+
+    /// Whether the words `w` start with the `length`-byte name whose lower-case bytes are
+    /// `lower`: letters compare in either case (`fold` sets 0x20 on them; only 'A' and 'a'
+    /// become 'a'), every other byte exactly. Bytes past `length` are masked off.
+    @inline(__always)
+    static func spells(_ w: (UInt64, UInt64, UInt64), _ length: Int, _ lower: (UInt64, UInt64, UInt64),
+                       _ fold: (UInt64, UInt64, UInt64)) -> Bool {
+        @inline(__always) func mask(_ bytes: Int) -> UInt64 { bytes >= 8 ? ~0 : bytes <= 0 ? 0 : (1 << (8 * UInt64(bytes))) - 1 }
+        return (w.0 | fold.0) & mask(length) == lower.0 && (w.1 | fold.1) & mask(length - 8) == lower.1
+            && (w.2 | fold.2) & mask(length - 16) == lower.2
     }
 
     /// `SIP/2.0 NNN reason` as SIPCore's StartLine accepts it (version any case, code 100-699,
@@ -162,7 +275,21 @@ struct MessageDigest {
               b[v] | 0x20 == 0x73, b[v + 1] | 0x20 == 0x69, b[v + 2] | 0x20 == 0x70, b[v + 3] == 0x2F,
               b[v + 4] == 0x32, b[v + 5] == 0x2E, b[v + 6] == 0x30 else { return false }
         // The version follows the last SP, so the URI holds no SP; no HT either (LWS).
-        for k in i..<(v - 1) where b[k] == 0x20 || b[k] == 0x09 { return false }
+        var k = i
+        let end = v &- 1
+        while k &+ 8 <= end {
+            // Bytes up to 0x20 are flagged (exact for the lowest); only SP and HT fail.
+            let w = UnsafeRawPointer(b + k).loadUnaligned(as: UInt64.self)
+            let m = (w &- 0x2121_2121_2121_2121) & ~w & 0x8080_8080_8080_8080
+            if m != 0 {
+                let at = k &+ m.trailingZeroBitCount / 8
+                if b[at] == 0x20 || b[at] == 0x09 { return false }
+                k = at &+ 1
+                continue
+            }
+            k &+= 8
+        }
+        while k < end { if b[k] == 0x20 || b[k] == 0x09 { return false }; k &+= 1 }
         return true
     }
 

@@ -33,6 +33,11 @@ public final class PcapReader {
     public let linkType: LinkType
     public private(set) var recordCount = 0
     private var handle: OpaquePointer?
+    /// In a classic pcap file (not pcapng, not the 24-byte-record variant) the next record
+    /// starts 16 header bytes plus the captured length after the last one, so its offset needs
+    /// no `ftell` (about a hundred instructions a packet); -1 when the stream must be asked.
+    private var nextOffset = -1
+    private var snapshot = 0
 
     public init(path: String) throws(CaptureError) {
         self.path = path
@@ -43,7 +48,16 @@ public final class PcapReader {
         if isDir.boolValue { throw CaptureError(file: path, offset: 0, cause: .readFailed, detail: "is a directory") }
         var err = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         // Nanosecond precision: libpcap scales microsecond files up, so times never lose digits.
-        guard let p = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &err) else {
+        guard let file = fopen(path, "rb") else {
+            let code = errno
+            throw CaptureError(file: path, offset: 0, cause: code == ENOENT ? .missingFile : .readFailed,
+                               detail: String(cString: strerror(code)))
+        }
+        // libpcap reads through this stream; with stdio's default 4 KiB buffer that is a read
+        // system call every ten packets or so. Set before the first read, as setvbuf requires.
+        setvbuf(file, nil, _IOFBF, 1 << 20)
+        guard let p = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &err) else {
+            fclose(file)  // libpcap closes the stream only once it has taken it
             let msg = String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let cause: CaptureError.Cause = msg.contains("No such file") ? .missingFile
                 : msg.contains("ermission denied") ? .readFailed
@@ -62,6 +76,20 @@ public final class PcapReader {
         // once, glibc answers each ftell with an lseek system call (one per packet). A
         // no-op seek to the current position lets it keep the offset itself from then on.
         if let f = pcap_file(p) { fseek(f, 0, SEEK_CUR) }
+        if Self.classicMagic(path) {
+            nextOffset = fileOffset
+            snapshot = Int(pcap_snapshot(p))
+        }
+    }
+
+    /// Whether the file starts with a classic pcap magic number (either byte order, micro- or
+    /// nanosecond timestamps).
+    private static func classicMagic(_ path: String) -> Bool {
+        guard let f = fopen(path, "rb") else { return false }
+        defer { fclose(f) }
+        var m: UInt32 = 0
+        guard fread(&m, 4, 1, f) == 1 else { return false }
+        return [0xA1B2_C3D4, 0xD4C3_B2A1, 0xA1B2_3C4D, 0x4D3C_B2A1].contains(m)
     }
 
     deinit { close() }
@@ -81,7 +109,7 @@ public final class PcapReader {
     /// with the record's offset; records before it have already been returned.
     public func next() throws(CaptureError) -> PcapRecord? {
         guard let h = handle else { return nil }
-        let offset = fileOffset
+        let offset = nextOffset >= 0 ? nextOffset : fileOffset
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         let rc = pcap_next_ex(h, &header, &data)
@@ -89,6 +117,11 @@ public final class PcapReader {
         case 1:
             guard let hdr = header?.pointee, let data else { return nil }
             recordCount += 1
+            if nextOffset >= 0 {
+                // libpcap reports a record longer than the snapshot length as cut to it, having
+                // read it all: then only the stream knows where the next record starts.
+                nextOffset = Int(hdr.caplen) < snapshot ? offset + 16 + Int(hdr.caplen) : fileOffset
+            }
             let time = Int64(hdr.ts.tv_sec) &* 1_000_000_000 &+ Int64(hdr.ts.tv_usec)
             return PcapRecord(number: recordCount, time: time,
                               data: UnsafeRawBufferPointer(start: data, count: Int(hdr.caplen)),

@@ -1,6 +1,6 @@
 import Foundation
-import NIOCore
-import NIOPosix
+internal import NIOCore
+internal import NIOPosix
 import SIPCore
 
 /// Where `replay` sends: `udp:HOST:PORT` or `tcp:HOST:PORT` (IPv6 host in brackets).

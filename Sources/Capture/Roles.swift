@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+internal import Yams
 
 /// Who is who in a capture: addresses (optionally ports) mapped to actor roles and trust
 /// domains, read from ROLES.yaml:

@@ -38,13 +38,16 @@ public struct CaptureStatistics: Sendable, Hashable {
     public var findings = 0
 }
 
-/// What the streaming scan hands its consumer (the auditor), one per event.
+/// What the streaming scan hands its consumer (the auditor), one per event: a finding, a TCP
+/// message, or a parsed UDP message with its datagram bytes and digest. UDP messages the
+/// consumer took from their digest alone go to its `digested` closure instead.
 enum ScanItem {
-    /// A finding, a TCP message, or a parsed UDP message with its datagram bytes and digest.
     case event(CaptureEvent, raw: UnsafeRawBufferPointer?, digest: MessageDigest?)
-    /// A UDP message the digest proved well-formed and the consumer wanted no SIPMessage for.
-    case digested(MessageDigest, raw: UnsafeRawBufferPointer, packet: Int, time: Int64)
 }
+
+/// Offered each certain digest of a UDP message (with the datagram, packet number and time);
+/// returns true when it consumed the message from the digest, false to have it parsed.
+typealias DigestConsumer = (MessageDigest, UnsafeRawBufferPointer, Int, Int64) -> Bool
 
 /// Streams SIP messages out of a pcap/pcapng file: link layer, IP (with fragment
 /// reassembly), UDP and reassembled TCP. Memory is bounded by the reassembly limits, not the
@@ -119,7 +122,7 @@ public final class SIPCaptureReader {
                 break
             }
             if let record {
-                Self.process(record, &decoder, &state, streaming: false, wants: { _ in true }) { if let e = $0.event { out.append(e) } }
+                Self.process(record, &decoder, &state, streaming: false, digested: { _, _, _, _ in false }) { if let e = $0.event { out.append(e) } }
             } else {
                 finished = true
                 Self.finish(&decoder, &state) { if let e = $0.event { out.append(e) } }
@@ -146,18 +149,17 @@ public final class SIPCaptureReader {
     /// should keep a compact copy (`SIPMessage(parsing: m.bytes)`), or memory grows with the
     /// largest datagram seen. A read error is thrown after every event before it.
     public func run(_ body: (CaptureEvent, UnsafeRawBufferPointer?) -> Void) throws(CaptureError) {
-        try scan(wants: { _ in true }) { item in
+        try scan(digested: { _, _, _, _ in false }) { item in
             switch item {
             case .event(let e, let raw, _): body(e, raw)
-            case .digested: break  // not produced: every message is wanted
             }
         }
     }
 
-    /// Like `run`, but a UDP message whose digest is certain and for which `wants` says
-    /// no is handed over as its digest alone, never parsed into a SIPMessage (the audit's
-    /// counting path). Events a `next()` call queued go first.
-    func scan(wants: (MessageDigest) -> Bool, _ body: (ScanItem) -> Void) throws(CaptureError) {
+    /// Like `run`, but a UDP message whose digest is certain is first offered to `digested`,
+    /// and when that consumes it, never parsed into a SIPMessage (the audit's counting path).
+    /// Events a `next()` call queued go first.
+    func scan(digested: DigestConsumer, _ body: (ScanItem) -> Void) throws(CaptureError) {
         while queueHead < queue.count {
             body(.event(queue[queueHead], raw: nil, digest: nil))
             queueHead += 1
@@ -167,12 +169,12 @@ public final class SIPCaptureReader {
         if let e = pendingError { pendingError = nil; throw e }
         if finished { return }
         finished = true
-        if let error = Self.loop(pcap, &decoder, &state, wants: wants, body) { throw error }
+        if let error = Self.loop(pcap, &decoder, &state, digested: digested, body) { throw error }
     }
 
     /// Every record to the end (or to a read error, returned after the flush).
     private static func loop(_ pcap: PcapReader, _ decoder: inout PacketDecoder, _ state: inout State,
-                             wants: (MessageDigest) -> Bool, _ body: (ScanItem) -> Void) -> CaptureError? {
+                             digested: DigestConsumer, _ body: (ScanItem) -> Void) -> CaptureError? {
         while true {
             let record: PcapRecord?
             do throws(CaptureError) { record = try pcap.next() } catch {
@@ -183,7 +185,7 @@ public final class SIPCaptureReader {
                 finish(&decoder, &state, body)
                 return nil
             }
-            process(record, &decoder, &state, streaming: true, wants: wants, body)
+            process(record, &decoder, &state, streaming: true, digested: digested, body)
         }
     }
 
@@ -213,7 +215,7 @@ public final class SIPCaptureReader {
 
     /// `streaming` false: the queued `next()` path (every message parsed into its own buffer).
     private static func process(_ record: PcapRecord, _ decoder: inout PacketDecoder, _ state: inout State,
-                                streaming: Bool, wants: (MessageDigest) -> Bool, _ emit: (ScanItem) -> Void) {
+                                streaming: Bool, digested: DigestConsumer, _ emit: (ScanItem) -> Void) {
         state.stats.packets += 1
         let time = record.time
         state.lastTime = time
@@ -230,7 +232,7 @@ public final class SIPCaptureReader {
             switch seg.transport {
             case .udp:
                 state.stats.udpDatagrams += 1
-                udp(seg, payload, time: time, packet: n, &state, streaming: streaming, wants: wants, emit)
+                udp(seg, payload, time: time, packet: n, &state, streaming: streaming, digested: digested, emit)
             case .tcp:
                 state.stats.tcpSegments += 1
                 var tcpEvents: [TCPReassembler.Event] = []
@@ -244,20 +246,24 @@ public final class SIPCaptureReader {
     }
 
     private static func udp(_ seg: TransportSegment, _ payload: UnsafeRawBufferPointer, time: Int64, packet: Int,
-                            _ state: inout State, streaming: Bool, wants: (MessageDigest) -> Bool, _ emit: (ScanItem) -> Void) {
-        guard SIPSniffer.looksLikeSIP(payload) else {
-            state.stats.nonSIPDatagrams += 1
-            return
-        }
+                            _ state: inout State, streaming: Bool, digested: DigestConsumer, _ emit: (ScanItem) -> Void) {
         var digest: MessageDigest?
         if streaming {
+            // The digest first: when it is certain and saw what the sniffer looks for, the
+            // separate sniff (a second pass over the start line) is skipped.
             let d = MessageDigest(payload, limits: state.parseLimits)
-            if d.certain, !wants(d) {
+            guard d.certain && d.sniffed || SIPSniffer.looksLikeSIP(payload) else {
+                state.stats.nonSIPDatagrams += 1
+                return
+            }
+            if d.certain, digested(d, payload, packet, time) {
                 state.stats.sipMessages += 1
-                emit(.digested(d, raw: payload, packet: packet, time: time))
                 return
             }
             digest = d
+        } else if !SIPSniffer.looksLikeSIP(payload) {
+            state.stats.nonSIPDatagrams += 1
+            return
         }
         do {
             let m: SIPMessage
@@ -280,7 +286,7 @@ public final class SIPCaptureReader {
 }
 
 extension ScanItem {
-    /// The event, for the queued path (which never asks for digest-only items).
+    /// The event, for the queued path.
     var event: CaptureEvent? {
         if case .event(let e, _, _) = self { return e }
         return nil

@@ -49,6 +49,8 @@ import Testing
             #expect(text(d.cseqMethod(raw)) == m.cseqMethod, "\(ctx)")
             #expect(d.hasIdentity == m.contains(.identity), "\(ctx)")
             #expect(d.hasPAI == m.contains(.pAssertedIdentity), "\(ctx)")
+            // The reader skips its sniff on this flag: it must never claim more than the sniff.
+            if d.sniffed { #expect(SIPSniffer.looksLikeSIP(raw), "sniffed, but the sniffer says no: \(ctx)") }
             return true
         }
     }
@@ -56,6 +58,51 @@ import Testing
     @Test func wellFormedMessagesTakeTheFastPath() {
         for b in Self.bases.prefix(8) { #expect(Self.check(Array(b.utf8), "base"), "\(b.debugDescription)") }
         for b in Self.bases.dropFirst(8) { #expect(!Self.check(Array(b.utf8), "awkward"), "\(b.debugDescription)") }
+    }
+
+    /// `sniffed` (skip the sniff) only where the sniffer agrees; the odd cases fall back to it.
+    @Test func sniffedMatchesTheSniffer() {
+        let long = "INVITE sip:" + String(repeating: "x", count: 1100) + "@h SIP/2.0\r\nCall-ID: l@h\r\nContent-Length: 0\r\n\r\n"
+        let cases: [(String, Bool)] = [
+            (Self.bases[0], true), (Self.bases[1], true),
+            (Self.bases[6], false),  // "sip/2.0" status line: the sniffer wants capitals
+            (Self.bases[7], false),  // leading CRLF: the sniffer looks at byte 0
+            (long, false),           // start line past the sniffer's 1024-byte window
+            ("INVITE sip:b@h sip/2.0\r\nCall-ID: c@h\r\nContent-Length: 0\r\n\r\n", false),
+        ]
+        for (text, want) in cases {
+            let b = Array(text.utf8)
+            b.withUnsafeBytes { raw in
+                let d = MessageDigest(raw)
+                #expect(d.certain, "\(text.prefix(40).debugDescription)")
+                #expect(d.sniffed == want, "\(text.prefix(40).debugDescription)")
+                #expect(SIPSniffer.looksLikeSIP(raw) == want, "\(text.prefix(40).debugDescription)")
+            }
+        }
+    }
+
+    /// The names the digest recognises whole (eight bytes at a time) must classify exactly as
+    /// the byte-by-byte path does: in any case, next to near misses, and with a non-token byte
+    /// that the case fold would hide ('\r' | 0x20 is '-').
+    @Test func wholeNameMatchAgreesWithTheParser() {
+        let names = ["Via", "From", "To", "Call-ID", "CSeq", "Contact", "Content-Length", "Content-Type", "Max-Forwards",
+                     "User-Agent", "Expires", "Identity", "P-Asserted-Identity", "Route", "Record-Route", "Allow", "Accept",
+                     "Supported", "Session-Expires"]
+        var checked = 0
+        for name in names {
+            for variant in [name, name.lowercased(), name.uppercased(), name + "x", name + "-1", String(name.dropLast()),
+                            name.replacingOccurrences(of: "-", with: "\r"), name.replacingOccurrences(of: "-", with: "\u{0D}x")] {
+                for gap in ["", " "] {
+                    let text = "OPTIONS sip:b@h SIP/2.0\r\nCall-ID: base@h\r\n\(variant)\(gap): <sip:v@h>;tag=z\r\n"
+                        + "From: <sip:a@h>;tag=f\r\nTo: <sip:b@h>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+                    if Self.check(Array(text.utf8), "name \(variant.debugDescription)") { checked += 1 }
+                    // The same line last, where fewer than 24 bytes follow the name.
+                    let short = "OPTIONS sip:b@h SIP/2.0\r\nCall-ID: base@h\r\n\(variant)\(gap):1\r\n\r\n"
+                    if Self.check(Array(short.utf8), "short \(variant.debugDescription)") { checked += 1 }
+                }
+            }
+        }
+        #expect(checked > names.count * 8, "only \(checked) certain digests")
     }
 
     @Test(arguments: [0x5EED_D16E as UInt64, 2, 3, 4])
