@@ -43,6 +43,9 @@ extension EvalContext {
         r.evidence = Evidence(time: ReportFormat.virtualTime(ms: Double(e.timeMs)), hop: "\(e.from) -> \(e.to)", excerpt: excerpt.joined(separator: "\n"))
     }
 
+    // Swift 6.3's optimiser crashes on this function in release builds (ownership verification
+    // in CopyPropagation: "Found outside of lifetime use"); it is not hot, so it is not optimised.
+    @_optimize(none)
     func evaluateSBA(_ r: inout AssertionResult, request: String, status: Int?, error: String?, tlsFailure: Bool?) {
         guard let id = sbaIDs[request], let x = net.sbaExchange(id) else {
             r.passed = false
@@ -50,7 +53,8 @@ extension EvalContext {
             return
         }
         var problems: [String] = []
-        if let status, x.status != status { problems.append("status is \(x.status.map(String.init) ?? "none (\(x.tlsFailure ?? "no response"))"), expected \(status)") }
+        let got = x.status
+        if let status, got != status { problems.append("status is \(got.map(String.init) ?? "none (\(x.tlsFailure ?? "no response"))"), expected \(status)") }
         if let error, x.verdict?.error != error { problems.append("error is \(x.verdict?.error ?? "none"), expected \(error)") }
         if let tlsFailure, (x.tlsFailure != nil) != tlsFailure { problems.append(tlsFailure ? "TLS handshake succeeded, expected a failure" : "TLS handshake failed: \(x.tlsFailure ?? "")") }
         guard !problems.isEmpty else { return }
