@@ -80,7 +80,15 @@ guard net.registrationState(of: "ue0") == .registered, net.registrationState(of:
     FileHandle.standardError.write(Data("call-bench: the warm-up calls did not complete\n".utf8))
     exit(1)
 }
+/// CPU time of this process (user + system), seconds: steadier than wall time on a shared machine.
+func cpuSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
 var done = 0
+let cpuStart = cpuSeconds()
 let start = DispatchTime.now().uptimeNanoseconds
 var elapsed = 0.0
 repeat {
@@ -91,5 +99,9 @@ repeat {
     done += 1
     elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 } while calls > 0 ? done < calls : elapsed < seconds
+let cpuPerCall = (cpuSeconds() - cpuStart) / Double(max(done, 1))
+let target = 5_000.0
 print("completed \(done) signed calls (register + call + bye) in \(String(format: "%.3f", elapsed)) s")
+print("cpu per call \(String(format: "%.1f", cpuPerCall * 1e6)) us (\(Int(1 / cpuPerCall)) calls per CPU-second); "
+      + "target \(Int(target)) calls/s, ratio \(String(format: "%.2f", Double(done) / elapsed / target))")
 print("calls \(Int(Double(done) / elapsed)) calls/s")

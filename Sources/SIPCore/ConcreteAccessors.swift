@@ -23,11 +23,71 @@ extension SIPMessage {
 
 /// The top element of a list header (Via, Route), read and removed without rewriting the others.
 extension SIPMessage {
+    /// Where the first element of a field value ends: the first comma outside quoted strings
+    /// and `<>` (the rule of `splitHeaderList`), or nil when there is none. `anyComma` says
+    /// whether the value holds a comma at all (then `splitHeaderList` would trim the element).
+    private func firstSplit(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (split: Int?, anyComma: Bool) {
+        var inQuote = false, inAngle = false, escaped = false, anyComma = false
+        for i in r {
+            let b = p[i]
+            if escaped { escaped = false; continue }
+            if inQuote {
+                if b == ASCII.backslash { escaped = true } else if b == ASCII.quote { inQuote = false }
+                continue
+            }
+            switch b {
+            case ASCII.quote: inQuote = true
+            case ASCII.lt: inAngle = true
+            case ASCII.gt: inAngle = false
+            case ASCII.comma:
+                anyComma = true
+                if !inAngle { return (i, true) }
+            default: break
+            }
+        }
+        return (nil, anyComma)
+    }
+
+    /// `r` without leading and trailing LWS.
+    private func trimmed(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
+        var s = r.lowerBound, e = r.upperBound
+        while s < e, ByteClass.isLWS(p[s]) { s += 1 }
+        while e > s, ByteClass.isLWS(p[e - 1]) { e -= 1 }
+        return s..<e
+    }
+
+    /// Whether the field value has a line break (folded): those take the String path.
+    private func hasLineBreak(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        for i in r where p[i] == ASCII.cr || p[i] == ASCII.lf { return true }
+        return false
+    }
+
+    /// Whether the trimmed list `r` is already what `splitHeaderList` + `joined(", ")` makes of
+    /// it: every splitting comma has a non-blank element before it and exactly one space then
+    /// a non-blank element after it. (Quoted strings and `<>` are copied whole either way.)
+    private func isJoinedList(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        var from = r.lowerBound
+        while let c = firstSplit(p, from..<r.upperBound).split {
+            guard c > from, !ByteClass.isLWS(p[c - 1]), c + 2 < r.upperBound, p[c + 1] == ASCII.sp,
+                  !ByteClass.isLWS(p[c + 2]), p[c + 2] != ASCII.comma else { return false }
+            from = c + 2
+        }
+        return true
+    }
+
     /// The first element of the first field of `header` (a field may hold several, comma-separated).
     public func firstListValue(_ header: KnownHeader) -> String? {
         guard let i = fields.firstIndex(where: { $0.header == header }) else { return nil }
-        let v = valueText(fields[i].value)
-        return v.utf8.contains(ASCII.comma) ? splitHeaderList(v).first : v
+        let r = fields[i].value
+        return storage.withUnsafeBufferPointer { p -> String in
+            if hasLineBreak(p, r) {
+                let v = valueText(r)
+                return v.utf8.contains(ASCII.comma) ? (splitHeaderList(v).first ?? "") : v
+            }
+            let (split, anyComma) = firstSplit(p, r)
+            guard anyComma else { return String(p, r) }
+            return String(p, trimmed(p, r.lowerBound..<(split ?? r.upperBound)))
+        }
     }
 
     /// Removes the first element of the first field of `header` (a proxy's own Via on a
@@ -36,13 +96,78 @@ extension SIPMessage {
     @discardableResult
     public mutating func removeFirstListValue(_ header: KnownHeader) -> String? {
         guard let i = fields.firstIndex(where: { $0.header == header }) else { return nil }
-        let v = valueText(fields[i].value)
+        let first = firstListValue(header)
+        removeFirstListElement(at: i)
+        return first
+    }
+
+    /// `removeFirstListValue` when the element itself is not needed.
+    public mutating func dropFirstListValue(_ header: KnownHeader) {
+        guard let i = fields.firstIndex(where: { $0.header == header }) else { return }
+        removeFirstListElement(at: i)
+    }
+
+    /// The rest of the field after its first element, as `splitHeaderList` would rejoin it
+    /// (elements trimmed, joined by ", "); nil when the field holds one element.
+    private mutating func removeFirstListElement(at i: Int) {
+        let r = fields[i].value
+        let rest: String? = storage.withUnsafeBufferPointer { p -> String? in
+            if hasLineBreak(p, r) {
+                let v = valueText(r)
+                guard v.utf8.contains(ASCII.comma) else { return nil }
+                var parts = splitHeaderList(v)
+                if !parts.isEmpty { parts.removeFirst() }
+                return parts.isEmpty ? nil : parts.joined(separator: ", ")
+            }
+            guard let split = firstSplit(p, r).split else { return nil }
+            // After the first split the scan is back in its initial state, so the remaining
+            // elements are exactly `splitHeaderList` of the rest.
+            let tail = trimmed(p, split + 1..<r.upperBound)
+            if firstSplit(p, tail).anyComma, !isJoinedList(p, tail) {
+                let parts = splitHeaderList(String(p, tail))
+                return parts.isEmpty ? "" : parts.joined(separator: ", ")
+            }
+            return String(p, tail)
+        }
         let name = fieldName(i)
         removeHeader(at: i)
-        guard v.utf8.contains(ASCII.comma) else { return v }
-        var parts = splitHeaderList(v)
-        let first = parts.isEmpty ? v : parts.removeFirst()
-        if !parts.isEmpty { addHeader(name, parts.joined(separator: ", "), at: i) }
-        return first
+        if let rest { addHeader(name, rest, at: i) }
+    }
+}
+
+/// Copying fields into another message being built (responses copy Via, Record-Route, ...).
+extension SIPMessage {
+    /// Appends `name: value\r\n` to `out` for every field of `header`, in order: the value as
+    /// `values(header)` gives it (folding collapsed to one space), without making a String
+    /// for the usual plain ASCII value.
+    /// `firstOnly`: only the first field (as `value(header)` reads it). Returns how many
+    /// fields were copied.
+    @discardableResult
+    public func appendFields(_ header: KnownHeader, as name: String, to out: inout [UInt8], firstOnly: Bool = false) -> Int {
+        storage.withUnsafeBufferPointer { p in
+            var copied = 0
+            for f in fields where f.header == header {
+                if firstOnly, copied > 0 { break }
+                copied += 1
+                var n = name
+                n.withUTF8 { out.append(contentsOf: $0) }
+                out.append(ASCII.colon)
+                out.append(ASCII.sp)
+                let r = f.value
+                // Folded or non-ASCII values go through the String path (folding collapsed,
+                // invalid UTF-8 repaired) so the bytes equal what `values(header)` gives.
+                var plain = true
+                for i in r where p[i] == ASCII.cr || p[i] == ASCII.lf || p[i] >= 0x80 { plain = false; break }
+                if !plain {
+                    var v = valueText(r)
+                    v.withUTF8 { out.append(contentsOf: $0) }
+                } else if !r.isEmpty {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: p[r]))
+                }
+                out.append(ASCII.cr)
+                out.append(ASCII.lf)
+            }
+            return copied
+        }
     }
 }

@@ -19,6 +19,23 @@ extension SIPMessage {
     /// Replaces every field named `name` with one field carrying `value`, at the position of
     /// the first; removes them all when `value` is nil; appends when there was none.
     public mutating func setHeader(_ name: String, _ value: String?) {
+        // The usual case, one field of a known header (Max-Forwards on every hop): replaced
+        // in place, which is what removing it and inserting the new field at its index does.
+        if let value {
+            let known = KnownHeader(name: name)
+            if known != .other {
+                var index = -1
+                for i in fields.indices where fields[i].header == known {
+                    guard index < 0 else { index = -2; break }
+                    index = i
+                }
+                if index >= 0 {
+                    fields[index] = makeField(name, value)
+                    didEdit()
+                    return
+                }
+            }
+        }
         setHeader(name, values: value.map { [$0] } ?? [])
     }
 
@@ -102,23 +119,35 @@ extension SIPMessage {
 
     private mutating func makeField(_ name: String, _ value: String) -> Field {
         let start = storage.count
-        storage.append(contentsOf: clean(name).utf8)
+        appendCleaned(name)
         let nameRange = start..<storage.count
-        storage += [ASCII.colon, ASCII.sp]
+        storage.append(ASCII.colon)
+        storage.append(ASCII.sp)
         let vs = storage.count
-        storage.append(contentsOf: clean(value).utf8)
+        appendCleaned(value)
         let valueRange = vs..<storage.count
-        storage += [ASCII.cr, ASCII.lf]
+        storage.append(ASCII.cr)
+        storage.append(ASCII.lf)
         let known = storage.withUnsafeBufferPointer { KnownHeader.lookup($0, nameRange) }
         return Field(header: known, line: start..<storage.count, name: nameRange, value: valueRange)
+    }
+
+    /// Appends the UTF-8 of `s` with CR and LF turned into spaces. Byte for byte the same as
+    /// `clean`: CR and LF are single-byte scalars that occur in no other scalar's encoding.
+    private mutating func appendCleaned(_ s: String) {
+        let from = storage.count
+        var s = s
+        s.withUTF8 { storage.append(contentsOf: $0) }
+        storage.withUnsafeMutableBufferPointer { p in
+            for i in from..<p.count where p[i] == ASCII.cr || p[i] == ASCII.lf { p[i] = ASCII.sp }
+        }
     }
 
     private mutating func didEdit() {
         isModified = true
         // Edits only append; rebuild the buffer once dead bytes dominate so a long-lived
-        // message that is edited repeatedly stays bounded.
-        let live = serializedCount
-        if storage.count > 2 * live + 4096 { compact() }
+        // message that is edited repeatedly stays bounded (a small buffer never qualifies).
+        if storage.count > 4096, storage.count > 2 * serializedCount + 4096 { compact() }
     }
 
     /// Copies the live parts into a fresh buffer and re-points every range.

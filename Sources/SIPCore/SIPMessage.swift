@@ -143,31 +143,55 @@ public struct SIPMessage: Sendable {
     /// The message on the wire. Unmodified: exactly the parsed bytes.
     public var bytes: [UInt8] {
         if !isModified { return Array(storage[messageStart..<bodyRange.upperBound]) }
-        var out = [UInt8]()
-        out.reserveCapacity(serializedCount)
-        out += storage[startLineFull]
-        for f in fields {
-            out += storage[f.line]
-            // A datagram's last field may lack its line end; once a field follows, it needs one.
-            out += missingLineEnd(f.line)
+        let count = serializedCount
+        return storage.withUnsafeBufferPointer { src in
+            [UInt8](unsafeUninitializedCapacity: count) { out, n in
+                var o = 0
+                @inline(__always) func copy(_ r: Range<Int>) {
+                    guard !r.isEmpty else { return }
+                    UnsafeMutableRawPointer(out.baseAddress! + o).copyMemory(from: src.baseAddress! + r.lowerBound, byteCount: r.count)
+                    o += r.count
+                }
+                copy(startLineFull)
+                for f in fields {
+                    let line = f.line
+                    copy(line)
+                    // A datagram's last field may lack its line end; once a field follows, it needs one.
+                    switch Self.missingLineEnd(src, line) {
+                    case 1: out[o] = ASCII.lf; o += 1
+                    case 2: out[o] = ASCII.cr; out[o + 1] = ASCII.lf; o += 2
+                    default: break
+                    }
+                }
+                if separator.isEmpty {
+                    out[o] = ASCII.cr; out[o + 1] = ASCII.lf; o += 2
+                } else {
+                    copy(separator)
+                }
+                copy(bodyRange)
+                n = o
+            }
         }
-        out += separator.isEmpty ? [ASCII.cr, ASCII.lf] : Array(storage[separator])
-        out += storage[bodyRange]
-        return out
     }
 
     /// `bytes.count`, without building the bytes.
     public var serializedCount: Int {
         if !isModified { return bodyRange.upperBound - messageStart }
-        return startLineFull.count + fields.reduce(0) { $0 + $1.line.count + missingLineEnd($1.line).count }
-            + (separator.isEmpty ? 2 : separator.count) + bodyRange.count
+        return storage.withUnsafeBufferPointer { p in
+            var n = startLineFull.count + (separator.isEmpty ? 2 : separator.count) + bodyRange.count
+            for f in fields { n += f.line.count + Self.missingLineEnd(p, f.line) }
+            return n
+        }
     }
 
-    /// What completes a field line that lacks its line end (a datagram's last field).
-    private func missingLineEnd(_ r: Range<Int>) -> [UInt8] {
-        guard let last = r.last.map({ storage[$0] }) else { return [] }
-        if last == ASCII.lf { return [] }
-        return last == ASCII.cr ? [ASCII.lf] : [ASCII.cr, ASCII.lf]
+    /// How many bytes complete a field line that lacks its line end (a datagram's last field):
+    /// 0 (ends in LF), 1 (ends in CR: LF) or 2 (CRLF); 0 for an empty range.
+    @inline(__always)
+    private static func missingLineEnd(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int {
+        guard !r.isEmpty else { return 0 }
+        let last = p[r.upperBound - 1]
+        if last == ASCII.lf { return 0 }
+        return last == ASCII.cr ? 1 : 2
     }
 
     public var text: String { String(decoding: bytes, as: UTF8.self) }

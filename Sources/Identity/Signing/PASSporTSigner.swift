@@ -20,18 +20,35 @@ public struct PASSporTSigner {
     /// Certificate URL, written to `x5u` and the Identity `info` parameter.
     public let x5u: String
 
+    /// `b64u(canonical header)` for the usual `ppt` values (none, shaken, rcd): the header of
+    /// a signer never changes, so it is encoded once rather than per call.
+    private let encodedHeaders: [String: String]
+
     public init(key: P256.Signing.PrivateKey, x5u: String) {
         self.key = key
         self.x5u = x5u
+        var encoded: [String: String] = [:]
+        for ppt in [nil, SHAKEN.ppt, RCDRules.ppt] as [String?] {
+            encoded[Self.headerKey(ppt)] = Base64URL.encode(PASSporTHeader(ppt: ppt, x5u: x5u).json.canonicalBytes)
+        }
+        encodedHeaders = encoded
     }
+
+    private static func headerKey(_ ppt: String?) -> String { ppt.map { "ppt:" + $0 } ?? "none" }
 
     public func header(ppt: String?) -> PASSporTHeader { PASSporTHeader(ppt: ppt, x5u: x5u) }
 
     /// Full form `b64u(header).b64u(payload).b64u(R||S)`, header and payload in canonical JSON.
     public func sign(claims: PASSporTClaims, ppt: String?) throws(PASSporTSigningError) -> String {
-        let problems = claims.problems(ppt: ppt)
-        guard problems.isEmpty else { throw .nonConformingClaims(problems) }
-        return try signUnchecked(header: header(ppt: ppt).json, payload: claims.json)
+        // The claims' JSON is built once: checked (as `problems(ppt:)` does) and then signed.
+        let payload = claims.json
+        if case .failure(let r) = PASSporTClaims.parse(payload, ppt: ppt) { throw .nonConformingClaims(r.reasons) }
+        guard let header = encodedHeaders[Self.headerKey(ppt)] else {
+            return try signUnchecked(header: header(ppt: ppt).json, payload: payload)
+        }
+        let input = Array((header + "." + Base64URL.encode(payload.canonicalBytes)).utf8)
+        let signature = try ES256.sign(input, key: key)
+        return String(decoding: input, as: UTF8.self) + "." + Base64URL.encode(signature)
     }
 
     /// Signs any header and payload as given (canonicalised): for attack and negative scenarios.

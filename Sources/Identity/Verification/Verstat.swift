@@ -41,8 +41,15 @@ public enum VerstatMarking {
     public static func apply(_ verstat: Verstat, to message: inout SIPMessage, headers: [KnownHeader] = defaultHeaders) {
         var all = defaultHeaders
         for h in headers where !all.contains(h) { all.append(h) }
-        strip(&message, headers: all)
-        for header in headers { rewrite(&message, header) { marked(stripped($0), verstat) } }
+        // One rewrite per header: stripping twice is stripping once, so a marked header
+        // needs no separate strip pass.
+        for header in all {
+            if headers.contains(header) {
+                rewrite(&message, header) { marked(stripped($0), verstat) }
+            } else {
+                rewrite(&message, header) { stripped($0) }
+            }
+        }
     }
 
     /// Applies the verdict's `verstat`.

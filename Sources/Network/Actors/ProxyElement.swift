@@ -28,7 +28,7 @@ class ProxyElement: Element {
         // An element passed several times (S-CSCF around its ASs) finds itself several times.
         if let top = request.firstListValue(.route), actor(for: top) == name {
             if let addr = try? NameAddress(parsing: top), case .sip(let s) = addr.uri { x.ownRouteParameters = s.parameters }
-            while let t = x.request.firstListValue(.route), actor(for: t) == name { x.request.removeFirstListValue(.route) }
+            while let t = x.request.firstListValue(.route), actor(for: t) == name { x.request.dropFirstListValue(.route) }
         }
         for rule in pipeline {
             rule.onRequest(&x, self)
@@ -81,7 +81,7 @@ class ProxyElement: Element {
     func relay(_ response: SIPMessage, _ x: ProxyExchange, _ tx: ServerTransaction) {
         guard let code = response.statusCode, code != 100 else { return }
         var r = response
-        r.removeFirstListValue(.via)
+        r.dropFirstListValue(.via)
         for rule in pipeline { rule.onResponse(&r, request: x, self) }
         tx.respond(r)
     }

@@ -285,10 +285,8 @@ final class UserEquipment: Element {
         guard let invite = d.invite else { return nil }
         var extra: [(String, String)] = []
         if status < 300 { extra.append(("Contact", "<\(contact)>")) }
-        var r = MessageText.response(to: invite, status: status, reason: reason, toTag: nil,
-                                     extra: extra, body: sdp, contentType: sdp.isEmpty ? nil : "application/sdp")
-        r?.setHeader("To", d.localValue)
-        return r
+        return MessageText.response(to: invite, status: status, reason: reason, toTag: nil, extra: extra, body: sdp,
+                                    contentType: sdp.isEmpty ? nil : "application/sdp", to: d.localValue)
     }
 
     func answer(_ d: Dialog) {

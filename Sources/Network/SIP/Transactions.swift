@@ -17,11 +17,20 @@ protocol TransactionUser: AnyObject {
     func handleStrayResponse(_ response: SIPMessage, from peer: String)
 }
 
+/// What matches a message to its transaction (§17.1.3, §17.2.3): top Via branch, method
+/// (CSeq method for responses; ACK matches INVITE) and, server side, the peer it came from.
+/// A struct rather than a joined String: one is built for every message.
+struct TransactionKey: Hashable {
+    var branch: String
+    var method: String
+    var peer: String = ""
+}
+
 /// A client transaction (§17.1): INVITE (timers A, B, D; RFC 6026 accepted state, timer M)
 /// or non-INVITE (timers E, F, K). Retransmits only over unreliable transports.
 final class ClientTransaction {
     enum State { case calling, proceeding, completed, accepted, terminated }
-    let key: String
+    let key: TransactionKey
     let request: SIPMessage
     let bytes: [UInt8]
     let peer: String
@@ -34,7 +43,7 @@ final class ClientTransaction {
     let onResponse: (SIPMessage) -> Void
     let onTimeout: () -> Void
 
-    init(key: String, request: SIPMessage, peer: String, reliable: Bool,
+    init(key: TransactionKey, request: SIPMessage, peer: String, reliable: Bool,
          onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
         self.key = key
         self.request = request
@@ -51,7 +60,7 @@ final class ClientTransaction {
 /// non-INVITE (timer J). Absorbs retransmitted requests by resending the last response.
 final class ServerTransaction {
     enum State { case proceeding, completed, confirmed, accepted, terminated }
-    let key: String
+    let key: TransactionKey
     let request: SIPMessage
     let peer: String
     let isInvite: Bool
@@ -61,7 +70,7 @@ final class ServerTransaction {
     var interval = SIPTimers.t1
     weak var layer: TransactionLayer?
 
-    init(key: String, request: SIPMessage, peer: String, reliable: Bool) {
+    init(key: TransactionKey, request: SIPMessage, peer: String, reliable: Bool) {
         self.key = key
         self.request = request
         self.peer = peer
@@ -81,8 +90,8 @@ final class TransactionLayer {
     let scheduler: Scheduler
     let transport: Transport
     weak var user: TransactionUser?
-    private var clients: [String: ClientTransaction] = [:]
-    private var servers: [String: ServerTransaction] = [:]
+    private var clients: [TransactionKey: ClientTransaction] = [:]
+    private var servers: [TransactionKey: ServerTransaction] = [:]
     /// Called for bytes that do not parse (traced by the actor).
     var onUnparsable: ((_ bytes: [UInt8], _ peer: String, _ error: String) -> Void)?
 
@@ -98,14 +107,14 @@ final class TransactionLayer {
 
     static func branch(_ m: SIPMessage) -> String? { m.topVia?.branch }
 
-    static func clientKey(_ m: SIPMessage) -> String? {
+    static func clientKey(_ m: SIPMessage) -> TransactionKey? {
         guard let b = branch(m), let c = m.cseqValue else { return nil }
-        return b + " " + c.method
+        return TransactionKey(branch: b, method: c.method)
     }
 
-    static func serverKey(_ m: SIPMessage, peer: String) -> String? {
+    static func serverKey(_ m: SIPMessage, peer: String) -> TransactionKey? {
         guard let b = branch(m), let method = m.method else { return nil }
-        return b + " " + (method == "ACK" ? "INVITE" : method) + " " + peer
+        return TransactionKey(branch: b, method: method == "ACK" ? "INVITE" : method, peer: peer)
     }
 
     // MARK: Client side
@@ -126,33 +135,45 @@ final class TransactionLayer {
         clients[key] = tx
         transport.send(tx.bytes, from: owner, to: peer, note: note)
         if !tx.reliable { armRetransmit(tx) }
-        after(SIPTimers.long, tx) { [weak self] tx in
-            // Timer B / F: no final response in time.
-            guard tx.state == .calling || (!tx.isInvite && tx.state == .proceeding) else { return }
-            self?.terminate(tx)
-            tx.onTimeout()
-        }
+        after(SIPTimers.long, tx, .noFinalResponse)
     }
 
-    private func after(_ ms: Int64, _ tx: ClientTransaction, _ body: @escaping (ClientTransaction) -> Void) {
-        tx.timers.append(scheduler.schedule(afterMs: ms) { [weak tx] in if let tx { body(tx) } })
+    /// What a client transaction timer does when it fires.
+    private enum ClientTimer { case retransmit, noFinalResponse, terminate }
+
+    /// One closure per timer (no per-timer body closure besides it); the transaction and the
+    /// layer are held weakly, as before.
+    private func after(_ ms: Int64, _ tx: ClientTransaction, _ timer: ClientTimer) {
+        tx.timers.append(scheduler.schedule(afterMs: ms) { [weak self, weak tx] in
+            guard let tx else { return }
+            switch timer {
+            case .retransmit: self?.retransmit(tx)
+            case .noFinalResponse:
+                // Timer B / F: no final response in time.
+                guard tx.state == .calling || (!tx.isInvite && tx.state == .proceeding) else { return }
+                self?.terminate(tx)
+                tx.onTimeout()
+            case .terminate: self?.terminate(tx)
+            }
+        })
     }
 
     /// Timer A (INVITE, doubling) or E (non-INVITE, doubling up to T2).
     private func armRetransmit(_ tx: ClientTransaction) {
-        after(tx.interval, tx) { [weak self] tx in
-            guard let self else { return }
-            let active = tx.isInvite ? tx.state == .calling : (tx.state == .calling || tx.state == .proceeding)
-            guard active else { return }
-            self.transport.send(tx.bytes, from: self.owner, to: tx.peer,
-                                note: "retransmission (Timer \(tx.isInvite ? "A" : "E"), \(tx.interval) ms)")
-            if tx.isInvite {
-                tx.interval *= 2
-            } else {
-                tx.interval = tx.state == .proceeding ? SIPTimers.t2 : min(tx.interval * 2, SIPTimers.t2)
-            }
-            self.armRetransmit(tx)
+        after(tx.interval, tx, .retransmit)
+    }
+
+    private func retransmit(_ tx: ClientTransaction) {
+        let active = tx.isInvite ? tx.state == .calling : (tx.state == .calling || tx.state == .proceeding)
+        guard active else { return }
+        transport.send(tx.bytes, from: owner, to: tx.peer,
+                       note: "retransmission (Timer \(tx.isInvite ? "A" : "E"), \(tx.interval) ms)")
+        if tx.isInvite {
+            tx.interval *= 2
+        } else {
+            tx.interval = tx.state == .proceeding ? SIPTimers.t2 : min(tx.interval * 2, SIPTimers.t2)
         }
+        armRetransmit(tx)
     }
 
     private func terminate(_ tx: ClientTransaction) {
@@ -177,7 +198,7 @@ final class TransactionLayer {
             if tx.isInvite {
                 if tx.state != .accepted {
                     tx.state = .accepted
-                    after(SIPTimers.long, tx) { [weak self] tx in self?.terminate(tx) }  // Timer M
+                    after(SIPTimers.long, tx, .terminate)  // Timer M
                 }
                 tx.onResponse(m)
             } else {
@@ -209,7 +230,7 @@ final class TransactionLayer {
     private func complete(_ tx: ClientTransaction) {
         tx.state = .completed
         let wait: Int64 = tx.reliable ? 0 : (tx.isInvite ? 32_000 : SIPTimers.t4)
-        after(wait, tx) { [weak self] tx in self?.terminate(tx) }
+        after(wait, tx, .terminate)
     }
 
     /// §17.1.1.3: same Request-URI, Call-ID, From, top Via and Route; To from the response.
