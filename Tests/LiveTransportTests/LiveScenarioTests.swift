@@ -113,7 +113,7 @@ final class LiveScenarioTests: XCTestCase {
               - register: callee
               - call: {from: caller, to: callee, headers: {P-Asserted-Identity: "sip:ceo@ims.test"}}
               - hangup: {call: call}
-            """, with: "")
+            """, with: "").replacingOccurrences(of: "  - call: {established: true}", with: "  - eventually: {at: caller, method: REGISTER, status: 200}")
         let f = ScenarioLoader(catalog: .network).load(text: text, path: "live.yaml")
         let c = try XCTUnwrap(f.cases.first, "\(f.diagnostics)")
         let o = ScenarioEngine().run(c, live: LiveNetworkRuntime())
