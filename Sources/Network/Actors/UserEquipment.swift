@@ -131,7 +131,11 @@ final class UserEquipment: Element {
         guard let pcscf else { return }
         let callID = ctx.callID()
         let fromTag = ctx.tag()
-        let display = options.displayName.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\" " } ?? ""
+        // Quotes removed scalar by scalar, without a Foundation string search.
+        let display = options.displayName.map { name in
+            let unquoted = name.utf8.contains(0x22) ? String(String.UnicodeScalarView(name.unicodeScalars.filter { $0 != "\"" })) : name
+            return "\"\(unquoted)\" "
+        } ?? ""
         let local = "\(display)<\(impu)>;tag=\(fromTag)"
         let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: "<\(target)>", target: target)
         dialogs[callID] = d
