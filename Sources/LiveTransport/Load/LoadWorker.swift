@@ -28,6 +28,8 @@ final class LoadWorker: @unchecked Sendable {
         var phase = Phase.idle
         var provisional = false
         var got180 = false
+        /// Some response to the INVITE arrived.
+        var answered = false
         var retransmitMs: UInt32 = 500
         var inviteNs: UInt64 = 0
         var lastSendNs: UInt64 = 0
@@ -58,6 +60,12 @@ final class LoadWorker: @unchecked Sendable {
     /// At most 20 ms worth of calls per tick: a loop that was descheduled catches up without a
     /// burst that would overflow the target's socket buffer.
     let perTickCap: Int
+    /// INVITEs without any response yet, and the most allowed (10 ms worth of calls, at most
+    /// 150): past that the target is queueing, and starting more only lengthens its queue,
+    /// slows it down and ends in INVITE retransmissions (500 ms) and a collapse of completed
+    /// calls, so starting waits as it does for --concurrency.
+    var unanswered = 0
+    let maxUnanswered: Int
     let token: String
     let tokenBytes: [UInt8]
 
@@ -91,6 +99,7 @@ final class LoadWorker: @unchecked Sendable {
         invites = Array(repeating: nil, count: calls)
         toValues = Array(repeating: [], count: calls)
         perTickCap = max(16, Int(rate / 50))
+        maxUnanswered = max(64, min(Int(rate / 100), 150))
         token = String(UInt32(truncatingIfNeeded: getpid()), radix: 36)
         tokenBytes = Array(token.utf8)
         callerTN = config.callerTN
@@ -180,6 +189,7 @@ final class LoadWorker: @unchecked Sendable {
             let due = min(total, Int(elapsed * rate) + 1, issued + perTickCap)
             while issued < due {
                 if let c = concurrency, inFlight >= c { break }
+                if unanswered >= maxUnanswered { break }
                 startCall(issued, t)
                 issued += 1
             }
@@ -214,6 +224,7 @@ final class LoadWorker: @unchecked Sendable {
         calls[i] = Call(phase: .inviting, inviteNs: t, lastSendNs: t)
         invites[i] = buf
         inFlight += 1
+        unanswered += 1
         ch.write(AddressedEnvelope(remoteAddress: remote, data: buf), promise: nil)
     }
 
@@ -247,6 +258,7 @@ final class LoadWorker: @unchecked Sendable {
 
     private func fail(_ i: Int, _ cause: String) {
         guard calls[i].phase != .done else { return }
+        if calls[i].phase == .inviting, !calls[i].answered { unanswered -= 1 }
         calls[i].phase = .done
         invites[i] = nil
         failures[cause, default: 0] += 1
@@ -285,6 +297,10 @@ final class LoadWorker: @unchecked Sendable {
                 return
             }
             guard r.isInvite else { return }
+            if c.phase == .inviting, !c.answered {
+                calls[i].answered = true
+                unanswered -= 1
+            }
             if r.status == 180, !c.got180, c.phase == .inviting {
                 calls[i].got180 = true
                 _ = h180.record((t - c.inviteNs) / 1000)
