@@ -67,9 +67,11 @@ struct AssertIdentityFromPreferred: ProxyRule {
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard let p = e as? PCSCF, p.isFromUE(x), x.method != "REGISTER", x.method != "ACK", x.isInitial,
               !x.request.contains(.pAssertedIdentity), let binding = p.bindings[x.peer] else { return }
-        let registered = Set(binding.impus.map(Addressing.identityKey))
         var chosen: String?
-        for ppi in x.request.listValues("P-Preferred-Identity") {
+        let preferred = x.request.listValues("P-Preferred-Identity")
+        // Identity keys parse each URI: only worth it when there is a PPI to compare.
+        let registered = preferred.isEmpty ? [] : Set(binding.impus.map(Addressing.identityKey))
+        for ppi in preferred {
             if let uri = Addressing.uriText(ofAddress: ppi), registered.contains(Addressing.identityKey(uri)) {
                 chosen = uri
                 e.note(name, "P-Preferred-Identity \(uri) matches a registered IMPU: asserted")

@@ -122,17 +122,20 @@ struct Registrar: ProxyRule {
         let expires = req.expiresValue.map { Int($0.value) } ?? s.policy.int("register_expires")
         let granted = min(expires, s.policy.int("register_expires"))
         let barred = Set(sub.barred.map(Addressing.identityKey))
-        let impus = sub.impus.filter { !barred.contains(Addressing.identityKey($0)) }
+        // Each IMPU's identity key once (it parses the URI): for the barred filter and both tables.
+        let keys = sub.impus.map(Addressing.identityKey)
+        let impus = zip(sub.impus, keys).filter { !barred.contains($0.1) }.map(\.0)
+        let path = req.listValues("Path")
         if granted == 0 {
             s.registrations[sub.name] = nil
         } else {
-            s.registrations[sub.name] = Registration(subscriber: sub.name, contact: contact, path: req.listValues("Path"),
+            s.registrations[sub.name] = Registration(subscriber: sub.name, contact: contact, path: path,
                                                      impus: impus, expiresAtMs: s.nowMs + Int64(granted) * 1000)
-            for i in sub.impus { s.byIdentity[Addressing.identityKey(i)] = sub.name; s.ctx.servingSCSCF[Addressing.identityKey(i)] = s.name }
+            for k in keys { s.byIdentity[k] = sub.name; s.ctx.servingSCSCF[k] = s.name }
             if let tn = sub.tn { s.byIdentity["tn:" + tn] = sub.name; s.ctx.servingSCSCF["tn:" + tn] = s.name }
         }
         var extra: [(String, String)] = []
-        for p in req.listValues("Path") { extra.append(("Path", p)) }
+        for p in path { extra.append(("Path", p)) }
         extra.append(("Service-Route", "<sip:\(s.ctx.host(of: s.name));lr;orig>"))
         extra.append(("P-Associated-URI", impus.map { "<\($0)>" }.joined(separator: ", ")))
         if !contact.isEmpty { extra.append(("Contact", "<\(contact)>;expires=\(granted)")) }

@@ -57,7 +57,8 @@ final class UserEquipment: Element {
     var pcscf: String? { ctx.peers(of: name, role: .pcscf).first }
     var impu: String { subscriber.impus.first ?? "sip:\(subscriber.name)@\(domain)" }
     var contact: String { "sip:\(subscriber.name)@\(ctx.host(of: name))" }
-    var userDomain: String { Addressing.host(impu) ?? domain }
+    /// The registrar domain: the host of the default IMPU (fixed for the UE; parsed once).
+    lazy var userDomain: String = Addressing.host(impu) ?? domain
 
     // MARK: Registration
 

@@ -24,6 +24,9 @@ struct TransactionKey: Hashable {
     var branch: String
     var method: String
     var peer: String = ""
+
+    /// The branch alone is hashed (it is random per transaction); equality still compares all three.
+    func hash(into h: inout Hasher) { h.combine(branch) }
 }
 
 /// A client transaction (§17.1): INVITE (timers A, B, D; RFC 6026 accepted state, timer M)
