@@ -75,6 +75,26 @@ extension SIPMessage {
         return true
     }
 
+    /// The elements of one field value, as `splitHeaderList(valueText(r))` gives them, cut
+    /// straight from the buffer when the value is plain ASCII without line breaks.
+    func appendListElements(_ r: Range<Int>, to out: inout [String]) {
+        storage.withUnsafeBufferPointer { p in
+            for i in r where p[i] == ASCII.cr || p[i] == ASCII.lf || p[i] >= 0x80 {
+                out += splitHeaderList(valueText(r))
+                return
+            }
+            let first = out.count
+            var from = r.lowerBound
+            while let c = firstSplit(p, from..<r.upperBound).split {
+                out.append(String(p, trimmed(p, from..<c)))
+                from = c + 1
+            }
+            // `splitHeaderList` keeps the last element unless it is empty and the only one.
+            let last = trimmed(p, from..<r.upperBound)
+            if !last.isEmpty || out.count > first { out.append(String(p, last)) }
+        }
+    }
+
     /// The first element of the first field of `header` (a field may hold several, comma-separated).
     public func firstListValue(_ header: KnownHeader) -> String? {
         guard let i = fields.firstIndex(where: { $0.header == header }) else { return nil }

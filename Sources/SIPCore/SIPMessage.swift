@@ -123,7 +123,11 @@ public struct SIPMessage: Sendable {
 
     /// Every value of a list header, splitting fields at commas that are outside quotes and `<>`.
     public func listValues(_ name: String) -> [String] {
-        values(name).flatMap(splitHeaderList)
+        let known = KnownHeader(name: name)
+        guard known != .other else { return values(name).flatMap(splitHeaderList) }
+        var out: [String] = []
+        for i in fields.indices where fields[i].header == known { appendListElements(fields[i].value, to: &out) }
+        return out
     }
 
     // MARK: Body

@@ -45,6 +45,7 @@ import TestSupport
             let m0 = try Self.message(route: raw)
             let v = try #require(m0.value(.route), "seed case \(n): \(raw.debugDescription)")
             #expect(m0.firstListValue(.route) == Self.referenceFirst(v), "case \(n): \(raw.debugDescription)")
+            #expect(m0.listValues("Route") == m0.values(.route).flatMap(splitHeaderList), "case \(n): \(raw.debugDescription)")
 
             var m = m0
             let removed = m.removeFirstListValue(.route)
