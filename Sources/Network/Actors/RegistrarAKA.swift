@@ -42,15 +42,8 @@ extension Registrar {
         }
         let expected = Digest.response(.md5, user: sub.name, realm: s.domain, password: vector.xres, method: "REGISTER",
                                        uri: c.uri ?? "", nonce: nonce, nc: c.nc ?? "", cnonce: c.cnonce ?? "", qop: c.qop ?? "auth")
-        guard c.username == sub.name, c.response?.lowercased() == expected else {
-            s.nonces.drop(nonce)
-            x.reject(403, "Forbidden")
-            s.note(name, "AKA response of \(c.username ?? "?") does not match XRES: 403")
-            return
-        }
-        s.nonces.accept(nonce, nc: c.nc)
-        s.note(name, "AKA RES of \(sub.name) verified")
-        accept(&x, s, sub)
+        settle(&x, s, sub, c, nonce: nonce, expected: expected,
+               wrong: "AKA response of \(c.username ?? "?") does not match XRES: 403", verified: "AKA RES of \(sub.name) verified")
     }
 
     private func challengeAKA(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec, _ aka: AKASubscription, _ m: Milenage,

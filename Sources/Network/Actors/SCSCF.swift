@@ -89,16 +89,27 @@ struct Registrar: ProxyRule {
             e.note(name, "nonce reused with nc \(c.nc ?? "(none)") not above \(String(last, radix: 16)): replay refused, new nonce")
             return
         }
+        let sameAlgorithm = (c.algorithm.flatMap(Digest.Algorithm.init(name:)) ?? .md5) == alg
         let expected = Digest.response(alg, user: sub.name, realm: realm, password: sub.password, method: "REGISTER",
                                        uri: c.uri ?? "", nonce: nonce, nc: c.nc ?? "", cnonce: c.cnonce ?? "", qop: c.qop ?? "auth")
-        guard c.username == sub.name, c.response?.lowercased() == expected, (c.algorithm.flatMap(Digest.Algorithm.init(name:)) ?? .md5) == alg else {
-            s.nonces.drop(nonce)  // a failed answer burns the nonce: no guessing against one challenge
+        settle(&x, s, sub, c, nonce: nonce, expected: expected, valid: sameAlgorithm,
+               wrong: "digest response of \(c.username ?? "?") is wrong: 403", verified: "digest \(alg.rawValue) response of \(sub.name) verified")
+    }
+
+    /// Settles a digest answer against the `expected` response (over the password, or AKA's
+    /// XRES): a right one registers and uses up this nc; a wrong one burns the nonce (no
+    /// guessing against one challenge) and gets 403.
+    func settle(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec, _ c: Credentials, nonce: String,
+                expected: String, valid: Bool = true,
+                wrong: @autoclosure () -> String, verified: @autoclosure () -> String) {
+        guard valid, c.username == sub.name, c.response?.lowercased() == expected else {
+            s.nonces.drop(nonce)
             x.reject(403, "Forbidden")
-            e.note(name, "digest response of \(c.username ?? "?") is wrong: 403")
+            s.note(name, wrong())
             return
         }
         s.nonces.accept(nonce, nc: c.nc)
-        e.note(name, "digest \(alg.rawValue) response of \(sub.name) verified")
+        s.note(name, verified())
         accept(&x, s, sub)
     }
 
