@@ -15,11 +15,13 @@ public final class SimulatedNetwork {
     /// SBI (HTTP/2) exchanges, NRF tokens and producer checks; built on first use.
     lazy var sbi = ServiceBasedInterface(ctx: ctx, spec: spec, transport: transport)
     private var calls: [String: (ue: String, callID: String)] = [:]
-    private var externalOutlets: [String: ExternalOutlet] = [:]
+    /// Live runs: actors a real system plays (no element here).
+    private let externalNames: Set<String>
 
     public init(spec: NetworkSpec, seed: UInt64) throws(NetworkConfigError) {
         self.spec = spec
         self.seed = seed
+        externalNames = Set(spec.actors.filter { $0.live?.isExternal == true }.map(\.name))
         try Self.validate(spec)
         let pki: SimulationPKI
         switch spec.pki {
@@ -42,7 +44,7 @@ public final class SimulatedNetwork {
         attacks = AttackEngine(ctx: ctx)
         let engine = attacks
         transport.tap = { p, l in engine.intercept(p, l) }
-        for a in spec.actors where a.live?.isExternal != true {
+        for a in spec.actors where !externalNames.contains(a.name) {
             let policy = try PolicyCatalog.resolve(actor: a.name, role: a.role, a.policy)
             if let cert = a.certificate, pki.signer(cert) == nil {
                 throw .unknownCertificate(actor: a.name, name: cert, known: SimulationPKI.credentialNames)
@@ -117,10 +119,8 @@ public final class SimulatedNetwork {
     /// Hands what harness actors send to external actor `name` to `outlet` (its real socket),
     /// after the link has traced it and any attack has applied.
     public func connectExternal(_ name: String, outlet: @escaping (_ bytes: [UInt8], _ from: String) -> Void) throws(NetworkError) {
-        guard spec.actors.contains(where: { $0.name == name && $0.live?.isExternal == true }) else { throw .unknownActor(name) }
-        let o = ExternalOutlet(outlet)
-        externalOutlets[name] = o
-        transport.attach(o, as: name)
+        guard isExternal(name) else { throw .unknownActor(name) }
+        transport.attach(ExternalOutlet(outlet), as: name)
     }
 
     /// A message the real system `from` sent to harness actor `to`: it travels their link like
@@ -136,7 +136,7 @@ public final class SimulatedNetwork {
     }
 
     /// Whether `name` is a real system in this run.
-    public func isExternal(_ name: String) -> Bool { externalOutlets[name] != nil || spec.actors.contains { $0.name == name && $0.live?.isExternal == true } }
+    public func isExternal(_ name: String) -> Bool { externalNames.contains(name) }
 
     // MARK: Operations
 
