@@ -65,7 +65,7 @@ let package = Package(
         // Scenario language (YAML via Yams), validation with file:line:col, engine over Network.
         .target(
             name: "Scenario",
-            dependencies: ["SIPCore", "Network", "Reports", "Capture", .product(name: "Yams", package: "Yams")]
+            dependencies: ["SIPCore", "Identity", "Network", "Reports", "Capture", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Network", "Reports"]),
         // Discrete-event simulated IMS network: virtual clock, links, transactions, actors, attacker.

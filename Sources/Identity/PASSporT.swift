@@ -194,10 +194,11 @@ public struct PASSporTClaims: Hashable, Sendable {
         return .success(claims)
     }
 
-    /// Every rule problem with these claims under `ppt` (empty when conforming).
+    /// Every rule problem with these claims under `ppt` (empty when conforming), including the
+    /// rcd constraint breaches a signer must refuse.
     public func problems(ppt: String?) -> [PASSporTError] {
         switch Self.parse(json, ppt: ppt) {
-        case .success: []
+        case .success(let c): RCDRules.constraintBreaches(c.rcd)
         case .failure(let r): r.reasons
         }
     }

@@ -10,11 +10,15 @@ public enum RCDRules {
     static func problems(ppt: String?, rcd: RichCallData?, rcdJSON: JSONValue?, crnPresent: Bool) -> [PASSporTError] {
         var out: [PASSporTError] = []
         if ppt == Self.ppt, rcdJSON == nil, !crnPresent { out.append(.rcdOrCrnRequired) }
-        if let rcd {
-            if rcdJSON?["nam"] == nil { out.append(.rcdMissingName) }
-            if rcd.jcd != nil, rcd.jcl != nil { out.append(.rcdJcdWithJcl) }
-        }
+        if rcd != nil, rcdJSON?["nam"] == nil { out.append(.rcdMissingName) }
         return out
+    }
+
+    /// Constraint breaches (§5.1.5: `jcd` xor `jcl`) that a signer must refuse but a verifier
+    /// answers by using no rcd claim (§8.1), not by rejecting the PASSporT.
+    public static func constraintBreaches(_ rcd: RichCallData?) -> [PASSporTError] {
+        guard let rcd, rcd.jcd != nil, rcd.jcl != nil else { return [] }
+        return [.rcdJcdWithJcl]
     }
 }
 

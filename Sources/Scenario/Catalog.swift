@@ -27,7 +27,7 @@ public struct ScenarioCatalog: Sendable {
         "icscf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "reject_untrusted_register": .bool],
         "ibcf": ["record_route": .bool, "strip_untrusted_pai": .bool, "apply_privacy": .bool, "strip_identity_from_untrusted": .bool, "strip_verstat_from_untrusted": .bool],
         "sti-as": ["record_route": .bool, "sign": .bool, "attestation": .string, "authorise_rcd": .bool, "compact_form": .bool, "add_date": .bool, "sign_mky": .bool],
-        "sti-vs": ["record_route": .bool, "verify_identity": .bool, "identity_required": .bool, "reject_on_failure": .bool, "min_attestation": .string, "freshness_s": .int, "check_freshness": .bool, "check_tn_auth_list": .bool, "mark_verstat": .bool, "show_rcd": .bool, "check_mky": .bool, "check_rcd_name": .bool, "rcd_mismatch_action": .string, "require_rcdi": .bool, "check_rcdi": .bool, "check_jcard_uris": .bool],
+        "sti-vs": ["record_route": .bool, "verify_identity": .bool, "identity_required": .bool, "reject_on_failure": .bool, "min_attestation": .string, "freshness_s": .int, "check_freshness": .bool, "check_tn_auth_list": .bool, "mark_verstat": .bool, "show_rcd": .bool, "check_mky": .bool, "check_rcd_name": .bool, "rcd_mismatch_action": .string, "require_rcdi": .bool, "check_rcdi": .bool, "check_jcard_uris": .bool, "check_rcd_constraints": .bool],
         "enterprise": ["record_route": .bool, "sign": .bool, "rcd_name": .string],
         "tas": ["record_route": .bool, "authorise_dc": .bool, "dc_unauthorised_action": .string, "remove_ue_remote_bdc": .bool, "authorise_dc_apps": .bool, "dc_unlisted_app_action": .string],
         "attacker": [:],
@@ -55,7 +55,7 @@ enum AttackCatalog {
         "set_body": (["value"], ["content_type"]),
         "set_parameter": (["header", "parameter", "value"], []),
         "inject_crlf": (["header", "value"], []),
-        "sign_with": (["key"], ["attest", "origid", "rcd_name", "x5u", "iat_offset", "icon", "icon_content", "jcard", "jcard_content"]),
+        "sign_with": (["key"], ["attest", "origid", "rcd_name", "x5u", "iat_offset", "icon", "icon_content", "jcard", "jcard_content", "jcd"]),
         "tamper_identity": (["part"], []),
     ]
     static let matchKeys = ["link", "from", "to", "method", "status", "nth"]

@@ -1,4 +1,5 @@
 import Foundation
+import Identity
 import Network
 import Reports
 import SIPCore
@@ -254,6 +255,13 @@ public struct ScenarioEngine: Sendable {
             overrides.iconContent = try optional("icon_content")
             overrides.jcard = try optional("jcard")
             overrides.jcardContent = try optional("jcard_content")
+            // `jcd: none` leaves the claim out (so a matrix can toggle it).
+            if let text = try optional("jcd"), text != "none" {
+                guard let card = try? JSONValue.parse(text) else {
+                    throw StepError(description: "jcd '\(text)' is not JSON (an inline jCard such as '[\"vcard\",[]]')")
+                }
+                overrides.jcd = card
+            }
             if let t = try optional("iat_offset") {
                 // Seconds, optionally with an `s` suffix: -120 or -120s.
                 guard let v = Int64(t.hasSuffix("s") ? String(t.dropLast()) : t) else {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Identity
+import Crypto
 
 struct SHAKENTests {
     func problems(_ payload: JSONValue, ppt: String? = "shaken") -> [PASSporTError] {
@@ -69,10 +70,16 @@ struct RCDRuleTests {
         #expect(problems(s, ppt: "shaken") == [.rcdMissingName])
     }
 
-    @Test func jcdAndJclTogetherRejected() {
+    @Test func jcdAndJclTogetherRefusedBySignerNotBySyntax() throws {
         var c = base
         c.rcd = RichCallData(nam: "Q", jcd: ["vcard", []], jcl: "https://example.com/q.json")
         #expect(problems(c) == [.rcdJcdWithJcl])
+        // A verifier's claim syntax accepts it (RFC 9795 §8.1: the rcd is unused, the PASSporT is not rejected).
+        #expect(throws: Never.self) { try PASSporTClaims.parse(c.json, ppt: "rcd").get() }
+        let signer = PASSporTSigner(key: P256.Signing.PrivateKey(), x5u: "https://cert.example/a.pem")
+        #expect(throws: PASSporTSigningError.self) { try signer.sign(claims: c, ppt: "rcd") }
+        c.rcd?.jcl = nil
+        #expect(throws: Never.self) { try signer.sign(claims: c, ppt: "rcd") }
     }
 
     @Test func rcdShapes() {

@@ -122,6 +122,28 @@ struct ThirdPartyIdentityTests {
         #expect(verdict.notes.contains { $0.contains("differs from the From display name") })
     }
 
+    /// RFC 9795 §5.1.5, §8.1 (catalogue #25): jcd with jcl verifies, but no rcd claim is used,
+    /// even when RCDAuthorised finds nothing else wrong.
+    @Test func jcdWithJclVerifiesButShowsNoRCD() throws {
+        var claims = VF.shaken()
+        claims.rcd = RichCallData(nam: "Alice", jcd: ["vcard", []], jcl: "https://rcd.example.org/a.json")
+        claims.crn = "Delivery"
+        let jws = try VF.signer.signUnchecked(header: VF.signer.header(ppt: "shaken").json, payload: claims.json)
+        let value = IdentityValue(jws: jws, info: VF.x5u, alg: ES256.name, ppt: "shaken").description
+        var service = VerificationService()
+        service.policies.append(RCDAuthorised())
+        let verdict = service.verify(VF.invite(identities: [value]), now: VF.now, keys: VF.keys)
+        #expect(verdict.result == .valid)
+        #expect(verdict.rcdAuthorised == false)
+        #expect(verdict.callerName == nil)
+        #expect(verdict.callReason == nil)
+        #expect(verdict.notes.contains { $0.contains("both jcd and jcl") })
+        claims.rcd?.jcl = nil
+        let plain = IdentityValue(jws: try VF.signer.sign(claims: claims, ppt: "shaken"), info: VF.x5u, alg: ES256.name, ppt: "shaken")
+        let control = service.verify(VF.invite(identities: [plain.description]), now: VF.now, keys: VF.keys)
+        #expect(control.callerName == "Alice")
+    }
+
     @Test func rejectModeGives438() throws {
         let request = try Self.signedRCD(name: "ACME Corp", display: "Someone Else")
         var service = VerificationService()

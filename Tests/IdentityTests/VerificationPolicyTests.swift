@@ -262,6 +262,7 @@ struct VerificationPolicyTests {
         #expect(VerificationService().policies.map(\.name) == [
             "IdentityPresent", "IdentitySyntax", "PASSporTSyntax", "OrigMatchesAssertedIdentity", "DestMatchesRequestTarget",
             "InfoMatchesX5U", "CredentialAvailable", "Freshness", "SignatureValid", "SHAKENAttestation", "RCDIntegrity",
+            "RCDConstraints",
         ])
         #expect(VerificationService(tnAuthList: { _, _ in nil }).policies.map(\.name).contains("TNAuthListCoversOrig"))
     }

@@ -42,7 +42,12 @@ public struct PASSporTSigner {
     public func sign(claims: PASSporTClaims, ppt: String?) throws(PASSporTSigningError) -> String {
         // The claims' JSON is built once: checked (as `problems(ppt:)` does) and then signed.
         let payload = claims.json
-        if case .failure(let r) = PASSporTClaims.parse(payload, ppt: ppt) { throw .nonConformingClaims(r.reasons) }
+        switch PASSporTClaims.parse(payload, ppt: ppt) {
+        case .failure(let r): throw .nonConformingClaims(r.reasons)
+        case .success(let c):
+            let breaches = RCDRules.constraintBreaches(c.rcd)
+            if !breaches.isEmpty { throw .nonConformingClaims(breaches) }
+        }
         guard let header = encodedHeaders[Self.headerKey(ppt)] else {
             return try signUnchecked(header: header(ppt: ppt).json, payload: payload)
         }

@@ -39,7 +39,8 @@ public struct RCDAuthorised: IdentityPolicy {
         guard claims.rcd != nil || claims.crn != nil else { return .passes }
         let problems = self.problems(claims: claims, x5u: header.x5u ?? context.current?.value?.info, request: context.request)
         guard !problems.isEmpty else {
-            context.rcdAuthorised = true
+            // An earlier rule may already have voided the rcd (RCDConstraints).
+            if context.rcdAuthorised == nil { context.rcdAuthorised = true }
             return .passes
         }
         let reason = "rich call data not authorised: " + problems.joined(separator: "; ")

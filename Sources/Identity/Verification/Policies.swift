@@ -287,6 +287,21 @@ extension SHAKEN.Attestation {
     }
 }
 
+/// RFC 9795 §5.1.5: `jcd` and `jcl` together breach the rcd constraints. The PASSporT still
+/// verifies; no rcd claim is used (§8.1), so no name or reason is shown.
+public struct RCDConstraints: IdentityPolicy {
+    public init() {}
+    public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
+        guard case .success(let claims) = context.decodedClaims() else { return .passes }
+        let breaches = RCDRules.constraintBreaches(claims.rcd)
+        guard !breaches.isEmpty else { return .passes }
+        context.rcdAuthorised = false
+        context.notes.append("rich call data breaks its constraints (" + breaches.map(\.description).joined(separator: "; ")
+                             + "): no rcd claim used (RFC 9795 §8.1)")
+        return .passes
+    }
+}
+
 /// RFC 9795 §6, §8.2: every `rcdi` digest is checked against the `rcd` claim and the fetched
 /// content (`config.rcdContentStore`). A mismatch or missing content marks that element "not
 /// verified" (`rcdVerified == false`, `rcdUnverifiedPointers`) but never fails the request.

@@ -120,6 +120,7 @@ public struct VerificationService {
         if let tnAuthList { TNAuthListCoversOrig(covers: tnAuthList) }
         SHAKENAttestation()              // attest present; minimum level -> verstat only
         RCDIntegrity()                   // rcdi: marks elements, never rejects
+        RCDConstraints()                 // jcd with jcl: rcd unused, never rejects
     }
 
     /// The same service with the named rules left out: a misconfigured VS as data

@@ -149,6 +149,7 @@ struct VerifyIdentity: ProxyRule {
         service.config.rcdContentStore = e.spec.web
         if !p.bool("check_freshness") { service = service.without("Freshness") }
         if !p.bool("check_rcdi") { service = service.without("RCDIntegrity") }
+        if !p.bool("check_rcd_constraints") { service = service.without("RCDConstraints") }
         // RFC 9795 §12.2: a full-form `nam` must be the From display name; otherwise the RCD is
         // not shown (§8.1 "use no claim") or, by policy, the request gets 438.
         if p.bool("check_rcd_name") {

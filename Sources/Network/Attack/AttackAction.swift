@@ -1,3 +1,5 @@
+import Identity
+
 /// Which messages an attack applies to.
 public struct MessageMatch: Sendable, Hashable {
     /// Link name `a<->b` (either order), or nil for every link.
@@ -72,6 +74,8 @@ public struct PASSporTOverrides: Sendable, Hashable {
     /// `rcd.jcl`: a jCard URL; with `jcardContent` an `rcdi` "/jcl" digest over that text.
     public var jcard: String?
     public var jcardContent: String?
+    /// `rcd.jcd`: an inline jCard (with `jcard` too, the §5.1.5 breach "jcd and jcl together").
+    public var jcd: JSONValue?
     /// Seconds added to `iat` (and Date, so they agree): -120 signs a two-minute-old PASSporT
     /// now, which is how a live run meets a real verifier's freshness check.
     public var iatOffset: Int64?

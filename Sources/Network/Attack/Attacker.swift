@@ -150,7 +150,7 @@ final class AttackEngine {
         var origid: String? = "0f3a6f4e-1b2c-4d5e-8f90-\(ctx.random.hex(12))"
         if let id = o.origid { origid = id.isEmpty ? nil : id }
         var claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: o.attest ?? "A", origid: origid,
-                                    rcd: (o.rcdName ?? facts.displayName).map { RichCallData(nam: $0, icn: o.icon, jcl: o.jcard) })
+                                    rcd: (o.rcdName ?? facts.displayName).map { RichCallData(nam: $0, icn: o.icon, jcd: o.jcd, jcl: o.jcard) })
         // rcdi over the signer's copy of each linked document.
         var signed: [(pointer: String, url: String, body: String)] = []
         if let url = o.icon, let body = o.iconContent { signed.append(("/icn", url, body)) }
@@ -171,6 +171,7 @@ final class AttackEngine {
         if let id = o.origid { changed.append(id.isEmpty ? "no origid" : "origid \(id)") }
         if let n = o.rcdName { changed.append("rcd nam \"\(n)\"") }
         if let u = o.icon { changed.append(o.iconContent == nil ? "rcd icn \(u) without rcdi" : "rcd icn \(u) with rcdi over the signer's copy") }
+        if o.jcd != nil { changed.append("rcd jcd inline") }
         if let u = o.jcard { changed.append(o.jcardContent == nil ? "rcd jcl \(u) without rcdi" : "rcd jcl \(u) with rcdi over the signer's copy") }
         if let d = o.iatOffset { changed.append("iat and Date \(d > 0 ? "+" : "")\(d) s") }
         return ("Identity re-signed with the \(cred.rawValue) credential (\(signer.x5u))"

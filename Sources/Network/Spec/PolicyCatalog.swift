@@ -93,6 +93,7 @@ public enum PolicyCatalog {
                 b("check_rcd_name", true, "the signed rcd nam must equal the From display name (RFC 9795 §12.2)"),
                 s("rcd_mismatch_action", "ignore_rcd", ["ignore_rcd", "reject"], "rcd nam differs from From: do not show the RCD (RFC 9795 §8.1), or 438"),
                 b("check_rcdi", true, "check rcdi digests against the rcd claim and the content fetched from the verifier's web (RFC 9795 §8.2)"),
+                b("check_rcd_constraints", true, "an rcd with both jcd and jcl breaks RFC 9795 §5.1.5: the call proceeds and no rcd claim is used (§8.1)"),
                 b("check_jcard_uris", true, "a jCard fetched by jcl must hold no URIs (RFC 9795 §5.1.5): nested URIs are never fetched, and such an rcd is not used"),
                 b("require_rcdi", true, "an rcd with an icn/jcl URL but no rcdi digest for it is not used (RFC 9795 §6.1, §8.1)"),
             ]
