@@ -161,7 +161,8 @@ struct CheckMediaKey: ProxyRule {
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "INVITE", x.isInitial else { return }
         for value in x.request.values(.identity) {
-            let jws = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
+            // The JWS ends at the first ';' (base64url and '.' never contain one): cut on the bytes.
+            let jws = value.utf8.firstIndex(of: UInt8(ascii: ";")).map { String(value[..<$0]) } ?? value
             guard let parts = try? JWSParts(jws), !parts.isCompactForm, let payload = try? parts.decodedPayload(),
                   let signed = payload["mky"] else { continue }
             let actual = DataChannelSDP.mky(of: x.request)

@@ -32,10 +32,18 @@ enum Addressing {
         return tn(of: uri)
     }
 
+    /// The text between the first '<' and the last '>' (when both are there), without
+    /// surrounding spaces. Cut on the UTF-8 bytes: every delimiter is ASCII.
     static func stripAngles(_ s: String) -> String {
-        var t = Substring(s)
-        if let lt = t.firstIndex(of: "<"), let gt = t.lastIndex(of: ">"), lt < gt { t = t[t.index(after: lt)..<gt] }
-        return t.trimmingCharacters(in: " ")
+        let u = s.utf8
+        var lo = u.startIndex, hi = u.endIndex
+        if let lt = u.firstIndex(of: UInt8(ascii: "<")), let gt = u.lastIndex(of: UInt8(ascii: ">")), lt < gt {
+            lo = u.index(after: lt)
+            hi = gt
+        }
+        while lo < hi, u[lo] == UInt8(ascii: " ") { lo = u.index(after: lo) }
+        while lo < hi, u[u.index(before: hi)] == UInt8(ascii: " ") { hi = u.index(before: hi) }
+        return lo == u.startIndex && hi == u.endIndex ? s : String(s[lo..<hi])
     }
 
     /// The host of a URI text (sip/sips), lowercased; nil for tel or unparsable.
