@@ -8,7 +8,7 @@ case "${1:-test}" in
   demo) pkgs=(libpcap-dev libssl-dev pkg-config) ;;
   test) pkgs=(libpcap-dev libssl-dev pkg-config tshark sip-tester) ;;
   bench)     pkgs=(libpcap-dev libssl-dev pkg-config libosip2-dev libsofia-sip-ua-dev gcc) ;;
-  live)      pkgs=(kamailio kamailio-ims-modules kamailio-secsipid-modules kamailio-utils-modules sip-tester sipsak) ;;
+  live)      pkgs=(kamailio kamailio-ims-modules kamailio-secsipid-modules kamailio-utils-modules kamailio-tls-modules sip-tester sipsak) ;;
   *) echo "usage: $0 {demo|test|bench|live}" >&2; exit 2 ;;
 esac
 

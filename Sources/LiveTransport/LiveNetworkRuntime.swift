@@ -1,14 +1,15 @@
 import Dispatch
 import Foundation
+import Identity
 import Network
 
 public enum LiveRunError: Error, CustomStringConvertible {
-    case tlsUnsupported(String)
+    case tlsSetup(String)
     case notStarted
 
     public var description: String {
         switch self {
-        case .tlsUnsupported(let a): "\(a): TLS endpoints are not supported in live scenarios yet (use udp: or tcp:)"
+        case .tlsSetup(let why): "cannot set up TLS from the scenario's test PKI: \(why)"
         case .notStarted: "the live run was closed or never started"
         }
     }
@@ -38,34 +39,46 @@ public final class LiveNetworkRuntime: LiveRuntime, @unchecked Sendable {
     public func bind(_ spec: NetworkSpec) throws -> NetworkSpec {
         var out = spec
         out.epochBase = Int64(Date().timeIntervalSince1970)
-        let external = Dictionary(spec.actors.compactMap { a -> (String, ActorEndpoint)? in
-            if case .external(let address, _)? = a.live { (a.name, address) } else { nil }
-        }, uniquingKeysWith: { a, _ in a })
+        if spec.actors.contains(where: { $0.live?.endpoints.contains { $0.transport == .tls } == true }) {
+            // Both sides of SIP over TLS use the loopback credential of the scenario's PKI, the
+            // one `ims-harness pki init --seed N` writes for a SUT to present.
+            guard case .generated(let seed) = spec.pki else { throw LiveRunError.tlsSetup("no generated PKI") }
+            do { transport.tls = try LiveTLS.loopback(pki: try TestPKI.generate(at: Date(), seed: seed)) } catch {
+                throw LiveRunError.tlsSetup(String(describing: error))
+            }
+        }
+        // Where harness actor `from` reaches external actor `name` (nil: not external).
+        func external(_ name: String, from: String) -> ActorEndpoint? {
+            guard case .external(let address, let perPeer)? = spec.actors.first(where: { $0.name == name })?.live else { return nil }
+            return perPeer[from] ?? address
+        }
         for (i, a) in spec.actors.enumerated() {
             switch a.live {
             case .listen(let e)?:
                 out.actors[i].live = .listen(try open(a.name, e))
             case .external(let address, let perPeer)?:
-                for e in [address] + perPeer.values where e.transport == .tls { throw LiveRunError.tlsUnsupported(a.name) }
                 transport.addPeer(a.name, at: address)
                 for (peer, e) in perPeer.sorted(by: { $0.key < $1.key }) { transport.addPeer(a.name, at: e, for: peer) }
             case nil:
                 // A harness actor that talks to a real system needs a socket of its own: an
                 // ephemeral one on the loopback of the system's address family.
-                let peer = spec.links.lazy.compactMap { l in l.a == a.name ? l.b : l.b == a.name ? l.a : nil }
-                    .first { external[$0] != nil }
-                guard let peer, let ext = external[peer] else { continue }
+                let ext = spec.links.lazy.compactMap { l in l.a == a.name ? l.b : l.b == a.name ? l.a : nil }
+                    .compactMap { external($0, from: a.name) }.first
+                guard let ext else { continue }
                 let host = ext.address.isIPv6 ? "::1" : "127.0.0.1"
                 out.actors[i].live = .listen(try open(a.name, ActorEndpoint(ext.transport, host: host, port: 0)))
             }
+        }
+        // A hop to a real system runs over the transport of its endpoint (Via says so).
+        for (i, l) in out.links.enumerated() {
+            if let e = external(l.b, from: l.a) ?? external(l.a, from: l.b) { out.links[i].transport = e.transport }
         }
         self.spec = out
         return out
     }
 
     private func open(_ actor: String, _ e: ActorEndpoint) throws -> ActorEndpoint {
-        if e.transport == .tls { throw LiveRunError.tlsUnsupported(actor) }
-        return try transport.listen(actor, on: e)
+        try transport.listen(actor, on: e)
     }
 
     public func start(_ network: SimulatedNetwork) throws {

@@ -25,7 +25,8 @@ public enum LiveTransportError: Error, CustomStringConvertible {
 /// connection). Everything runs on the driver's single event loop: call `send` there.
 public final class LiveTransport: Transport, @unchecked Sendable {
     public let driver: LiveDriver
-    let tls: LiveTLS?
+    /// Contexts for TLS endpoints; set before the first TLS `listen` or send.
+    public var tls: LiveTLS?
     public let limits: ParseLimits
     /// Stream bytes queued for a connection not yet up; beyond this the send fails.
     public var maxPendingBytes = 1 << 20

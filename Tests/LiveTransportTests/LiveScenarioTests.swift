@@ -13,9 +13,9 @@ final class LiveScenarioTests: XCTestCase {
     func ports() throws -> Ports { Ports(caller: try freePort(), pcscf: try freePort(), scscf: try freePort()) }
 
     /// The SUT: the harness's own P-CSCF listening at `p.pcscf`; caller and S-CSCF are real to it.
-    func startSUT(_ p: Ports, trustsUEPAI: Bool = false) throws -> LiveNetworkRuntime {
+    func startSUT(_ p: Ports, trustsUEPAI: Bool = false, transport: TransportKind = .udp) throws -> LiveNetworkRuntime {
         let rt = LiveNetworkRuntime()
-        func at(_ port: Int) -> ActorEndpoint { ActorEndpoint(.udp, host: "127.0.0.1", port: port) }
+        func at(_ port: Int) -> ActorEndpoint { ActorEndpoint(transport, host: "127.0.0.1", port: port) }
         let spec = NetworkSpec(actors: [
             ActorSpec(name: "caller", role: .ue, live: .external(address: at(p.caller), perPeer: [:])),
             ActorSpec(name: "pcscf", role: .pcscf, domain: "ims.test", policy: ["trusts_ue_asserted_identity": .bool(trustsUEPAI)],
@@ -28,16 +28,16 @@ final class LiveScenarioTests: XCTestCase {
         return rt
     }
 
-    func scenario(_ p: Ports) -> String {
+    func scenario(_ p: Ports, transport t: String = "udp") -> String {
         """
         name: spoofed PAI through a real P-CSCF
         mode: live
         network:
           actors:
-            caller: {role: ue, domain: ims.test, listen: "udp:127.0.0.1:\(p.caller)"}
+            caller: {role: ue, domain: ims.test, listen: "\(t):127.0.0.1:\(p.caller)"}
             callee: {role: ue, domain: ims.test}
-            pcscf: {role: pcscf, domain: ims.test, external: "udp:127.0.0.1:\(p.pcscf)"}
-            scscf: {role: scscf, domain: ims.test, listen: "udp:127.0.0.1:\(p.scscf)"}
+            pcscf: {role: pcscf, domain: ims.test, external: "\(t):127.0.0.1:\(p.pcscf)"}
+            scscf: {role: scscf, domain: ims.test, listen: "\(t):127.0.0.1:\(p.scscf)"}
             pcscf-term: {role: pcscf, domain: ims.test}
           trust_domains:
             home: [pcscf, scscf, pcscf-term]
@@ -61,8 +61,8 @@ final class LiveScenarioTests: XCTestCase {
         """
     }
 
-    func run(_ p: Ports) throws -> ScenarioEngine.Outcome {
-        let f = ScenarioLoader(catalog: .network).load(text: scenario(p), path: "live.yaml")
+    func run(_ p: Ports, transport: String = "udp") throws -> ScenarioEngine.Outcome {
+        let f = ScenarioLoader(catalog: .network).load(text: scenario(p, transport: transport), path: "live.yaml")
         XCTAssertEqual(f.diagnostics, [])
         let c = try XCTUnwrap(f.cases.first)
         return ScenarioEngine().run(c, live: LiveNetworkRuntime())
@@ -81,6 +81,27 @@ final class LiveScenarioTests: XCTestCase {
         XCTAssertEqual(o.addresses["caller"]?.port, p.caller)
         // Both sides saw the REGISTER exchange: the SUT's network traced it too.
         XCTAssertGreaterThan(sut.transport.traceEventCount, 0)
+    }
+
+    /// SIP over TLS both ways: the runtimes build their contexts from the scenario's PKI (seed
+    /// 1), so each side verifies the other's loopback certificate against the same root.
+    func testScenarioRunsOverTLS() throws {
+        let p = try ports()
+        let sut = try startSUT(p, transport: .tls)
+        defer { sut.close() }
+        let o = try run(p, transport: "tls")
+        let text = o.trace.map { "\($0.from) -> \($0.to) \($0.kind) \($0.summary) \($0.note)" }.joined(separator: "\n")
+        XCTAssertEqual(o.report.verdict, .passed, "\(o.report.error ?? "") \(o.report.failures)\n\(text)")
+        let invite = try XCTUnwrap(o.trace.first { $0.kind == .delivered && $0.from == "pcscf" && $0.to == "scscf" && $0.summary.hasPrefix("INVITE") },
+                                   text)
+        XCTAssertEqual(invite.transport, .tls)
+        // The SUT's Via and Record-Route name its TLS socket, so replies and in-dialog requests use it.
+        let via = try XCTUnwrap(invite.message?.value(.via))
+        XCTAssertTrue(via.hasPrefix("SIP/2.0/TLS 127.0.0.1:\(p.pcscf)"), via)
+        XCTAssertTrue(invite.message?.value(.recordRoute)?.contains(";transport=tls") == true, "\(invite.message?.value(.recordRoute) ?? "-")")
+        let connections = sut.transport.trace.filter { $0.kind == .connection }
+        XCTAssertFalse(connections.isEmpty)
+        XCTAssertFalse(sut.transport.trace.contains { $0.kind == .error }, "\(sut.transport.trace.filter { $0.kind == .error }.map(\.note))")
     }
 
     func testTheSameAssertionsCatchAWeakenedSUT() throws {

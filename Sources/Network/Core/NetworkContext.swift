@@ -23,7 +23,8 @@ final class NetworkContext {
     private let ownerByKey: [String: String]
     /// Route / Request-URI text -> actor ("" for none): the same few texts recur on every hop.
     private var actorCache: [String: String] = [:]
-    /// Live runs: actor -> `host:port` used in its URIs, and every live `host:port` -> actor.
+    /// Live runs: actor -> `host:port` (and `;transport=` for TCP/TLS) used in its URIs, and
+    /// every live `host:port` -> actor.
     private let liveHosts: [String: String]
     private let actorByHostPort: [String: String]
 
@@ -70,7 +71,9 @@ final class NetworkContext {
         var hosts: [String: String] = [:], byHostPort: [String: String] = [:]
         for a in spec.actors {
             guard let live = a.live else { continue }
-            hosts[a.name] = live.endpoints[0].uriHostPort
+            // A stream endpoint says so in the URI (RFC 3261 §19.1.1), or a real peer would use UDP.
+            let main = live.endpoints[0]
+            hosts[a.name] = main.uriHostPort + (main.transport == .udp ? "" : ";transport=" + main.transport.rawValue.lowercased())
             for e in live.endpoints { byHostPort[e.uriHostPort] = a.name }
         }
         liveHosts = hosts
@@ -78,7 +81,8 @@ final class NetworkContext {
     }
 
     /// The host part of URIs naming `actor` (Route, Record-Route, Path, Contact): its name in
-    /// simulation, its real `host:port` in a live run so a real peer can reach it.
+    /// simulation, its real `host:port` (with `;transport=tcp|tls` off UDP) in a live run so a
+    /// real peer can reach it.
     func host(of actor: String) -> String { liveHosts[actor] ?? actor }
 
     /// Unix seconds now (epoch base + virtual time).
