@@ -282,31 +282,36 @@ public struct ScenarioEngine: Sendable {
         return AttackAction(kind, match: match)
     }
 
-    /// Diagram rows: one per message put on a link, marked when dropped or touched by an attacker.
+    /// Diagram rows: one per message handed to an actor or dropped, marked when an attacker
+    /// touched it. An attacker event belongs to the delivery of the same bytes on the same hop
+    /// (other messages may arrive in between); a message the attacker dropped has only its event.
     func diagram(_ trace: [TraceEvent], failed: Set<Int>) -> [DiagramMessage] {
+        struct Hop: Hashable { let from: String, to: String, bytes: [UInt8] }
         var rows: [DiagramMessage] = []
-        var attackerNotes: [Int: String] = [:]
-        for e in trace where e.kind == .attacker { attackerNotes[e.seq] = e.note }
-        var pendingAttack: String?
-        for e in trace {
+        var attacks: [Hop: [String]] = [:]
+        func row(_ e: TraceEvent, attacker: Bool, dropped: Bool, note: String?) {
+            var details: [String] = []
+            if let m = e.message {
+                for v in m.listValues("P-Asserted-Identity") { details.append("PAI: " + v) }
+                if let pr = m.value("Privacy") { details.append("Privacy: " + pr) }
+                if m.contains("Identity") { details.append("Identity: \(m.values("Identity").count) header(s)") }
+                if let pp = m.value("P-Preferred-Identity") { details.append("PPI: " + pp) }
+            }
+            rows.append(DiagramMessage(index: rows.count, timeMs: Double(e.timeMs), from: e.from, to: e.to, label: e.summary,
+                                       details: details, attacker: attacker, dropped: dropped, failed: failed.contains(e.seq), note: note))
+        }
+        for e in trace where !e.bytes.isEmpty {
             switch e.kind {
+            case .attacker where e.note == AttackAction.droppedNote:
+                row(e, attacker: true, dropped: true, note: e.note)
             case .attacker:
-                pendingAttack = e.note
+                attacks[Hop(from: e.from, to: e.to, bytes: e.bytes), default: []].append(e.note)
             case .delivered, .dropped:
-                guard !e.bytes.isEmpty else { continue }
-                let m = e.message
-                var details: [String] = []
-                if let m {
-                    for v in m.listValues("P-Asserted-Identity") { details.append("PAI: " + v) }
-                    if let pr = m.value("Privacy") { details.append("Privacy: " + pr) }
-                    if m.contains("Identity") { details.append("Identity: \(m.values("Identity").count) header(s)") }
-                    if let pp = m.value("P-Preferred-Identity") { details.append("PPI: " + pp) }
-                }
-                let attacked = pendingAttack != nil || e.note.lowercased().contains("attack") || e.note.contains("injected")
-                rows.append(DiagramMessage(index: rows.count, timeMs: Double(e.timeMs), from: e.from, to: e.to, label: e.summary,
-                                           details: details, attacker: attacked, dropped: e.kind == .dropped, failed: failed.contains(e.seq),
-                                           note: (pendingAttack ?? (e.note.isEmpty ? nil : e.note))))
-                pendingAttack = nil
+                let hop = Hop(from: e.from, to: e.to, bytes: e.bytes)
+                let attack = attacks[hop]?.first
+                if attack != nil { attacks[hop]?.removeFirst() }
+                let attacked = attack != nil || e.note.lowercased().contains("attack") || e.note.contains("injected")
+                row(e, attacker: attacked, dropped: e.kind == .dropped, note: attack ?? (e.note.isEmpty ? nil : e.note))
             default: break
             }
         }

@@ -110,6 +110,41 @@ struct SuiteTests {
         #expect(out.report.error?.hasPrefix("t.yaml:5:5: call:") == true, "\(out.report.error ?? "")")
     }
 
+    /// Attacker marks go to the message the attacker touched, not to whatever is delivered next
+    /// (a 100 Trying arrives on another hop between the re-signing and the INVITE's delivery).
+    @Test func diagramMarksOnlyTheAttackedMessages() throws {
+        let f = ScenarioLoader(catalog: .network).load(path: Repo.scenarios + "/identity/rcd-jcd-with-jcl.yaml")
+        let c = try #require(f.cases.first { $0.matrixLabel == "hardened" })
+        let rows = ScenarioEngine().run(c).report.messages
+        let marked = rows.filter(\.attacker)
+        #expect(!marked.isEmpty)
+        for r in marked {
+            #expect(r.label.hasPrefix("INVITE") && Set([r.from, r.to]) == ["scscf", "sti-vs"], "\(r.from) -> \(r.to) \(r.label): \(r.note ?? "")")
+        }
+    }
+
+    /// A dropped message has a row of its own (it is never delivered), and the drop marks nothing else.
+    @Test func diagramShowsAnAttackerDropAsItsOwnRow() throws {
+        let text = """
+            name: drop
+            include: \(Repo.scenarios)/common/home.yaml
+            steps:
+              - register: caller
+              - register: callee
+              - attack: {action: drop, link: [pcscf, scscf], method: INVITE}
+              - call: {from: caller, to: callee}
+            assert:
+              - call: {established: false}
+            """
+        let f = ScenarioLoader(catalog: .network).load(text: text, path: "drop.yaml")
+        let c = try #require(f.cases.first, "\(f.diagnostics)")
+        let rows = ScenarioEngine().run(c).report.messages
+        let dropped = rows.filter { $0.attacker && $0.dropped }
+        #expect(!dropped.isEmpty)
+        #expect(dropped.allSatisfy { $0.label.hasPrefix("INVITE") && $0.note == AttackAction.droppedNote })
+        #expect(!rows.contains { !$0.dropped && $0.note == AttackAction.droppedNote })
+    }
+
     /// The validator's fallback table and the network's catalogue must agree.
     @Test func fallbackPolicyTableMatchesNetworkCatalogue() {
         let net = ScenarioCatalog.network

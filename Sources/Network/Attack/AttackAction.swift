@@ -118,6 +118,8 @@ public enum AttackKind: Sendable, Hashable {
 public struct AttackAction: Sendable, Hashable {
     public var kind: AttackKind
     public var match: MessageMatch
+    /// The trace note of a drop: the message has no delivery of its own, reports show this event.
+    public static let droppedNote = "attacker dropped the message"
     public init(_ kind: AttackKind, match: MessageMatch = MessageMatch()) {
         self.kind = kind
         self.match = match

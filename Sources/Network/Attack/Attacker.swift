@@ -53,7 +53,7 @@ final class AttackEngine {
                 record(p, link, "attacker observed")
                 result.append(p)
             case .drop:
-                record(p, link, "attacker dropped the message")
+                record(p, link, AttackAction.droppedNote)
             case .delay(let ms):
                 p.extraDelayMs += ms
                 p.note = "delayed \(ms) ms by attacker"
