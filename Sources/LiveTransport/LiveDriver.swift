@@ -63,16 +63,6 @@ public final class LiveDriver: @unchecked Sendable {
         }
     }
 
-    /// Drives a `VirtualScheduler` (the simulator's clock, which Network's actors use today)
-    /// at real time: before each delivery and on a periodic tick the virtual clock is advanced
-    /// to the real elapsed time, so its timers fire on the real clock.
-    public func drive(_ virtual: VirtualScheduler, tickMs: Int64 = 2) -> RealTimeClock {
-        let c = RealTimeClock(driver: self, virtual: virtual, tickMs: tickMs)
-        let box = UncheckedBox(c)
-        loop.execute { box.value.startTicking() }
-        return c
-    }
-
     public func shutdown() {
         try? group?.syncShutdownGracefully()
     }
@@ -99,35 +89,4 @@ public final class LiveScheduler: Scheduler, @unchecked Sendable {
         }
         return h
     }
-}
-
-/// Keeps a `VirtualScheduler` in step with the real clock (see `LiveDriver.drive`).
-public final class RealTimeClock: @unchecked Sendable {
-    let driver: LiveDriver
-    public let virtual: VirtualScheduler
-    let tickMs: Int64
-    private var stopped = false
-
-    init(driver: LiveDriver, virtual: VirtualScheduler, tickMs: Int64) {
-        self.driver = driver
-        self.virtual = virtual
-        self.tickMs = tickMs
-    }
-
-    /// Advances the virtual clock to the real elapsed time, running every timer now due.
-    public func catchUp() {
-        let target = driver.nowMs
-        if target > virtual.nowMs { virtual.advance(ms: target - virtual.nowMs) }
-    }
-
-    func startTicking() {
-        guard !stopped else { return }
-        driver.loop.assumeIsolated().scheduleTask(in: .milliseconds(tickMs)) { [self] in
-            catchUp()
-            startTicking()
-        }
-    }
-
-    /// Stops the tick (call on the loop).
-    public func stop() { stopped = true }
 }
