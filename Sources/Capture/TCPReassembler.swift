@@ -1,6 +1,8 @@
 import SIPCore
 
-/// Per-direction TCP stream reassembly feeding SIPCore's `SIPStreamFramer`.
+/// Per-direction TCP stream reassembly feeding SIPCore's `SIPStreamFramer`, or a
+/// `WebSocketStream` for SIP over WebSocket (RFC 7118) when the direction opens with an HTTP
+/// Upgrade handshake.
 ///
 /// Segments are put in sequence order; bytes already delivered (retransmissions, partial
 /// overlaps) are dropped; segments ahead of the next expected byte wait, up to
@@ -32,6 +34,9 @@ public struct TCPReassembler {
         /// Garbage before the first message is the middle of a message we joined late, or
         /// not SIP at all: only reported once the flow has shown itself to be SIP.
         var sawSIP = false
+        /// Decided on the direction's first delivered bytes: SIP over WebSocket, else nil.
+        var webSocket: WebSocketStream?
+        var sniffed = false
         init(limits: ParseLimits, time: Int64) {
             framer = SIPStreamFramer(limits: limits)
             lastSeen = time
@@ -139,6 +144,7 @@ public struct TCPReassembler {
         gapBytes += missing
         emit(.finding(.tcpGap, "TCP \(key.src) -> \(key.dst): \(missing) bytes missing before seq \(earliest) (\(why)); \(flow.framer.bufferedByteCount) buffered bytes dropped"))
         flow.framer = SIPStreamFramer(limits: parseLimits)
+        flow.webSocket?.abandon()
         flow.next = earliest
     }
 
@@ -147,12 +153,22 @@ public struct TCPReassembler {
             emit(.finding(.tcpGap, "TCP \(key.src) -> \(key.dst): \(why) with \(flow.framer.bufferedByteCount) bytes of an unfinished message"))
         }
         flow.framer = SIPStreamFramer(limits: parseLimits)
+        flow.webSocket = nil
+        flow.sniffed = false
         flow.pending = [:]
         flow.pendingBytes = 0
     }
 
     private func deliver(_ flow: Flow, _ key: Key, _ bytes: UnsafeRawBufferPointer, emit: (Event) -> Void) {
         flow.next = flow.next.map { $0 &+ UInt32(truncatingIfNeeded: bytes.count) }
+        if !flow.sniffed {
+            flow.sniffed = true
+            if WebSocketStream.startsHandshake(bytes) { flow.webSocket = WebSocketStream(maxMessageBytes: parseLimits.maxMessageSize) }
+        }
+        if flow.webSocket != nil {
+            deliverWebSocket(flow, key, bytes, emit: emit)
+            return
+        }
         flow.framer.append(bytes)
         while let e = flow.framer.next() {
             switch e {
@@ -166,6 +182,23 @@ public struct TCPReassembler {
                     flow.sawSIP = true
                     emit(.finding(.malformedSIP, "TCP \(key.src) -> \(key.dst): \(skipped)-byte message: \(err.rule) (stream offset \(err.offset))"))
                 }
+            }
+        }
+    }
+
+    /// Each WebSocket message is one SIP message (RFC 7118 §5), parsed as a datagram is.
+    private func deliverWebSocket(_ flow: Flow, _ key: Key, _ bytes: UnsafeRawBufferPointer, emit: (Event) -> Void) {
+        flow.webSocket?.append(bytes) { out in
+            switch out {
+            case .message(let payload):
+                flow.sawSIP = true
+                do {
+                    emit(.message(try SIPMessage(parsing: payload, limits: parseLimits), src: key.src, dst: key.dst))
+                } catch {
+                    emit(.finding(.malformedSIP, "WebSocket \(key.src) -> \(key.dst): \(payload.count)-byte message: \(error)"))
+                }
+            case .error(let why):
+                emit(.finding(.malformedPacket, "WebSocket \(key.src) -> \(key.dst): \(why); the rest of this direction is not read"))
             }
         }
     }
@@ -185,8 +218,9 @@ public struct TCPReassembler {
 
     private mutating func close(_ key: Key, _ flow: Flow, emit: (Event) -> Void, why: String) {
         if !flow.pending.isEmpty { skipGap(flow, key, emit: emit, why: why); drainPending(flow, key, emit: emit) }
-        if flow.sawSIP, flow.framer.bufferedByteCount > 0 {
-            emit(.finding(.tcpGap, "TCP \(key.src) -> \(key.dst): flow evicted (\(why)) with \(flow.framer.bufferedByteCount) bytes of an unfinished message"))
+        let unfinished = flow.framer.bufferedByteCount + (flow.webSocket?.bufferedByteCount ?? 0)
+        if flow.sawSIP, unfinished > 0 {
+            emit(.finding(.tcpGap, "TCP \(key.src) -> \(key.dst): flow evicted (\(why)) with \(unfinished) bytes of an unfinished message"))
         }
         flows[key] = nil
         evictedFlows += 1
