@@ -100,6 +100,17 @@ import Testing
         #expect(report.requests == ["REGISTER": 1, "INVITE": 1])
     }
 
+    /// The recording against Kamailio's websocket module (Captures/README.md).
+    @Test func shippedKamailioRecordingDecodes() throws {
+        let r = Fixtures.read(Fixtures.capture("sip-websocket.pcapng"))
+        #expect(r.error == nil && r.findings.isEmpty, "\(String(describing: r.error)) \(r.findings)")
+        #expect(r.messages.map { $0.message.method ?? "\($0.message.statusCode ?? 0)" }
+                == ["REGISTER", "200", "OPTIONS", "200", "INVITE", "100", "486", "ACK"])
+        let invite = try #require(r.messages.first { $0.message.method == "INVITE" })
+        #expect(invite.message.bodyText.contains("m=audio 49170"), "the INVITE was sent as two fragments")
+        #expect(invite.dst.port == 80)
+    }
+
     @Test func plainHTTPIsNeitherSIPNorAFinding() throws {
         let r = try read([(true, Array("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n".utf8)),
                           (false, Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8))])
