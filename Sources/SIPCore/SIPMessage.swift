@@ -139,6 +139,24 @@ public struct SIPMessage: Sendable {
 
     public var bodyCount: Int { bodyRange.count }
 
+    /// Whether the body holds `needle` (a byte search in place, no copy).
+    public func bodyContains(_ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, bodyRange.count >= needle.count else { return false }
+        let range = bodyRange
+        return storage.withUnsafeBufferPointer { p in
+            var i = range.lowerBound
+            while i <= range.upperBound - needle.count {
+                if p[i] == first {
+                    var j = 1
+                    while j < needle.count, p[i + j] == needle[j] { j += 1 }
+                    if j == needle.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+    }
+
     /// The body as UTF-8 text (invalid sequences replaced).
     public var bodyText: String { text(bodyRange) }
 

@@ -160,6 +160,19 @@ import Testing
         #expect(noLength.bytes == Self.noLength)
     }
 
+    /// `bodyContains` agrees with a search over `body`, for every substring and near misses,
+    /// and never looks past the body (the headers hold the same words).
+    @Test func bodyContainsSearchesTheBodyOnly() throws {
+        let text = "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nX-Note: fingerprint\r\n"
+            + "Content-Length: 22\r\n\r\na=fingerprint:sha-256 "
+        let m = try SIPMessage(parsing: text)
+        let body = m.body
+        #expect(String(decoding: body, as: UTF8.self) == "a=fingerprint:sha-256 ")
+        for lo in body.indices { for hi in (lo + 1)...body.count { #expect(m.bodyContains(Array(body[lo..<hi]))) } }
+        for miss in ["fingerprinT", "X-Note", "sha-256  ", "Content-Length", ""] { #expect(!m.bodyContains(Array(miss.utf8)), "\(miss)") }
+        #expect(!(try SIPMessage(parsing: "BYE sip:b@x SIP/2.0\r\nContent-Length: 0\r\n\r\n")).bodyContains([0x61]))
+    }
+
     @Test func serializedCountMatchesBytes() throws {
         // Plus a datagram that ends after its last field, with no empty line.
         let extra = [("noSeparator", Array("OPTIONS sip:bob@ims.example.com SIP/2.0\r\nCall-ID: a@b\r\n".utf8))]

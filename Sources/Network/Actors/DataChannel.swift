@@ -81,9 +81,12 @@ public enum DataChannelSDP {
         media.dataChannels.contains { $0.streamID >= 1000 } || !media.requestedApps.isEmpty
     }
 
+    private static let fingerprintName = Array("fingerprint".utf8)
+
     /// RFC 8225 §5.2.2 `mky`: the DTLS fingerprints of the SDP, as `[{alg, dig}]`.
     public static func mky(of m: SIPMessage) -> JSONValue? {
-        guard let sdp = sdp(of: m) else { return nil }
+        // Most offers carry no fingerprint: a byte search spares parsing the SDP.
+        guard m.bodyContains(Self.fingerprintName), let sdp = sdp(of: m) else { return nil }
         let prints = sdp.fingerprints + sdp.media.flatMap(\.fingerprints)
         guard !prints.isEmpty else { return nil }
         var seen = Set<SDPFingerprint>()
