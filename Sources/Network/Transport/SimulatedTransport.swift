@@ -12,7 +12,14 @@ struct Packet {
 struct SimulatedLink {
     let spec: LinkSpec
     let crossesTrustBoundary: Bool
-    var name: String { spec.name }
+    /// `a<->b`, built once: every send and delivery passes it to the trace.
+    let name: String
+
+    init(spec: LinkSpec, crossesTrustBoundary: Bool) {
+        self.spec = spec
+        self.crossesTrustBoundary = crossesTrustBoundary
+        name = spec.name
+    }
 }
 
 /// Links between named actors with synthetic addresses. Every send and delivery is traced.
