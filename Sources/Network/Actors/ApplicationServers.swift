@@ -96,14 +96,23 @@ struct SignIdentity: ProxyRule {
         let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: attest, origid: origid, rcd: rcd,
                                     crn: rcd == nil ? nil : facts.callReason,
                                     mky: e.policy.bool("sign_mky") ? DataChannelSDP.mky(of: x.request) : nil)
-        do {
-            let value = try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: e.policy.bool("compact_form"))
-            x.request.addHeader("Identity", value.description)
-            x.changes.append("\(name) added Identity (attest \(attest), x5u \(signer.x5u))")
-            e.note(name, "signed orig \(facts.origTN ?? facts.origURI ?? "?") attest \(attest)")
-        } catch {
-            e.note(name, "signing failed: \(error)")
+        addIdentity(&x, e, rule: name, change: "added Identity (attest \(attest), x5u \(signer.x5u))",
+                    note: "signed orig \(facts.origTN ?? facts.origURI ?? "?") attest \(attest)") {
+            try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: e.policy.bool("compact_form"))
         }
+    }
+}
+
+/// Adds the Identity header `sign` makes, recording the change and the rule's note (or why
+/// signing failed: the request then goes on unsigned).
+func addIdentity(_ x: inout ProxyExchange, _ e: ProxyElement, rule: String, change: @autoclosure () -> String,
+                 note: @autoclosure () -> String, _ sign: () throws -> IdentityValue) {
+    do {
+        x.request.addHeader("Identity", try sign().description)
+        x.changes.append("\(rule) \(change())")
+        e.note(rule, note())
+    } catch {
+        e.note(rule, "signing failed: \(error)")
     }
 }
 
@@ -121,13 +130,9 @@ struct SignEnterpriseRCD: ProxyRule {
         }
         let iat = ensureDate(&x, e)
         let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, rcd: RichCallData(nam: nam), crn: facts.callReason)
-        do {
-            let value = try signer.identity(claims: claims, ppt: RCDRules.ppt)
-            x.request.addHeader("Identity", value.description)
-            x.changes.append("\(name) added an rcd Identity (x5u \(signer.x5u))")
-            e.note(name, "signed RCD '\(nam)' for \(facts.origTN ?? facts.origURI ?? "?") with \(signer.x5u)")
-        } catch {
-            e.note(name, "signing failed: \(error)")
+        addIdentity(&x, e, rule: name, change: "added an rcd Identity (x5u \(signer.x5u))",
+                    note: "signed RCD '\(nam)' for \(facts.origTN ?? facts.origURI ?? "?") with \(signer.x5u)") {
+            try signer.identity(claims: claims, ppt: RCDRules.ppt)
         }
     }
 }
