@@ -18,8 +18,12 @@ struct PKICommandTests {
         #expect(delegate.components(separatedBy: "-----BEGIN CERTIFICATE-----").count == 3)  // leaf + SP CA
         let key = try String(contentsOf: dir.appendingPathComponent("delegate.key.pem"), encoding: .utf8)
         #expect(key.hasPrefix("-----BEGIN PRIVATE KEY-----"))
-        // One line per file (9 credentials x 2 files + certs.yaml), then the TEST reminder.
-        #expect(r.stdout.split(separator: "\n").filter { $0.hasPrefix("wrote ") }.count == 19)
+        // One line per file (9 x5u credentials and the loopback TLS one, x 2 files, + certs.yaml),
+        // then the TEST reminder.
+        #expect(r.stdout.split(separator: "\n").filter { $0.hasPrefix("wrote ") }.count == 21)
+        let tls = try String(contentsOf: dir.appendingPathComponent("tls-loopback.pem"), encoding: .utf8)
+        #expect(tls.hasPrefix("-----BEGIN CERTIFICATE-----"))
+        #expect(!map.contains("tls-loopback"), "not an x5u credential")
         #expect(r.stdout.contains("TEST credentials"))
     }
 
