@@ -9,7 +9,7 @@ public enum LiveRunError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .tlsSetup(let why): "cannot set up TLS from the scenario's test PKI: \(why)"
+        case .tlsSetup(let why): "cannot set up TLS: \(why)"
         case .notStarted: "the live run was closed or never started"
         }
     }
@@ -23,6 +23,8 @@ public final class LiveNetworkRuntime: LiveRuntime, @unchecked Sendable {
     public let driver: LiveDriver
     public let transport: LiveTransport
     public let seedSalt: UInt64
+    /// TLS material beyond the scenario's test PKI (`run --live --tls-trust ...`).
+    public let tlsOptions: LiveTLSOptions
     /// How often the virtual clock catches up with the real one (timer resolution).
     public var tickMs: Int64 = 5
     private var net: SimulatedNetwork?
@@ -30,7 +32,8 @@ public final class LiveNetworkRuntime: LiveRuntime, @unchecked Sendable {
     private var clockBase: Int64 = 0
     private var closed = false
 
-    public init(seedSalt: UInt64? = nil) {
+    public init(seedSalt: UInt64? = nil, tls: LiveTLSOptions = .default) {
+        tlsOptions = tls
         driver = LiveDriver()
         transport = LiveTransport(driver: driver)
         self.seedSalt = seedSalt ?? (UInt64(getpid()) << 40 ^ DispatchTime.now().uptimeNanoseconds)
@@ -40,10 +43,11 @@ public final class LiveNetworkRuntime: LiveRuntime, @unchecked Sendable {
         var out = spec
         out.epochBase = Int64(Date().timeIntervalSince1970)
         if spec.actors.contains(where: { $0.live?.endpoints.contains { $0.transport == .tls } == true }) {
-            // Both sides of SIP over TLS use the loopback credential of the scenario's PKI, the
-            // one `ims-harness pki init --seed N` writes for a SUT to present.
+            // Unless the options say otherwise, both sides of SIP over TLS use the loopback
+            // credential of the scenario's PKI, the one `ims-harness pki init --seed N` writes
+            // for a SUT to present.
             guard case .generated(let seed) = spec.pki else { throw LiveRunError.tlsSetup("no generated PKI") }
-            do { transport.tls = try LiveTLS.loopback(pki: try TestPKI.generate(at: Date(), seed: seed)) } catch {
+            do { transport.tls = try LiveTLS.loopback(pki: try TestPKI.generate(at: Date(), seed: seed), options: tlsOptions) } catch {
                 throw LiveRunError.tlsSetup(String(describing: error))
             }
         }

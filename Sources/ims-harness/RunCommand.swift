@@ -46,14 +46,40 @@ struct Run: ParsableCommand {
     var verbose = false
 
     @Flag(name: .long, help: """
-        Run over real sockets: actors with external: are real systems reached at their address;         the harness's actors use their listen: sockets (files with mode: live always run so).
+        Run over real sockets: actors with external: are real systems reached at their address; \
+        the harness's actors use their listen: sockets (files with mode: live always run so).
         """)
     var live = false
+
+    @Option(name: .long, help: """
+        Live TLS: PEM file of the CA certificate(s), or a self-signed certificate, trusted for a \
+        real system (default: the root of the scenario's test PKI).
+        """)
+    var tlsTrust: String?
+
+    @Option(name: .long, help: """
+        Live TLS: PEM certificate chain the harness presents, also as a client certificate \
+        (with --tls-key; default: the test PKI's tls-loopback credential).
+        """)
+    var tlsCert: String?
+
+    @Option(name: .long, help: "Live TLS: PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Flag(name: .long, help: """
+        Live TLS: accept any server certificate, for a system whose certificate does not name \
+        the address dialled. The traffic is still encrypted; the peer is not authenticated.
+        """)
+    var tlsNoVerify = false
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one FILE or folder") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
         if let s = shard, Self.parseShard(s) == nil { throw ValidationError("--shard must be I/N with 1 <= I <= N, e.g. 1/4") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        for (flag, path) in [("--tls-trust", tlsTrust), ("--tls-cert", tlsCert), ("--tls-key", tlsKey)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) { throw ValidationError("\(flag): cannot read \(path)") }
+        }
     }
 
     static func parseShard(_ s: String) -> (Int, Int)? {
@@ -75,7 +101,8 @@ struct Run: ParsableCommand {
         options.shard = shard.flatMap(Self.parseShard).map { (index: $0.0, count: $0.1) }
         options.filter = filter
         options.live = live
-        options.liveRuntime = { LiveNetworkRuntime() }
+        let tls = LiveTLSOptions(trustPEM: tlsTrust, certificatePEM: tlsCert, keyPEM: tlsKey, verifyPeer: !tlsNoVerify)
+        options.liveRuntime = { LiveNetworkRuntime(tls: tls) }
         let cases = SuiteRunner.select(loaded.cases, options: options)
 
         let console = ConsoleStream(reporter: .forStandardOutput(verbose: verbose), total: cases.count)

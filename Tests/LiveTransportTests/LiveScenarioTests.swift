@@ -1,4 +1,5 @@
 import Foundation
+import Identity
 import LiveTransport
 import Network
 import Scenario
@@ -13,8 +14,9 @@ final class LiveScenarioTests: XCTestCase {
     func ports() throws -> Ports { Ports(caller: try freePort(), pcscf: try freePort(), scscf: try freePort()) }
 
     /// The SUT: the harness's own P-CSCF listening at `p.pcscf`; caller and S-CSCF are real to it.
-    func startSUT(_ p: Ports, trustsUEPAI: Bool = false, transport: TransportKind = .udp) throws -> LiveNetworkRuntime {
-        let rt = LiveNetworkRuntime()
+    func startSUT(_ p: Ports, trustsUEPAI: Bool = false, transport: TransportKind = .udp,
+                  tls: LiveTLSOptions = .default) throws -> LiveNetworkRuntime {
+        let rt = LiveNetworkRuntime(tls: tls)
         func at(_ port: Int) -> ActorEndpoint { ActorEndpoint(transport, host: "127.0.0.1", port: port) }
         let spec = NetworkSpec(actors: [
             ActorSpec(name: "caller", role: .ue, live: .external(address: at(p.caller), perPeer: [:])),
@@ -61,11 +63,11 @@ final class LiveScenarioTests: XCTestCase {
         """
     }
 
-    func run(_ p: Ports, transport: String = "udp") throws -> ScenarioEngine.Outcome {
+    func run(_ p: Ports, transport: String = "udp", tls: LiveTLSOptions = .default) throws -> ScenarioEngine.Outcome {
         let f = ScenarioLoader(catalog: .network).load(text: scenario(p, transport: transport), path: "live.yaml")
         XCTAssertEqual(f.diagnostics, [])
         let c = try XCTUnwrap(f.cases.first)
-        return ScenarioEngine().run(c, live: LiveNetworkRuntime())
+        return ScenarioEngine().run(c, live: LiveNetworkRuntime(tls: tls))
     }
 
     func testScenarioRunsAgainstARealPCSCFOverSockets() throws {
@@ -102,6 +104,33 @@ final class LiveScenarioTests: XCTestCase {
         let connections = sut.transport.trace.filter { $0.kind == .connection }
         XCTAssertFalse(connections.isEmpty)
         XCTAssertFalse(sut.transport.trace.contains { $0.kind == .error }, "\(sut.transport.trace.filter { $0.kind == .error }.map(\.note))")
+    }
+
+    /// A SUT presenting a certificate from another CA (here a second test PKI, as a real
+    /// operator's would be): refused by default, accepted with that CA as `--tls-trust`, and with
+    /// `--tls-no-verify`.
+    func testTLSAgainstASUTWithItsOwnCertificate() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("live-tls-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try TestPKI.generate(at: Date(), seed: 2).write(to: dir)
+        let own = LiveTLSOptions(certificatePEM: dir.appendingPathComponent("tls-loopback.pem").path,
+                                 keyPEM: dir.appendingPathComponent("tls-loopback.key.pem").path)
+        for (label, options, passes) in [
+            ("default trust", LiveTLSOptions.default, false),
+            ("--tls-trust", LiveTLSOptions(trustPEM: dir.appendingPathComponent("root.pem").path), true),
+            ("--tls-no-verify", LiveTLSOptions(verifyPeer: false), true),
+        ] {
+            let p = try ports()
+            let sut = try startSUT(p, transport: .tls, tls: own)
+            defer { sut.close() }
+            let o = try run(p, transport: "tls", tls: options)
+            let text = o.trace.map { "\($0.from) -> \($0.to) \($0.kind) \($0.summary) \($0.note)" }.joined(separator: "\n")
+            XCTAssertEqual(o.report.verdict == .passed, passes, "\(label): \(o.report.failures)\n\(text)")
+            if !passes {
+                // The refusal is evidence in the trace, not a silent timeout.
+                XCTAssertTrue(o.trace.contains { $0.note.lowercased().contains("certificate") }, "\(label)\n\(text)")
+            }
+        }
     }
 
     func testTheSameAssertionsCatchAWeakenedSUT() throws {
