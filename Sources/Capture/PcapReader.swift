@@ -38,6 +38,8 @@ public final class PcapReader {
     /// no `ftell` (about a hundred instructions a packet); -1 when the stream must be asked.
     private var nextOffset = -1
     private var snapshot = 0
+    /// The stdio buffer of libpcap's stream.
+    private var streamBuffer: UnsafeMutablePointer<CChar>?
 
     public init(path: String) throws(CaptureError) {
         self.path = path
@@ -54,10 +56,13 @@ public final class PcapReader {
                                detail: String(cString: strerror(code)))
         }
         // libpcap reads through this stream; with stdio's default 4 KiB buffer that is a read
-        // system call every ten packets or so. Set before the first read, as setvbuf requires.
-        setvbuf(file, nil, _IOFBF, 1 << 20)
+        // system call every ten packets or so. Set before the first read, as setvbuf requires;
+        // glibc ignores the size unless it is given the buffer too.
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: 1 << 20)
+        setvbuf(file, buffer, _IOFBF, 1 << 20)
         guard let p = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &err) else {
             fclose(file)  // libpcap closes the stream only once it has taken it
+            buffer.deallocate()
             let msg = String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let cause: CaptureError.Cause = msg.contains("No such file") ? .missingFile
                 : msg.contains("ermission denied") ? .readFailed
@@ -67,10 +72,12 @@ public final class PcapReader {
         let dlt = pcap_datalink(p)
         guard let lt = LinkType(rawValue: dlt) else {
             pcap_close(p)
+            buffer.deallocate()
             throw CaptureError(file: path, offset: 0, cause: .unsupportedLinkType(dlt),
                                detail: pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "no DLT name")
         }
         handle = p
+        streamBuffer = buffer
         linkType = lt
         // `fileOffset` runs ftell before every record; until the stream has been positioned
         // once, glibc answers each ftell with an lseek system call (one per packet). A
@@ -97,6 +104,8 @@ public final class PcapReader {
     public func close() {
         if let h = handle { pcap_close(h) }
         handle = nil
+        streamBuffer?.deallocate()  // only once the stream is closed
+        streamBuffer = nil
     }
 
     /// Byte offset of the next record (libpcap reads through a stdio FILE).
