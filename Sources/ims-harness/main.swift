@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SIPCore
 
+// Every command names itself: without `commandName`, ArgumentParser derives it from the type
+// with `String(describing:)`, whose dynamic casts scan the binary's conformances at each start.
 struct IMSHarness: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ims-harness",
@@ -12,6 +14,7 @@ struct IMSHarness: ParsableCommand {
 
 struct Parse: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "parse",
         abstract: "Parse SIP messages from files and report validity and findings.",
         discussion: "Exit status: 0 when every file is valid, 1 otherwise, 2 on usage errors."
     )
