@@ -234,7 +234,7 @@ public struct DialogTracker {
 
     /// End of capture: retires every live group.
     public mutating func finish() {
-        for (_, g) in live.entries { retire(g) }
+        for i in live.keys.indices where live.keys[i] != 0 { retire(live.values[i]) }
         live = GroupTable()
         morePairs = []
         freeMore = []

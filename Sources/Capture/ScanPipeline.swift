@@ -15,7 +15,9 @@ struct ScanBatch {
         /// Set when the reading stage had time to spare (see `ScanChannel.exchange`).
         var digest: MessageDigest?
     }
-    var bytes: [UInt8] = []
+    /// Allocated whole; `used` bytes are filled (copying in place avoids `append`'s overhead).
+    private(set) var bytes: [UInt8]
+    private(set) var used = 0
     var entries: [Entry] = []
     var events: [CaptureEvent] = []
     /// Soft limits: the batch counts as full past either; one record may overshoot them.
@@ -25,15 +27,21 @@ struct ScanBatch {
     init(bytes: Int) {
         byteLimit = bytes
         entryLimit = max(bytes / 128, 16)
-        self.bytes.reserveCapacity(bytes)
+        self.bytes = [UInt8](repeating: 0, count: bytes)
         entries.reserveCapacity(entryLimit)
     }
 
-    var isFull: Bool { bytes.count >= byteLimit || entries.count >= entryLimit }
+    var isFull: Bool { used >= byteLimit || entries.count >= entryLimit }
 
     mutating func append(_ payload: UnsafeRawBufferPointer, src: Endpoint, dst: Endpoint, packet: Int, time: Int64, digest: MessageDigest?) {
-        let offset = bytes.count
-        bytes.append(contentsOf: payload)
+        let offset = used
+        if offset + payload.count > bytes.count {  // the last datagram overshoots, or a huge one
+            bytes += [UInt8](repeating: 0, count: offset + payload.count - bytes.count + (1 << 16))
+        }
+        bytes.withUnsafeMutableBytes { b in
+            if let src = payload.baseAddress { (b.baseAddress! + offset).copyMemory(from: src, byteCount: payload.count) }
+        }
+        used = offset + payload.count
         entries.append(Entry(offset: Int32(truncatingIfNeeded: offset), count: Int32(truncatingIfNeeded: payload.count),
                              packet: packet, time: time, src: src, dst: dst, digest: digest))
     }
@@ -45,7 +53,7 @@ struct ScanBatch {
     }
 
     mutating func reset() {
-        bytes.removeAll(keepingCapacity: true)
+        used = 0
         entries.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
     }
