@@ -106,15 +106,16 @@ extension JSONValue {
             }
             out.append(UInt8(ascii: "]"))
         case .string(let s): writeString(s, into: &out)
-        case .integer(let i): out += Array(String(i).utf8)
-        case .double(let d): out += Array((d.isFinite ? "\(d)" : "null").utf8)
-        case .bool(let b): out += Array((b ? "true" : "false").utf8)
-        case .null: out += Array("null".utf8)
+        // Appended straight from the UTF-8 views: no temporary Array per value.
+        case .integer(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d): out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
         }
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
+        let hex: StaticString = "0123456789abcdef"  // a constant: nothing allocated per string
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
@@ -125,7 +126,7 @@ extension JSONValue {
             case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
             case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
             case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x00..<0x20: out += Array("\\u00".utf8) + [hex[Int(b >> 4)], hex[Int(b & 15)]]
+            case 0x00..<0x20: out += Array("\\u00".utf8) + [hex.utf8Start[Int(b >> 4)], hex.utf8Start[Int(b & 15)]]
             default: out.append(b)
             }
         }
