@@ -115,12 +115,21 @@ public final class CaptureAuditor {
         // Only Identity-bearing requests (and every message, for the roles checks) need a
         // SIPMessage; the rest are counted from their digest.
         let roles = options.roles != nil
+        // Counted in a local, moved out and back: the class property would cost a dynamic
+        // exclusivity check on every message.
+        var counts = self.counts
+        self.counts = Counts()
+        defer { self.counts = counts }
         do {
             try reader.scan(digested: { d, raw, packet, time in
                 if roles || (d.isRequest && d.hasIdentity) { return false }
                 counts.count(d, raw, packet: packet, time: time)
                 return true
-            }) { take($0) }
+            }) { item in
+                switch item {
+                case .event(let e, let raw, let digest): consume(e, raw: raw, digest: digest, &counts)
+                }
+            }
             return nil
         } catch {
             return error
@@ -133,26 +142,19 @@ public final class CaptureAuditor {
 
     /// `raw`: the message's bytes when the reader has them at hand (UDP), saving a copy.
     public func consume(_ event: CaptureEvent, raw: UnsafeRawBufferPointer?) {
-        consume(event, raw: raw, digest: nil)
+        consume(event, raw: raw, digest: nil, &counts)
     }
 
-    func take(_ item: ScanItem) {
-        switch item {
-        case .event(let e, let raw, let digest):
-            consume(e, raw: raw, digest: digest)
-        }
-    }
-
-    private func consume(_ event: CaptureEvent, raw: UnsafeRawBufferPointer?, digest: MessageDigest?) {
+    private func consume(_ event: CaptureEvent, raw: UnsafeRawBufferPointer?, digest: MessageDigest?, _ counts: inout Counts) {
         switch event {
         case .finding(let f):
             report.findingCounts[f.kind, default: 0] += 1
             if report.findings.count < options.maxListed { report.findings.append(f) }
         case .message(let m):
             if let raw {
-                message(m, raw, digest ?? MessageDigest(raw, limits: options.reader.parseLimits))
+                message(m, raw, digest ?? MessageDigest(raw, limits: options.reader.parseLimits), &counts)
             } else {
-                m.message.bytes.withUnsafeBytes { message(m, $0, MessageDigest($0, limits: options.reader.parseLimits)) }
+                m.message.bytes.withUnsafeBytes { message(m, $0, MessageDigest($0, limits: options.reader.parseLimits), &counts) }
             }
         }
     }
@@ -164,7 +166,7 @@ public final class CaptureAuditor {
 
     /// A message parsed into a SIPMessage (Identity-bearing, roles checks, TCP, or one the
     /// digest was not sure of): counted like the rest, then the checks that need it.
-    private func message(_ m: CapturedMessage, _ raw: UnsafeRawBufferPointer, _ d: MessageDigest) {
+    private func message(_ m: CapturedMessage, _ raw: UnsafeRawBufferPointer, _ d: MessageDigest, _ counts: inout Counts) {
         let msg = m.message
         counts.count(d, raw, packet: m.packet, time: m.time, message: msg)
         let hasIdentity = msg.isRequest && (d.folded ? msg.contains(.identity) : d.hasIdentity)
@@ -390,21 +392,33 @@ struct Counts {
     var statuses = [Int](repeating: 0, count: 700)
     var dialogs = DialogTracker()
 
-    /// `message`: the parsed message when there is one; its String accessors stand in for
-    /// the digest's values when a header was folded (the digest does not unfold).
-    mutating func count(_ d: MessageDigest, _ raw: UnsafeRawBufferPointer, packet: Int, time: Int64, message: SIPMessage? = nil) {
-        let isRequest = message?.isRequest ?? d.isRequest
-        let status = message?.statusCode ?? Int(d.status)
+    /// A message counted from its digest alone.
+    mutating func count(_ d: MessageDigest, _ raw: UnsafeRawBufferPointer, packet: Int, time: Int64) {
+        count(d, raw, packet: packet, time: time, isRequest: d.isRequest, status: Int(d.status))
+    }
+
+    /// A parsed message: its String accessors stand in for the digest's values when a header
+    /// was folded (the digest does not unfold). Separate from the digest-only path, which then
+    /// never copies an optional SIPMessage.
+    mutating func count(_ d: MessageDigest, _ raw: UnsafeRawBufferPointer, packet: Int, time: Int64, message: SIPMessage) {
+        let isRequest = message.isRequest
+        let status = message.statusCode ?? Int(d.status)
+        guard d.folded else { return count(d, raw, packet: packet, time: time, isRequest: isRequest, status: status) }
+        tally(d, raw, isRequest: isRequest, status: status)
+        dialogs.add(CapturedMessage(packet: packet, time: time, src: Endpoint(.v4(0), 0), dst: Endpoint(.v4(0), 0),
+                                    transport: .udp, message: message))
+    }
+
+    private mutating func tally(_ d: MessageDigest, _ raw: UnsafeRawBufferPointer, isRequest: Bool, status: Int) {
         if isRequest {
             methods.add(raw, d.method)
         } else if status > 0, status < statuses.count {
             statuses[status] += 1
         }
-        if d.folded, let message {
-            dialogs.add(CapturedMessage(packet: packet, time: time, src: Endpoint(.v4(0), 0), dst: Endpoint(.v4(0), 0),
-                                        transport: .udp, message: message))
-            return
-        }
+    }
+
+    private mutating func count(_ d: MessageDigest, _ raw: UnsafeRawBufferPointer, packet: Int, time: Int64, isRequest: Bool, status: Int) {
+        tally(d, raw, isRequest: isRequest, status: status)
         guard let callID = d.callID else { return }
         var pair: UInt64 = 0
         var method = DialogTracker.CSeqMethod.other

@@ -25,10 +25,10 @@ public struct DialogTracker {
         /// Index into `details` for the first `maxDetails` Call-IDs, else -1.
         var detail: Int32
         var state: State
-        /// Hash of the first dialog's tag pair (0: none); later ones in `more` (rare).
+        /// Hash of the first dialog's tag pair (0: none); later ones (rare) in the tracker's
+        /// `morePairs[more]`, so a group holds no reference: copying it retains nothing.
         var dialog0: UInt64 = 0
-        var more: [UInt64]? = nil
-        var dialogTotal: Int { dialog0 == 0 ? 0 : 1 + (more?.count ?? 0) }
+        var more: Int32 = -1
     }
 
     enum State: UInt8 {
@@ -54,6 +54,9 @@ public struct DialogTracker {
     public var detailsTruncated: Bool { callIDCount > details.count }
     var live = GroupTable()
     var lastSweep: Int64 = .min
+    /// Tag-pair hashes of a group's dialogs after the first; slots of retired groups are reused.
+    private var morePairs: [[UInt64]] = []
+    private var freeMore: [Int32] = []
 
     public init() {}
 
@@ -136,8 +139,7 @@ public struct DialogTracker {
         g.lastPacket = packet
         g.messages += 1
         if status != 0 {
-            if dialogPair != 0, g.dialogTotal < 64, g.dialog0 != dialogPair, !(g.more?.contains(dialogPair) ?? false) {
-                if g.dialog0 == 0 { g.dialog0 = dialogPair } else { g.more = (g.more ?? []) + [dialogPair] }
+            if dialogPair != 0, g.dialog0 != dialogPair, addPair(&g, dialogPair) {
                 dialogCount += 1
                 if g.detail >= 0 { details[Int(g.detail)].dialogs.append(pairText()) }
             }
@@ -153,6 +155,26 @@ public struct DialogTracker {
             }
         }
         live.values[slot] = g
+    }
+
+    /// Records a tag pair the group has not seen, up to 64 dialogs per Call-ID.
+    private mutating func addPair(_ g: inout Group, _ pair: UInt64) -> Bool {
+        if g.dialog0 == 0 {
+            g.dialog0 = pair
+            return true
+        }
+        if g.more < 0 {
+            if let k = freeMore.popLast() {
+                g.more = k
+            } else {
+                g.more = Int32(morePairs.count)
+                morePairs.append([])
+            }
+        }
+        let k = Int(g.more)
+        guard morePairs[k].count < 63, !morePairs[k].contains(pair) else { return false }
+        morePairs[k].append(pair)
+        return true
     }
 
     /// The `tag` parameter of a From/To value, found without a full parse (the hot path).
@@ -199,6 +221,10 @@ public struct DialogTracker {
 
     /// Settles the kept summary of a group that leaves the table.
     private mutating func retire(_ g: Group) {
+        if g.more >= 0 {
+            morePairs[Int(g.more)] = []
+            freeMore.append(g.more)
+        }
         guard g.detail >= 0 else { return }
         let i = Int(g.detail)
         details[i].lastPacket = g.lastPacket
@@ -208,8 +234,10 @@ public struct DialogTracker {
 
     /// End of capture: retires every live group.
     public mutating func finish() {
-        for (_, g) in live.entries { retire(g) }
+        for i in live.keys.indices where live.keys[i] != 0 { retire(live.values[i]) }
         live = GroupTable()
+        morePairs = []
+        freeMore = []
     }
 }
 

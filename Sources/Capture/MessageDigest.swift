@@ -83,11 +83,19 @@ struct MessageDigest {
         var headerEnd = -1
         while pos < n {
             let b0 = base[pos]
-            if b0 == 0x0D {
-                if pos + 1 < n, base[pos + 1] == 0x0A { headerEnd = pos + 2 }
-                break
+            if b0 <= 0x20 {  // one test for the usual name start
+                if b0 == 0x0D {
+                    if pos + 1 < n, base[pos + 1] == 0x0A { headerEnd = pos + 2 }
+                    break
+                }
+                // A header line continued (folded) here; a bare LF, or folding: the parser decides.
+                if b0 == 0x20 || b0 == 0x09 {
+                    if fields > 0 { folded = true }
+                    sure = false
+                    break
+                }
+                if b0 == 0x0A { sure = false; break }
             }
-            if b0 == 0x0A || b0 == 0x20 || b0 == 0x09 { sure = false; break }  // bare LF, folding: the parser decides
             fields += 1
             // Name: token characters up to the colon (optional SP/HT before it). Common names
             // are recognised whole, eight bytes at a time, which also proves them tokens;
@@ -178,18 +186,22 @@ struct MessageDigest {
             let cr = Self.lineEnd(base, i, n)
             // The line ends in CRLF (a CR anywhere else is a bare CR), within the limit.
             guard cr + 1 < n, base[cr] == 0x0D, base[cr + 1] == 0x0A, cr - pos <= limits.maxLineLength else { sure = false; break }
-            if cr + 2 < n, base[cr + 2] == 0x20 || base[cr + 2] == 0x09 { folded = true; sure = false }
-            var vs = i + 1, ve = cr
-            while vs < ve, base[vs] == 0x20 || base[vs] == 0x09 { vs += 1 }
-            while ve > vs, base[ve - 1] == 0x20 || base[ve - 1] == 0x09 { ve -= 1 }
+            // The value, trimmed, only for the headers whose value is kept.
+            @inline(__always) func value() -> Range<Int> {
+                var vs = i + 1, ve = cr
+                while vs < ve, base[vs] == 0x20 || base[vs] == 0x09 { vs += 1 }
+                while ve > vs, base[ve - 1] == 0x20 || base[ve - 1] == 0x09 { ve -= 1 }
+                return vs..<ve
+            }
             switch known.header {
-            case .callID where !seenCallID: seenCallID = true; callIDSpan = Span(vs..<ve)
-            case .from where !seenFrom: seenFrom = true; fromSpan = Span(vs..<ve)
-            case .to where !seenTo: seenTo = true; toSpan = Span(vs..<ve)
-            case .cseq where !seenCSeq: seenCSeq = true; cseqSpan = Span(vs..<ve)
+            case .callID where !seenCallID: seenCallID = true; callIDSpan = Span(value())
+            case .from where !seenFrom: seenFrom = true; fromSpan = Span(value())
+            case .to where !seenTo: seenTo = true; toSpan = Span(value())
+            case .cseq where !seenCSeq: seenCSeq = true; cseqSpan = Span(value())
             case .contentLength where !seenLength:
                 seenLength = true
-                declared = Self.number(base, vs, ve)
+                let v = value()
+                declared = Self.number(base, v.lowerBound, v.upperBound)
                 if declared < 0 { sure = false }
             case .identity: hasIdentity = true
             case .pai: hasPAI = true

@@ -1,3 +1,4 @@
+import Foundation
 import SIPCore
 
 /// One SIP message found in a capture.
@@ -53,21 +54,45 @@ typealias DigestConsumer = (MessageDigest, UnsafeRawBufferPointer, Int, Int64) -
 /// reassembly), UDP and reassembled TCP. Memory is bounded by the reassembly limits, not the
 /// file size. A malformed message or packet becomes a finding and the read goes on; only
 /// the file itself failing (e.g. a truncated last record) throws, after every event before it.
+///
+/// Two stages, joined by `ScanBatch`es: reading (libpcap, link/IP/UDP/TCP decoding and
+/// reassembly) and digesting (SIP sniffing, digest or parse, the consumer). `scan` runs
+/// them on two threads for a large capture, else one after the other on the caller's.
 public final class SIPCaptureReader {
     public struct Options: Sendable {
+        public enum Pipeline: Sendable {
+            /// Two threads when there are two cores and the capture is at least 1 MiB.
+            case automatic
+            case inline
+            case threaded
+        }
         public var fragments = IPReassembler.Limits()
         public var tcp = TCPReassembler.Limits()
         public var parseLimits = ParseLimits.default
+        public var pipeline = Pipeline.automatic
+        /// Bytes of datagrams per batch, and batches in flight between the threads.
+        public var batchBytes = 256 << 10
+        public var batches = 4
         public init() {}
     }
 
-    /// Per-packet state, a struct driven by static functions taking it `inout`: the hot
+    /// Reading-stage state, a struct driven by static functions taking it `inout`: the hot
     /// loop then touches no class property (each would cost a dynamic exclusivity check).
     struct State {
         var tcp: TCPReassembler
+        /// packets, udpDatagrams, tcpSegments
         var stats = CaptureStatistics()
         var lastTime: Int64 = 0
         var lastExpiry: Int64 = .min
+        let parseLimits: ParseLimits
+        /// The digesting side is behind: digest datagrams while copying them.
+        var digestAhead = false
+    }
+
+    /// Digesting-stage state.
+    struct Sink {
+        /// sipMessages, nonSIPDatagrams, findings
+        var stats = CaptureStatistics()
         let parseLimits: ParseLimits
         /// Reused for each datagram's bytes in the streaming scan (SIPMessage parses an
         /// Array): no allocation per packet while the consumer lets go of the message.
@@ -77,22 +102,31 @@ public final class SIPCaptureReader {
     public let path: String
     public var linkType: LinkType { pcap.linkType }
     private let pcap: PcapReader
+    private let options: Options
     private var decoder: PacketDecoder
     private var state: State
+    private var sink: Sink
     private var queue: [CaptureEvent] = []
     private var queueHead = 0
     private var finished = false
     private var pendingError: CaptureError?
+    /// Most batches the threaded scan had queued at once (for tests: the bound holds).
+    private(set) var peakQueuedBatches = 0
 
     public init(path: String, options: Options = Options()) throws(CaptureError) {
         self.path = path
+        self.options = options
         pcap = try PcapReader(path: path)
         decoder = PacketDecoder(linkType: pcap.linkType, reassembler: IPReassembler(limits: options.fragments))
         state = State(tcp: TCPReassembler(limits: options.tcp, parseLimits: options.parseLimits), parseLimits: options.parseLimits)
+        sink = Sink(parseLimits: options.parseLimits)
     }
 
     public var statistics: CaptureStatistics {
         var s = state.stats
+        s.sipMessages = sink.stats.sipMessages
+        s.nonSIPDatagrams = sink.stats.nonSIPDatagrams
+        s.findings = sink.stats.findings
         s.otherPackets = decoder.skipped
         s.reassembledDatagrams = decoder.reassembler.reassembled
         s.retransmittedSegments = state.tcp.retransmittedSegments
@@ -107,27 +141,20 @@ public final class SIPCaptureReader {
         while queueHead == queue.count {
             queue.removeAll(keepingCapacity: true)
             queueHead = 0
-            if finished { return nil }
+            if finished { break }
+            // A small batch: every queued message has its own buffer until it is taken.
+            var batch = ScanBatch(bytes: 16 << 10)
+            let result = Self.fill(&batch, pcap, &decoder, &state)
             var out: [CaptureEvent] = []
-            let record: PcapRecord?
-            do {
-                record = try pcap.next()
-            } catch {
-                finished = true
-                Self.finish(&decoder, &state) { if let e = $0.event { out.append(e) } }
-                queue = out
+            Self.drain(batch, &sink, streaming: false, digested: { _, _, _, _ in false }) { if let e = $0.event { out.append(e) } }
+            queue = out
+            if case .more = result { continue }
+            finished = true
+            if case .failed(let error) = result {
                 // Deliver what the flush produced first; the error comes on the next call.
                 if queue.isEmpty { throw error }
                 pendingError = error
-                break
             }
-            if let record {
-                Self.process(record, &decoder, &state, streaming: false, digested: { _, _, _, _ in false }) { if let e = $0.event { out.append(e) } }
-            } else {
-                finished = true
-                Self.finish(&decoder, &state) { if let e = $0.event { out.append(e) } }
-            }
-            queue = out
         }
         if queueHead < queue.count {
             let e = queue[queueHead]
@@ -156,9 +183,20 @@ public final class SIPCaptureReader {
         }
     }
 
+    /// Whether `scan` reads on a second thread.
+    var threaded: Bool {
+        switch options.pipeline {
+        case .inline: return false
+        case .threaded: return true
+        case .automatic:
+            var st = stat()
+            return ProcessInfo.processInfo.activeProcessorCount > 1 && stat(path, &st) == 0 && st.st_size >= 1 << 20
+        }
+    }
+
     /// Like `run`, but a UDP message whose digest is certain is first offered to `digested`,
     /// and when that consumes it, never parsed into a SIPMessage (the audit's counting path).
-    /// Events a `next()` call queued go first.
+    /// Events a `next()` call queued go first. `body` and `digested` run on the caller's thread.
     func scan(digested: DigestConsumer, _ body: (ScanItem) -> Void) throws(CaptureError) {
         while queueHead < queue.count {
             body(.event(queue[queueHead], raw: nil, digest: nil))
@@ -169,53 +207,105 @@ public final class SIPCaptureReader {
         if let e = pendingError { pendingError = nil; throw e }
         if finished { return }
         finished = true
-        if let error = Self.loop(pcap, &decoder, &state, digested: digested, body) { throw error }
+        let error = threaded ? scanThreaded(digested: digested, body) : scanInline(digested: digested, body)
+        if let error { throw error }
     }
 
-    /// Every record to the end (or to a read error, returned after the flush).
-    private static func loop(_ pcap: PcapReader, _ decoder: inout PacketDecoder, _ state: inout State,
-                             digested: DigestConsumer, _ body: (ScanItem) -> Void) -> CaptureError? {
+    private func scanInline(digested: DigestConsumer, _ body: (ScanItem) -> Void) -> CaptureError? {
+        var batch = ScanBatch(bytes: options.batchBytes)
         while true {
-            let record: PcapRecord?
-            do throws(CaptureError) { record = try pcap.next() } catch {
-                finish(&decoder, &state, body)
-                return error
+            let result = Self.fill(&batch, pcap, &decoder, &state)
+            Self.drain(batch, &sink, streaming: true, digested: digested, body)
+            batch.reset()
+            switch result {
+            case .more: continue
+            case .end: return nil
+            case .failed(let error): return error
             }
-            guard let record else {
-                finish(&decoder, &state, body)
-                return nil
-            }
-            process(record, &decoder, &state, streaming: true, digested: digested, body)
         }
     }
 
-    private static func finish(_ decoder: inout PacketDecoder, _ state: inout State, _ emit: (ScanItem) -> Void) {
+    /// The reading stage on a new thread, digesting on this one. The reader owns `pcap`,
+    /// `decoder` and `state` until it closes the channel, after which it touches nothing.
+    private func scanThreaded(digested: DigestConsumer, _ body: (ScanItem) -> Void) -> CaptureError? {
+        let channel = ScanChannel(batches: options.batches, bytes: options.batchBytes)
+        return withUnsafeMutablePointer(to: &decoder) { decoder in
+            withUnsafeMutablePointer(to: &state) { state in
+                let reading = Reading(pcap: pcap, decoder: decoder, state: state, channel: channel)
+                Thread { reading.run() }.start()
+                var batch: ScanBatch? = nil
+                while let b = channel.next(returning: batch.take()) {
+                    Self.drain(b, &sink, streaming: true, digested: digested, body)
+                    batch = b
+                }
+                let result = channel.result
+                peakQueuedBatches = result.peakQueued
+                return result.error
+            }
+        }
+    }
+
+    /// What the reading thread works on (pointers into the reader, which waits for it).
+    private struct Reading: @unchecked Sendable {
+        let pcap: PcapReader
+        let decoder: UnsafeMutablePointer<PacketDecoder>
+        let state: UnsafeMutablePointer<State>
+        let channel: ScanChannel
+
+        func run() {
+            var batch = channel.start()
+            while true {
+                let result = SIPCaptureReader.fill(&batch, pcap, &decoder.pointee, &state.pointee)
+                switch result {
+                case .more:
+                    let next = channel.exchange(consume batch)
+                    batch = next.batch
+                    state.pointee.digestAhead = next.backlog
+                case .end: channel.close(consume batch, error: nil); return
+                case .failed(let error): channel.close(consume batch, error: error); return
+                }
+            }
+        }
+    }
+
+    enum FillResult { case more, end, failed(CaptureError) }
+
+    /// Reads records into `batch` until it is full (`.more`), the capture ends, or a read
+    /// error; at the end the reassemblers are flushed into the batch.
+    static func fill(_ batch: inout ScanBatch, _ pcap: PcapReader, _ decoder: inout PacketDecoder, _ state: inout State) -> FillResult {
+        while !batch.isFull {
+            let record: PcapRecord?
+            do throws(CaptureError) { record = try pcap.next() } catch {
+                finish(&decoder, &state, &batch)
+                return .failed(error)
+            }
+            guard let record else {
+                finish(&decoder, &state, &batch)
+                return .end
+            }
+            process(record, &decoder, &state, &batch)
+        }
+        return .more
+    }
+
+    private static func finish(_ decoder: inout PacketDecoder, _ state: inout State, _ batch: inout ScanBatch) {
         let packet = state.stats.packets
         var tcpEvents: [TCPReassembler.Event] = []
         state.tcp.flush { tcpEvents.append($0) }
-        for e in tcpEvents { enqueue(e, packet: packet, &state, emit) }
-        for f in decoder.reassembler.flush() { push(.finding(f), &state, emit) }
+        for e in tcpEvents { enqueue(e, packet: packet, &state, &batch) }
+        for f in decoder.reassembler.flush() { batch.append(.finding(f)) }
     }
 
-    @inline(__always)
-    private static func push(_ e: CaptureEvent, _ state: inout State, _ emit: (ScanItem) -> Void) {
-        if case .finding = e { state.stats.findings += 1 }
-        emit(.event(e, raw: nil, digest: nil))
-    }
-
-    private static func enqueue(_ e: TCPReassembler.Event, packet: Int, _ state: inout State, _ emit: (ScanItem) -> Void) {
+    private static func enqueue(_ e: TCPReassembler.Event, packet: Int, _ state: inout State, _ batch: inout ScanBatch) {
         switch e {
         case .message(let m, let src, let dst):
-            state.stats.sipMessages += 1
-            push(.message(CapturedMessage(packet: packet, time: state.lastTime, src: src, dst: dst, transport: .tcp, message: m)), &state, emit)
+            batch.append(.message(CapturedMessage(packet: packet, time: state.lastTime, src: src, dst: dst, transport: .tcp, message: m)))
         case .finding(let kind, let text):
-            push(.finding(CaptureFinding(packet: packet, time: state.lastTime, kind: kind, message: text)), &state, emit)
+            batch.append(.finding(CaptureFinding(packet: packet, time: state.lastTime, kind: kind, message: text)))
         }
     }
 
-    /// `streaming` false: the queued `next()` path (every message parsed into its own buffer).
-    private static func process(_ record: PcapRecord, _ decoder: inout PacketDecoder, _ state: inout State,
-                                streaming: Bool, digested: DigestConsumer, _ emit: (ScanItem) -> Void) {
+    private static func process(_ record: PcapRecord, _ decoder: inout PacketDecoder, _ state: inout State, _ batch: inout ScanBatch) {
         state.stats.packets += 1
         let time = record.time
         state.lastTime = time
@@ -225,62 +315,90 @@ public final class SIPCaptureReader {
             state.lastExpiry = time
             var tcpEvents: [TCPReassembler.Event] = []
             state.tcp.expire(now: time) { tcpEvents.append($0) }
-            for e in tcpEvents { enqueue(e, packet: n, &state, emit) }
-            for f in decoder.reassembler.expire(now: time) { push(.finding(f), &state, emit) }
+            for e in tcpEvents { enqueue(e, packet: n, &state, &batch) }
+            for f in decoder.reassembler.expire(now: time) { batch.append(.finding(f)) }
         }
         let problem = decoder.decode(record.data, time: time, packet: n) { seg, payload in
             switch seg.transport {
             case .udp:
                 state.stats.udpDatagrams += 1
-                udp(seg, payload, time: time, packet: n, &state, streaming: streaming, digested: digested, emit)
+                batch.append(payload, src: seg.src, dst: seg.dst, packet: n, time: time,
+                             digest: state.digestAhead ? MessageDigest(payload, limits: state.parseLimits) : nil)
             case .tcp:
                 state.stats.tcpSegments += 1
                 var tcpEvents: [TCPReassembler.Event] = []
                 state.tcp.add(seg, payload, time: time) { tcpEvents.append($0) }
-                for e in tcpEvents { enqueue(e, packet: n, &state, emit) }
+                for e in tcpEvents { enqueue(e, packet: n, &state, &batch) }
             }
         }
         if let (kind, text) = problem {
-            push(.finding(CaptureFinding(packet: n, time: time, kind: kind, message: text)), &state, emit)
+            batch.append(.finding(CaptureFinding(packet: n, time: time, kind: kind, message: text)))
         }
     }
 
-    private static func udp(_ seg: TransportSegment, _ payload: UnsafeRawBufferPointer, time: Int64, packet: Int,
-                            _ state: inout State, streaming: Bool, digested: DigestConsumer, _ emit: (ScanItem) -> Void) {
+    /// The digesting stage over one batch, in capture order. `streaming` false: the queued
+    /// `next()` path (every message parsed into its own buffer, no digest).
+    static func drain(_ batch: ScanBatch, _ sink: inout Sink, streaming: Bool, digested: DigestConsumer, _ emit: (ScanItem) -> Void) {
+        batch.bytes.withUnsafeBytes { bytes in
+            for entry in batch.entries {
+                if entry.count < 0 {
+                    push(batch.events[Int(entry.offset)], &sink, emit)
+                } else {
+                    let payload = UnsafeRawBufferPointer(rebasing: bytes[Int(entry.offset)..<Int(entry.offset) + Int(entry.count)])
+                    udp(entry, payload, &sink, streaming: streaming, digested: digested, emit)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func push(_ e: CaptureEvent, _ sink: inout Sink, _ emit: (ScanItem) -> Void) {
+        switch e {
+        case .finding: sink.stats.findings += 1
+        case .message: sink.stats.sipMessages += 1
+        }
+        emit(.event(e, raw: nil, digest: nil))
+    }
+
+    private static func udp(_ entry: ScanBatch.Entry, _ payload: UnsafeRawBufferPointer, _ sink: inout Sink,
+                            streaming: Bool, digested: DigestConsumer, _ emit: (ScanItem) -> Void) {
         var digest: MessageDigest?
+        let packet = entry.packet, time = entry.time
         if streaming {
             // The digest first: when it is certain and saw what the sniffer looks for, the
             // separate sniff (a second pass over the start line) is skipped.
-            let d = MessageDigest(payload, limits: state.parseLimits)
+            let d = entry.digest ?? MessageDigest(payload, limits: sink.parseLimits)
             guard d.certain && d.sniffed || SIPSniffer.looksLikeSIP(payload) else {
-                state.stats.nonSIPDatagrams += 1
+                sink.stats.nonSIPDatagrams += 1
                 return
             }
             if d.certain, digested(d, payload, packet, time) {
-                state.stats.sipMessages += 1
+                sink.stats.sipMessages += 1
                 return
             }
             digest = d
         } else if !SIPSniffer.looksLikeSIP(payload) {
-            state.stats.nonSIPDatagrams += 1
+            sink.stats.nonSIPDatagrams += 1
             return
         }
         do {
             let m: SIPMessage
             if streaming {
-                state.scratch.removeAll(keepingCapacity: true)
-                state.scratch.append(contentsOf: payload)
-                m = try SIPMessage(parsing: state.scratch, limits: state.parseLimits)
+                sink.scratch.removeAll(keepingCapacity: true)
+                sink.scratch.append(contentsOf: payload)
+                m = try SIPMessage(parsing: sink.scratch, limits: sink.parseLimits)
             } else {
                 // Queued events outlive the call: each gets its own exact-size buffer.
-                m = try SIPMessage(parsing: Array(payload), limits: state.parseLimits)
+                m = try SIPMessage(parsing: Array(payload), limits: sink.parseLimits)
             }
-            state.stats.sipMessages += 1
-            emit(.event(.message(CapturedMessage(packet: packet, time: time, src: seg.src, dst: seg.dst, transport: .udp, message: m)),
+            sink.stats.sipMessages += 1
+            emit(.event(.message(CapturedMessage(packet: packet, time: time, src: entry.src, dst: entry.dst, transport: .udp, message: m)),
                         raw: payload, digest: digest))
         } catch {
-            push(.finding(CaptureFinding(packet: packet, time: time, kind: .malformedSIP,
-                                         message: "UDP \(seg.src) -> \(seg.dst): \(error.rule) (line \(error.line), byte \(error.offset))")), &state, emit)
+            sink.stats.findings += 1
+            emit(.event(.finding(CaptureFinding(packet: packet, time: time, kind: .malformedSIP,
+                                                message: "UDP \(entry.src) -> \(entry.dst): \(error.rule) (line \(error.line), byte \(error.offset))")),
+                        raw: nil, digest: nil))
         }
     }
 }

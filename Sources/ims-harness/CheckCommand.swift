@@ -4,6 +4,7 @@ import Scenario
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Validate scenario files and report every problem as FILE:LINE:COL.",
         discussion: "Folders are searched for .yaml files. Exit status: 0 all valid, 1 errors found, 2 usage errors."
     )

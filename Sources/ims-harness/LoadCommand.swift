@@ -7,6 +7,7 @@ import LiveTransport
 /// `ims-harness load`: the built-in call flow against a live UDP target at a fixed rate.
 struct Load: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "load",
         abstract: "Run many calls against a live target and report calls/s, failures and latency.",
         discussion: """
             SCENARIO names the call flow. The scenario engine has no live mode yet, so the only flow \

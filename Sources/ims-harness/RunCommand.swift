@@ -8,6 +8,7 @@ import Scenario
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run scenario files (folders recursively) on the simulated network, or live against a real system.",
         discussion: """
         Files without `steps:` are include fragments and are not run. Results are deterministic per \

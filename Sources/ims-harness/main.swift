@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import Identity
 import SIPCore
 
+// Every command names itself: without `commandName`, ArgumentParser derives it from the type
+// with `String(describing:)`, whose dynamic casts scan the binary's conformances at each start.
 struct IMSHarness: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ims-harness",
@@ -12,6 +15,7 @@ struct IMSHarness: ParsableCommand {
 
 struct Parse: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "parse",
         abstract: "Parse SIP messages from files and report validity and findings.",
         discussion: "Exit status: 0 when every file is valid, 1 otherwise, 2 on usage errors."
     )
@@ -67,18 +71,35 @@ func readFile(_ path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
     }
 }
 
-/// Calls the `async` `run()` (a plain call in top-level code resolves to the synchronous
-/// requirement, whose default for an async command only prints help).
-func runAsync(_ command: inout any AsyncParsableCommand) async throws {
-    try await command.run()
+/// Runs an async command to completion on this thread (`BlockingRun`): top-level `await`
+/// would hop to Swift's thread pool and back to the main actor, each a thread wake-up that
+/// takes milliseconds on a busy machine.
+func runBlocking(_ command: any AsyncParsableCommand) throws {
+    let box = CommandBox(command)
+    let result: Result<Void, any Error> = BlockingRun.run {
+        var command = box.command
+        do {
+            try await command.run()
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+    try result.get()
+}
+
+/// Hands the parsed command to the task `BlockingRun` starts (this thread waits for it).
+final class CommandBox: @unchecked Sendable {
+    let command: any AsyncParsableCommand
+    init(_ command: any AsyncParsableCommand) { self.command = command }
 }
 
 // Usage errors exit 2 (ArgumentParser's default is 64).
 do {
     var command = try IMSHarness.parseAsRoot()
     // `passport verify` is async (certificate path validation); the others run synchronously.
-    if var asyncCommand = command as? any AsyncParsableCommand {
-        try await runAsync(&asyncCommand)
+    if let asyncCommand = command as? any AsyncParsableCommand {
+        try runBlocking(asyncCommand)
     } else {
         try command.run()
     }

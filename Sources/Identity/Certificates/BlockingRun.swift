@@ -6,8 +6,8 @@ import Foundation
 /// pool; a caller that is itself on that pool (a Swift Testing test, a task group) can hold
 /// every such thread on a small machine, and the wait never ends. Here the task prefers an
 /// executor whose jobs the waiting thread runs itself, so no other thread is needed.
-enum BlockingRun {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+public enum BlockingRun {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
         let executor = CallerThreadExecutor()
         let result = ResultSlot<T>()
         Task(executorPreference: executor) {
