@@ -26,7 +26,7 @@ struct WebSocketStream {
     /// Bytes held for an unfinished handshake, frame or message.
     var bufferedByteCount: Int { buffer.count + fragments.count }
 
-    /// Whether a direction starting with `prefix` (its first bytes, at least 4) opens a
+    /// Whether a direction starting with `prefix` (its first delivered bytes) opens a
     /// WebSocket handshake: an HTTP request line or an HTTP status line.
     static func startsHandshake(_ prefix: UnsafeRawBufferPointer) -> Bool {
         guard prefix.count >= 5 else { return false }
