@@ -104,7 +104,7 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
-        .testTarget(name: "LiveTransportTests", dependencies: ["LiveTransport", "Identity", "Scenario"]),
+        .testTarget(name: "LiveTransportTests", dependencies: ["LiveTransport", "Identity", "Scenario", "Reports"]),
         .executableTarget(
             name: "verify-bench",
             dependencies: ["Identity"],

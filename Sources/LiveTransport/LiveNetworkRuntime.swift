@@ -110,7 +110,7 @@ public final class LiveNetworkRuntime: LiveRuntime, @unchecked Sendable {
             transport.onEvent { [unowned self] e in
                 guard e.kind == .error || (e.kind == .dropped && !e.note.hasPrefix("no receiver")) else { return }
                 self.catchUp()
-                net.recordLiveEvent(from: e.from, to: e.to, bytes: e.bytes, note: "live \(e.kind.rawValue): \(e.note)")
+                net.recordLiveEvent(from: e.from, to: e.to, bytes: e.bytes, note: "\(e.kind.rawValue): \(e.note)")
             }
             self.tick()
         }

@@ -132,8 +132,11 @@ public final class SimulatedNetwork {
     /// Records what the real sockets saw that no link carried (garbage, a closed connection, an
     /// oversized message) as a dropped message, so it is evidence like any other.
     public func recordLiveEvent(from: String, to: String, bytes: [UInt8], note: String) {
-        recorder.record(scheduler.nowMs, .dropped, from: from, to: to, bytes: bytes, note: note)
+        recorder.record(scheduler.nowMs, .dropped, from: from, to: to, bytes: bytes, note: Self.liveEventPrefix + note)
     }
+
+    /// How the notes of `recordLiveEvent` start (reports list them apart).
+    public static let liveEventPrefix = "live "
 
     /// Whether `name` is a real system in this run.
     public func isExternal(_ name: String) -> Bool { externalNames.contains(name) }

@@ -72,6 +72,7 @@ public struct ConsoleReporter: Sendable {
                     }
                 }
             }
+            for t in scenario.transportErrors ?? [] { out += "    " + paint("socket:", .bold) + " \(clean(t))\n" }
         case .error:
             let message = clean(scenario.error ?? "scenario error")
             out += paint("ERROR", .yellow) + " \(name): \(message)\n"

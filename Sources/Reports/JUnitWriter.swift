@@ -63,7 +63,8 @@ public enum JUnitWriter {
                 message = "scenario failed"
             }
             body += "      <failure message=\"\(XMLEscape.escape(message, attribute: true))\" type=\"AssertionFailure\">"
-            body += XMLEscape.escape(failureText(s.failures)) + "</failure>\n"
+            let sockets = (s.transportErrors ?? []).map { "socket: \($0)\n" }.joined()
+            body += XMLEscape.escape(failureText(s.failures) + sockets) + "</failure>\n"
         case .error:
             let message = s.error ?? "scenario error"
             let firstLine = ReportFormat.normalisedNewlines(message).split(separator: "\n").first.map(String.init) ?? message

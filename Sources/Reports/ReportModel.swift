@@ -52,6 +52,9 @@ public struct ScenarioReport: Codable, Sendable, Equatable {
     public var messages: [DiagramMessage]
     /// Every assertion that was evaluated, passed or not.
     public var assertions: [AssertionOutcome]
+    /// Live runs: socket-level trouble (failed connections, TLS handshakes, bytes that are not
+    /// SIP), which no assertion names; nil when there was none.
+    public var transportErrors: [String]?
 
     public init(
         name: String,
@@ -65,7 +68,8 @@ public struct ScenarioReport: Codable, Sendable, Equatable {
         error: String? = nil,
         actors: [ActorColumn] = [],
         messages: [DiagramMessage] = [],
-        assertions: [AssertionOutcome] = []
+        assertions: [AssertionOutcome] = [],
+        transportErrors: [String]? = nil
     ) {
         self.name = name
         self.file = file
@@ -79,6 +83,7 @@ public struct ScenarioReport: Codable, Sendable, Equatable {
         self.actors = actors
         self.messages = messages
         self.assertions = assertions
+        self.transportErrors = transportErrors
     }
 
     /// The name shown everywhere: `name [matrix label]` for a matrix entry, so entries stay distinct.

@@ -118,7 +118,20 @@ public struct ScenarioEngine: Sendable {
         report.failures = failures
         report.verdict = failures.isEmpty ? .passed : .failed
         report.messages = diagram(trace, failed: failedSeqs)
+        report.transportErrors = Self.transportErrors(trace)
         return Outcome(report: report, virtualMs: virtualMs, results: results, trace: trace, addresses: addrs)
+    }
+
+    /// Socket trouble a live run traced (`SimulatedNetwork.recordLiveEvent`), first ones first:
+    /// why a real system never answered is often only here.
+    static func transportErrors(_ trace: [TraceEvent], limit: Int = 8) -> [String]? {
+        let live = trace.filter { $0.kind == .dropped && $0.note.hasPrefix(SimulatedNetwork.liveEventPrefix) }
+        guard !live.isEmpty else { return nil }
+        var out = live.prefix(limit).map { e in
+            "\(ReportFormat.virtualTime(ms: Double(e.timeMs))) \(e.from) -> \(e.to): \(e.note.dropFirst(SimulatedNetwork.liveEventPrefix.count))"
+        }
+        if live.count > limit { out.append("... and \(live.count - limit) more") }
+        return out
     }
 
     private func addresses(_ net: SimulatedNetwork, _ c: ScenarioCase) -> [String: SocketAddress] {

@@ -2,6 +2,7 @@ import Foundation
 import Identity
 import LiveTransport
 import Network
+import Reports
 import Scenario
 import XCTest
 
@@ -172,6 +173,16 @@ final class LiveScenarioTests: XCTestCase {
         let dropped = o.trace.filter { $0.kind == .dropped && $0.to == "caller" }
         XCTAssertTrue(dropped.contains { $0.note.contains("could not parse") && String(decoding: $0.bytes, as: UTF8.self).hasPrefix("HELLO") },
                       o.trace.map { "\($0.kind) \($0.from)->\($0.to) \($0.note)" }.joined(separator: "\n"))
+    }
+
+    /// Nothing listens where the SUT should be: the report says so, not only that the call failed.
+    func testAnUnreachableSUTIsNamedInTheReport() throws {
+        let p = try ports()
+        let o = try run(p, transport: "tls")
+        XCTAssertEqual(o.report.verdict, .failed)
+        let errors = try XCTUnwrap(o.report.transportErrors, "\(o.report.failures)")
+        XCTAssertTrue(errors.contains { $0.contains("connect to tls:127.0.0.1:\(p.pcscf) failed") }, "\(errors)")
+        XCTAssertTrue(ConsoleReporter(isTTY: false, colour: false).lines(for: o.report).contains("socket: "), "console")
     }
 
     func testASilentSUTFailsTheScenarioWithinTheStepLimits() throws {

@@ -63,6 +63,19 @@ import FoundationXML
         #expect(doc.text["failure"]?.contains("assertion: call not established\n200 OK reached alice") == true)
     }
 
+    /// A live run's socket trouble is in the failure body, after the assertions, and only in
+    /// reports that have some (the JSON leaves the key out otherwise).
+    @Test func socketErrorsFollowTheFailures() throws {
+        var s = Fixtures.failed
+        s.transportErrors = ["t=0.006s caller -> pcscf: error: connect to tls:127.0.0.1:5061 failed: Connection refused"]
+        let doc = try #require(Fixtures.parseXML(JUnitWriter.xml(for: SuiteReport(scenarios: [s]))))
+        #expect(doc.text["failure"]?.hasSuffix("socket: t=0.006s caller -> pcscf: error: connect to tls:127.0.0.1:5061 failed: Connection refused\n") == true)
+        let plain = try JSONReportWriter.data(for: SuiteReport(scenarios: [Fixtures.failed]))
+        #expect(!String(decoding: plain, as: UTF8.self).contains("transportErrors"))
+        let withErrors = try JSONReportWriter.data(for: SuiteReport(scenarios: [s]))
+        #expect(String(decoding: withErrors, as: UTF8.self).contains("\"transportErrors\""))
+    }
+
     @Test func illegalCharactersNeverReachTheOutput() throws {
         let hostile = "a\u{0}b\u{1}\u{8}\u{B}\u{C}\u{1F}\u{7F}\u{85}\u{FFFE}\u{FFFF}c<&>\"'"
         var s = Fixtures.failed
