@@ -1,33 +1,34 @@
 import Identity
 
 extension AuditReport {
-    /// The JSON summary (keys sorted when written with `canonicalString`).
+    /// The JSON summary (keys sorted when written with `canonicalString`; the large arrays'
+    /// objects are built in key order, which spares the writer sorting them).
     public var json: JSONValue {
         func int(_ v: Int) -> JSONValue { .integer(Int64(v)) }
         func str(_ v: String?) -> JSONValue { v.map(JSONValue.string) ?? .null }
         let requestsJSON = JSONValue.objectMembers(requests.sorted { $0.key < $1.key }.map { JSONMember($0.key, int($0.value)) })
         let responsesJSON = JSONValue.objectMembers(responses.sorted { $0.key < $1.key }.map { JSONMember(String($0.key), int($0.value)) })
         let dialogJSON = JSONValue.array(dialogDetails.map { d in
-            .object(["call_id": .string(d.callID), "first_packet": int(d.firstPacket), "last_packet": int(d.lastPacket),
-                     "messages": int(d.messages), "dialogs": .array(d.dialogs.map(JSONValue.string)),
+            .object(["call_id": .string(d.callID), "dialogs": .array(d.dialogs.map(JSONValue.string)),
+                     "first_packet": int(d.firstPacket), "last_packet": int(d.lastPacket), "messages": int(d.messages),
                      "method": .string(d.firstMethod), "state": .string(d.state)])
         })
         let identityJSON = JSONValue.array(identity.map { e in
-            .object(["packet": int(e.packet), "time": .string(Self.timeText(e.time)), "src": .string(e.src.description),
-                     "dst": .string(e.dst.description), "call_id": .string(e.callID), "method": .string(e.method),
-                     "index": int(e.index), "verdict": .string(e.verdict), "detail": .string(e.detail),
-                     "verstat": str(e.verstat), "sip_status": e.sipStatus.map { int($0) } ?? .null, "policy": str(e.policy)])
+            .object(["call_id": .string(e.callID), "detail": .string(e.detail), "dst": .string(e.dst.description),
+                     "index": int(e.index), "method": .string(e.method), "packet": int(e.packet), "policy": str(e.policy),
+                     "sip_status": e.sipStatus.map { int($0) } ?? .null, "src": .string(e.src.description),
+                     "time": .string(Self.timeText(e.time)), "verdict": .string(e.verdict), "verstat": str(e.verstat)])
         })
         let findingsJSON = JSONValue.array(findings.map { f in
-            .object(["packet": int(f.packet), "kind": .string(f.kind.rawValue), "message": .string(f.message)])
+            .object(["kind": .string(f.kind.rawValue), "message": .string(f.message), "packet": int(f.packet)])
         })
         let findingCountsJSON = JSONValue.objectMembers(findingCounts.sorted { $0.key.rawValue < $1.key.rawValue }
             .map { JSONMember($0.key.rawValue, int($0.value)) })
         let violationsJSON = JSONValue.array(violations.map { v in
-            .object(["check": .string(v.check), "packet": int(v.packet), "message": .string(v.message)])
+            .object(["check": .string(v.check), "message": .string(v.message), "packet": int(v.packet)])
         })
         let checksJSON = JSONValue.array(checks.map { c in
-            .object(["name": .string(c.name), "status": .string(c.status.rawValue), "message": .string(c.message)])
+            .object(["message": .string(c.message), "name": .string(c.name), "status": .string(c.status.rawValue)])
         })
         let s = statistics
         let statsJSON = JSONValue.object([

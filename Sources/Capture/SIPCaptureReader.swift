@@ -190,7 +190,8 @@ public final class SIPCaptureReader {
         case .threaded: return true
         case .automatic:
             var st = stat()
-            return ProcessInfo.processInfo.activeProcessorCount > 1 && stat(path, &st) == 0 && st.st_size >= 1 << 20
+            // The size first: the processor count reads cgroup files.
+            return stat(path, &st) == 0 && st.st_size >= 1 << 20 && ProcessInfo.processInfo.activeProcessorCount > 1
         }
     }
 

@@ -59,12 +59,16 @@ struct ScanBatch {
     }
 }
 
-/// Hands batches from the reading thread to the digesting thread and back. A fixed number
-/// of batches exists, so memory stays bounded; each side sleeps on the condition (no
-/// spinning) when the other has not finished with one.
+/// Hands batches from the reading thread to the digesting thread and back. At most a fixed
+/// number of batches exists, so memory stays bounded; each side sleeps on the condition (no
+/// spinning) when the other has not finished with one. The reader creates them as it needs
+/// them, so a capture that fits in one never pays for the rest.
 final class ScanChannel: @unchecked Sendable {
     private let condition = NSCondition()
-    private var free: [ScanBatch]
+    private var free: [ScanBatch] = []
+    /// Batches that may still be created, and their size.
+    private var unmade: Int
+    private let batchBytes: Int
     private var full: [ScanBatch] = []
     private var closed = false
     private var error: CaptureError?
@@ -72,27 +76,30 @@ final class ScanChannel: @unchecked Sendable {
     private var peakQueued = 0
 
     init(batches: Int, bytes: Int) {
-        free = (0..<max(batches, 2)).map { _ in ScanBatch(bytes: bytes) }
+        unmade = max(batches, 2) - 1
+        batchBytes = bytes
     }
 
     /// Reading side: the first empty batch.
-    func start() -> ScanBatch {
-        condition.lock()
-        defer { condition.unlock() }
-        return free.removeLast()
-    }
+    func start() -> ScanBatch { ScanBatch(bytes: batchBytes) }
 
     /// Reading side: queues a filled batch and returns an empty one, waiting while all are in
     /// use. `backlog`: the digesting side has another batch waiting besides this one, so the
     /// reader may as well digest the next batch itself (the two then share the work).
     func exchange(_ filled: consuming ScanBatch) -> (batch: ScanBatch, backlog: Bool) {
         condition.lock()
-        defer { condition.unlock() }
         full.append(filled)
         peakQueued = max(peakQueued, full.count)
         condition.broadcast()
-        while free.isEmpty { condition.wait() }
-        return (free.removeLast(), full.count > 1)
+        while free.isEmpty && unmade == 0 { condition.wait() }
+        let backlog = full.count > 1
+        guard let reused = free.popLast() else {
+            unmade -= 1
+            condition.unlock()
+            return (ScanBatch(bytes: batchBytes), backlog)  // allocated without holding the lock
+        }
+        condition.unlock()
+        return (reused, backlog)
     }
 
     /// Reading side, at the end of the capture (`error` when it broke off): queues the last batch.

@@ -90,38 +90,110 @@ extension JSONValue {
         switch v {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (i, m) in sorted.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(m.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                writeCanonical(m.value, into: &out)
+            // Reports build their objects in key order already: sorting (and the array it
+            // allocates) is only needed when they are not.
+            if Self.inKeyOrder(members) {
+                for i in members.indices { writeMember(members[i], first: i == 0, into: &out) }
+            } else {
+                for (i, m) in members.sorted(by: { Self.keyPrecedes($0.key, $1.key) }).enumerated() {
+                    writeMember(m, first: i == 0, into: &out)
+                }
             }
             out.append(UInt8(ascii: "}"))
         case .array(let items):
             out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
+            for i in items.indices {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeCanonical(item, into: &out)
+                writeCanonical(items[i], into: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .string(let s): writeString(s, into: &out)
-        // Appended straight from the UTF-8 views: no temporary Array per value.
-        case .integer(let i): out.append(contentsOf: String(i).utf8)
+        case .integer(let i): writeInteger(i, into: &out)
         case .double(let d): out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .null: out.append(contentsOf: "null".utf8)
         }
     }
 
+    @inline(__always)
+    private static func writeMember(_ m: JSONMember, first: Bool, into out: inout [UInt8]) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        writeString(m.key, into: &out)
+        out.append(UInt8(ascii: ":"))
+        writeCanonical(m.value, into: &out)
+    }
+
+    /// UTF-8 byte order (= code point order), compared in place.
+    private static func keyPrecedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                for i in 0..<min(x.count, y.count) where x[i] != y[i] { return x[i] < y[i] }
+                return x.count < y.count
+            }
+        }
+    }
+
+    private static func inKeyOrder(_ members: [JSONMember]) -> Bool {
+        var i = 1
+        while i < members.count {
+            if !keyPrecedes(members[i - 1].key, members[i].key) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Decimal digits straight into `out` (no String per value).
+    private static func writeInteger(_ v: Int64, into out: inout [UInt8]) {
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[23 - n] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
+                m /= 10
+                n += 1
+            } while m > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - n)...]))
+        }
+    }
+
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copied whole rather than byte by byte.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: s.utf8)
-            out.append(UInt8(ascii: "\""))
-            return
+        // Scanned in place, eight bytes at a time; when no byte needs an escape (the usual
+        // case) the string is copied whole.
+        var s = s
+        let plain = s.withUTF8 { b in
+            guard let p = b.baseAddress, !Self.needsEscape(p, b.count) else { return false }
+            out.append(contentsOf: b)
+            return true
         }
+        if !plain { writeEscaped(s, into: &out) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any byte is a control character, '"' or '\\'.
+    @inline(__always)
+    private static func needsEscape(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        // Per word: bytes below 0x20 (exact for the lowest flagged byte, and any flag means
+        // at least one is there), and bytes equal to '"' or '\\' (zero after the XOR).
+        @inline(__always) func below(_ w: UInt64, _ k: UInt64) -> UInt64 { (w &- k &* 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 }
+        var i = 0
+        while i &+ 8 <= n {
+            let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+            if below(w, 0x20) | below(w ^ 0x2222_2222_2222_2222, 1) | below(w ^ 0x5C5C_5C5C_5C5C_5C5C, 1) != 0 { return true }
+            i &+= 8
+        }
+        while i < n {
+            let c = p[i]
+            if c < 0x20 || c == 0x22 || c == 0x5C { return true }
+            i &+= 1
+        }
+        return false
+    }
+
+    private static func writeEscaped(_ s: String, into out: inout [UInt8]) {
         let hex: StaticString = "0123456789abcdef"  // a constant: nothing allocated per string
         for b in s.utf8 {
             switch b {
@@ -136,7 +208,6 @@ extension JSONValue {
             default: out.append(b)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 }
 

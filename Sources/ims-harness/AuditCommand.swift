@@ -61,12 +61,18 @@ struct Audit: AsyncParsableCommand {
             printError("cannot read capture: \(error.description)")
             throw ExitCode(2)
         }
-        print(report.text)
+        // Not print: its first call pays for dynamic casts (scans of the binary's protocol
+        // conformances). Nothing else in this command writes to standard output.
+        FileHandle.standardOutput.write(Data((report.text + "\n").utf8))
         do {
-            if let json { try Data((report.json.canonicalString + "\n").utf8).write(to: URL(fileURLWithPath: json)) }
-            if let junit { try Data(report.junitXML.utf8).write(to: URL(fileURLWithPath: junit)) }
+            if let json {
+                var bytes = report.json.canonicalBytes
+                bytes.append(0x0A)
+                try writeFile(bytes, to: json)
+            }
+            if let junit { try writeFile(Array(report.junitXML.utf8), to: junit) }
         } catch {
-            printError("cannot write report: \(error.localizedDescription)")
+            printError("cannot write report: \(error)")
             throw ExitCode(2)
         }
         if !report.passed { throw ExitCode(1) }

@@ -116,8 +116,8 @@ struct Load: ParsableCommand {
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
         print(result.text, terminator: "")
         if let json {
-            do { try Data(result.json.utf8).write(to: URL(fileURLWithPath: json)) } catch {
-                printError("cannot write \(json): \(error)")
+            do { try writeFile(Array(result.json.utf8), to: json) } catch {
+                printError("\(error)")
                 throw ExitCode(1)
             }
         }

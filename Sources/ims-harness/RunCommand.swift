@@ -114,8 +114,8 @@ struct Run: ParsableCommand {
         console.finish(result.suite)
 
         do {
-            if let junit { try JUnitWriter.data(for: result.suite).write(to: URL(fileURLWithPath: junit)) }
-            if let json { try JSONReportWriter.data(for: SuiteRunner.deterministic(result)).write(to: URL(fileURLWithPath: json)) }
+            if let junit { try writeFile(JUnitWriter.data(for: result.suite), to: junit) }
+            if let json { try writeFile(JSONReportWriter.data(for: SuiteRunner.deterministic(result)), to: json) }
             if let diagram { try DiagramWriter.writeDirectory(suite: result.suite, to: URL(fileURLWithPath: diagram)) }
             if let pcap { try PcapExport.write(result, to: pcap) }
         } catch {

@@ -42,5 +42,21 @@ import Testing
         #expect(missing.stderr.contains("/nonexistent/x.pcap") && missing.stderr.contains("no such file"))
         #expect(try CLI.run(["audit", Self.path("sipp-udp.pcapng"), "--at", "yesterday"]).status == 2)
         #expect(try CLI.run(["audit", Self.path("sipp-udp.pcapng"), "--cert", "https://x=y.pem"]).status == 2)
+        // A report that cannot be written: exit 2, naming the file and the cause, after the summary.
+        let unwritable = try CLI.run(["audit", Self.path("sipp-udp.pcapng"), "--json", "/nonexistent/dir/a.json"])
+        #expect(unwritable.status == 2)
+        #expect(unwritable.stdout.contains("requests: ACK 1, BYE 1, INVITE 1"))
+        #expect(unwritable.stderr.contains("cannot write /nonexistent/dir/a.json: No such file or directory"), "\(unwritable.stderr)")
+    }
+
+    @Test func rewritesAnExistingReport() throws {
+        // O_TRUNC: a shorter report over a longer one leaves no tail of the old file.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(repeating: 0x20, count: 1 << 20).write(to: file)
+        #expect(try CLI.run(["audit", Self.path("sipp-udp.pcapng"), "--json", file.path]).status == 0)
+        let j = try json(file.path)
+        #expect(j["sip_messages"] as? Int ?? 0 > 0)
+        #expect(try Data(contentsOf: file).count < 1 << 20)
     }
 }

@@ -20,7 +20,22 @@ struct CanonicalJSONTests {
         #expect(try JSONValue.parse(#""a\/b\u00e9""#).canonicalString == "\"a/bé\"")
     }
 
+    @Test func escapesAtEveryOffsetAndLeavesOtherBytes() {
+        // The scan for bytes needing an escape goes a word at a time: each one is tried at every
+        // position of a 24-byte string, beside bytes just above and below the flagged values.
+        for (byte, escaped) in [("\"", "\\\""), ("\\", "\\\\"), ("\u{1F}", "\\u001f"), ("\n", "\\n"), ("\u{00}", "\\u0000")] {
+            for k in 0..<24 {
+                let s = String(repeating: "a", count: k) + byte + String(repeating: "é", count: (23 - k) / 2) + (k % 2 == 0 ? "!" : "")
+                let want = "\"" + String(repeating: "a", count: k) + escaped + String(repeating: "é", count: (23 - k) / 2) + (k % 2 == 0 ? "!" : "") + "\""
+                #expect(JSONValue.string(s).canonicalString == want, "\(escaped) at \(k)")
+            }
+        }
+        let plain = " !#[]^~\u{7F}é☎ #$%&'()*+,-./0123456789:;<=>?@[]"
+        #expect(JSONValue.string(plain).canonicalString == "\"" + plain + "\"")
+    }
+
     @Test func numbers() throws {
+        #expect(JSONValue.array([0, 7, 10, -1, 9_223_372_036_854_775_807]).canonicalString == "[0,7,10,-1,9223372036854775807]")
         #expect(try JSONValue.parse("1443208345") == .integer(1_443_208_345))
         #expect(try JSONValue.parse("-0") == .integer(0))
         #expect(try JSONValue.parse("1.0") == .double(1.0))
