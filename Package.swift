@@ -43,6 +43,7 @@ let package = Package(
                 "Capture",
                 "LiveTransport",
                 "Scenario",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // `--static-swift-stdlib` links with `-export-dynamic`, which puts ~35,000 symbols in

@@ -135,7 +135,7 @@ public final class ConsoleStream: @unchecked Sendable {
     private var running: [String] = []
 
     public init(reporter: ConsoleReporter, total: Int,
-                write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+                write: @escaping @Sendable (String) -> Void = { StandardStream.output.write($0) }) {
         self.reporter = reporter
         self.total = total
         self.write = write

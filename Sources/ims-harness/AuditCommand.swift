@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Foundation
 import Identity
+import Reports
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,7 +64,7 @@ struct Audit: AsyncParsableCommand {
         }
         // Not print: its first call pays for dynamic casts (scans of the binary's protocol
         // conformances). Nothing else in this command writes to standard output.
-        FileHandle.standardOutput.write(Data((report.text + "\n").utf8))
+        StandardStream.output.write(report.text + "\n")
         do {
             if let json {
                 var bytes = report.json.canonicalBytes

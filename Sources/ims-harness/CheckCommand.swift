@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reports
 import Scenario
 
 struct Check: ParsableCommand {
@@ -22,7 +23,7 @@ struct Check: ParsableCommand {
         for d in loaded.diagnostics { print(d.description) }
         if !missing.isEmpty && loaded.files.isEmpty { throw ExitCode(2) }
         if !loaded.diagnostics.isEmpty {
-            FileHandle.standardError.write(Data("\(loaded.diagnostics.count) error(s) in \(Set(loaded.diagnostics.map(\.location.file)).count) file(s)\n".utf8))
+            StandardStream.error.write("\(loaded.diagnostics.count) error(s) in \(Set(loaded.diagnostics.map(\.location.file)).count) file(s)\n")
             throw ExitCode(1)
         }
         print("\(loaded.files.count) file(s), \(loaded.cases.count) scenario(s): ok")

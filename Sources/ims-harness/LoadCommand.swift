@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Identity
 import LiveTransport
+import Reports
 
 /// `ims-harness load`: the built-in call flow against a live UDP target at a fixed rate.
 struct Load: ParsableCommand {
@@ -107,13 +108,13 @@ struct Load: ParsableCommand {
                 let cps = p.elapsedSeconds > 0 ? Double(p.completed) / p.elapsedSeconds : 0
                 let line = String(format: "\r%6.1fs started %d completed %d failed %d in flight %d  %.0f calls/s ",
                                   p.elapsedSeconds, p.started, p.completed, p.failed, p.inFlight, cps)
-                FileHandle.standardError.write(Data(line.utf8))
+                StandardStream.error.write(line)
             })
         } catch {
             printError("load: \(error)")
             throw ExitCode(1)
         }
-        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        if tty { StandardStream.error.write("\n") }
         print(result.text, terminator: "")
         if let json {
             do { try writeFile(Array(result.json.utf8), to: json) } catch {

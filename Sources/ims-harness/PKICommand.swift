@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Identity
+import Reports
 
 struct PKI: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,7 +45,7 @@ struct PKIInit: ParsableCommand {
             }
         } catch {
             let why = unwritableReason(url) ?? describe(error)
-            FileHandle.standardError.write(Data("cannot write the test PKI to \(dir): \(why)\n".utf8))
+            StandardStream.error.write("cannot write the test PKI to \(dir): \(why)\n")
             throw ExitCode(1)
         }
         print("These are TEST credentials (names contain TEST, URLs are under .invalid): never use them in production.")

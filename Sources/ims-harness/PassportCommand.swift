@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import Identity
+import Reports
 import SIPCore
 
 struct Passport: ParsableCommand {
@@ -14,7 +15,7 @@ struct Passport: ParsableCommand {
 
 /// Writes `message` and a newline to standard error.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    StandardStream.error.write(message + "\n")
 }
 
 /// The wall clock, whole seconds (only the CLI reads it; the library takes times as input).

@@ -93,7 +93,7 @@ struct Run: ParsableCommand {
         let runner = SuiteRunner()
         let loaded = runner.load(paths)
         if !loaded.diagnostics.isEmpty {
-            for d in loaded.diagnostics { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+            for d in loaded.diagnostics { StandardStream.error.write(d.description + "\n") }
             throw ExitCode(2)
         }
         var options = SuiteRunner.Options()
@@ -119,7 +119,7 @@ struct Run: ParsableCommand {
             if let diagram { try DiagramWriter.writeDirectory(suite: result.suite, to: URL(fileURLWithPath: diagram)) }
             if let pcap { try PcapExport.write(result, to: pcap) }
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            StandardStream.error.write("error: \(error)\n")
             throw ExitCode(2)
         }
         throw ExitCode(result.exitCode)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Identity
+import Reports
 import SIPCore
 
 // Every command names itself: without `commandName`, ArgumentParser derives it from the type
@@ -133,7 +134,7 @@ do {
 } catch {
     let code = IMSHarness.exitCode(for: error)
     if code == .validationFailure {
-        FileHandle.standardError.write(Data((IMSHarness.fullMessage(for: error) + "\n").utf8))
+        StandardStream.error.write(IMSHarness.fullMessage(for: error) + "\n")
         exit(2)
     }
     IMSHarness.exit(withError: error)

@@ -49,6 +49,28 @@ import Testing
         #expect(unwritable.stderr.contains("cannot write /nonexistent/dir/a.json: No such file or directory"), "\(unwritable.stderr)")
     }
 
+    @Test func closedOrBrokenStandardStreamsDoNotCrash() throws {
+        // `audit X >&-`, `audit X 2>&-` on a missing file, and `audit X | head -c0` with SIGPIPE
+        // ignored: the write fails (EBADF, EPIPE), the exit status is the audit's own.
+        let exe = try #require(CLI.binary, "ims-harness binary not found; build it with `swift build`")
+        let capture = Self.path("sipp-udp.pcapng")
+        for (script, status) in [("exec \"$0\" audit \"$1\" >&-", Int32(0)),
+                                 ("exec \"$0\" audit /nonexistent/x.pcap 2>&-", 2),
+                                 ("trap '' PIPE; \"$0\" audit \"$1\" | head -c0; exit ${PIPESTATUS[0]}", 0)] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = ["-c", script, exe.path, capture]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .exit && p.terminationStatus == status, "\(script): \(p.terminationStatus) \(text)")
+            #expect(!text.contains("Fatal error"), "\(script): \(text)")
+        }
+    }
+
     @Test func rewritesAnExistingReport() throws {
         // O_TRUNC: a shorter report over a longer one leaves no tail of the old file.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).json")
