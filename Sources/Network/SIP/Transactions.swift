@@ -108,7 +108,7 @@ final class TransactionLayer {
 
     private func reliable(_ peer: String) -> Bool { transport.transportKind(from: owner, to: peer)?.isReliable ?? true }
 
-    static func branch(_ m: SIPMessage) -> String? { m.topVia?.branch }
+    static func branch(_ m: SIPMessage) -> String? { m.topViaBranch }
 
     static func clientKey(_ m: SIPMessage) -> TransactionKey? {
         guard let b = branch(m), let c = m.cseqValue else { return nil }
