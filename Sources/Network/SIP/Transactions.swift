@@ -106,7 +106,15 @@ final class TransactionLayer {
 
     var activeCount: Int { clients.count + servers.count }
 
-    private func reliable(_ peer: String) -> Bool { transport.transportKind(from: owner, to: peer)?.isReliable ?? true }
+    /// Whether the hop to each peer is reliable, asked once per peer (links are fixed for a run).
+    private var reliability: [String: Bool] = [:]
+
+    private func reliable(_ peer: String) -> Bool {
+        if let r = reliability[peer] { return r }
+        let r = transport.transportKind(from: owner, to: peer)?.isReliable ?? true
+        reliability[peer] = r
+        return r
+    }
 
     static func branch(_ m: SIPMessage) -> String? { m.topViaBranch }
 
