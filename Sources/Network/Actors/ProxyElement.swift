@@ -11,6 +11,9 @@ class ProxyElement: Element {
 
     func setUp() { pipeline = makeRules() }
 
+    /// `record_route`, read once (policies are fixed for a run).
+    private lazy var recordsRoute = policy.bool("record_route")
+
     /// Record-Route value of this element.
     var recordRouteValue: String { "<sip:\(ctx.host(of: name));lr>" }
 
@@ -59,7 +62,7 @@ class ProxyElement: Element {
         for rule in pipeline { rule.onEgress(&x, self, next: next) }
         let branch = ctx.branch()
         x.request.prependHeader("Via", via(to: next, branch: branch))
-        if policy.bool("record_route"), x.method == "INVITE", x.isInitial {
+        if recordsRoute, x.method == "INVITE", x.isInitial {
             x.request.prependHeader("Record-Route", recordRouteValue)
         }
         let note = x.changes.joined(separator: "; ")

@@ -38,7 +38,13 @@ final class SCSCF: ProxyElement {
     override var recordRouteValue: String { "<sip:\(ctx.host(of: name));lr>" }
 
     /// AS names for a session case: the policy list, or "auto" = linked ASs in a fixed order.
-    func filterCriteria(_ c: SessionCase) -> [String] {
+    /// Worked out once per case: the policy and the links are fixed for a run.
+    func filterCriteria(_ c: SessionCase) -> [String] { c == .originating ? ifcOriginating : ifcTerminating }
+
+    private lazy var ifcOriginating = makeFilterCriteria(.originating)
+    private lazy var ifcTerminating = makeFilterCriteria(.terminating)
+
+    private func makeFilterCriteria(_ c: SessionCase) -> [String] {
         let key = c == .originating ? "ifc_orig" : "ifc_term"
         let text = policy.string(key)
         if text != "auto" {
