@@ -17,14 +17,17 @@ import TestSupport
     static let trailers = ["", "", "", " ", "\t", ", SIP/2.0/UDP second;branch=z9hG4bK2", ",", " ,SIP/2.0/UDP h;branch=b2", ", ",
                            ",SIP/2.0/UDP [bad", " x", "\r\n"]
 
+    static let plainParams = [";branch=z9hG4bK1a2b", ";branch=z9hG4bK776asdhds", ";rport", ";received=10.0.0.9"]
+
+    /// Mostly the plain form, with one odd part in about half of the cases.
     static func randomVia(_ g: inout SplitMix64) -> String {
-        var v = g.chance(6) ? g.pick([" ", "\t"]) : ""
-        v += g.chance(4) ? g.pick(protocols) : "SIP/2.0/UDP"
-        v += g.chance(4) ? g.pick(gaps) : " "
-        v += g.pick(hosts)
-        v += g.pick(ports)
-        for _ in 0..<g.int(0...4) { v += g.pick(params) }
-        return v + g.pick(trailers)
+        var v = g.chance(8) ? g.pick([" ", "\t"]) : ""
+        v += g.chance(6) ? g.pick(protocols) : "SIP/2.0/UDP"
+        v += g.chance(6) ? g.pick(gaps) : " "
+        v += g.chance(4) ? g.pick(hosts) : g.pick(["10.0.0.3", "pcscf", "[fd00::2]"])
+        v += g.chance(4) ? g.pick(ports) : g.pick(["", ":5060"])
+        for _ in 0..<g.int(0...3) { v += g.chance(3) ? g.pick(params) : g.pick(plainParams) }
+        return v + (g.chance(4) ? g.pick(trailers) : "")
     }
 
     static func message(via: String, compact: Bool, second: Bool) -> SIPMessage? {
@@ -37,7 +40,7 @@ import TestSupport
     @Test func branchMatchesTheFullParse() {
         var g = SplitMix64(seed: 0x5649_4142)
         var parsed = 0, withBranch = 0
-        for n in 0..<6000 {
+        for n in 0..<2000 {
             let via = Self.randomVia(&g)
             guard let m = Self.message(via: via, compact: g.chance(5), second: g.chance(3)) else { continue }
             parsed += 1
@@ -46,8 +49,8 @@ import TestSupport
             #expect(m.topViaBranch == expected, "case \(n): \(via.debugDescription)")
         }
         // The generator reaches both the plain form and the rejected ones.
-        #expect(parsed > 3000)
-        #expect(withBranch > 1000)
+        #expect(parsed > 1500)
+        #expect(withBranch > 500)
     }
 
     @Test func plainFormIsReadWithoutTheFullParse() throws {
