@@ -184,7 +184,7 @@ struct SCSCFRouting: ProxyRule {
     let name = "Routing"
 
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
-        guard let s = e as? SCSCF, x.method != "REGISTER", x.isInitial, x.method != "ACK" else { return }
+        guard let s = e as? SCSCF, x.method != "REGISTER", x.method != "ACK", x.isInitial else { return }
         var state: IFCState
         if let token = x.ownRouteParameters["odi"], let saved = s.odi.removeValue(forKey: token) {
             state = saved
