@@ -31,6 +31,9 @@ class ProxyElement: Element {
         // An element passed several times (S-CSCF around its ASs) finds itself several times.
         if let top = request.firstListValue(.route), actor(for: top) == name {
             if let addr = try? NameAddress(parsing: top), case .sip(let s) = addr.uri { x.ownRouteParameters = s.parameters }
+            // `top` is still x.request's first entry (only Max-Forwards changed): drop it, then
+            // any further entries naming this element.
+            x.request.dropFirstListValue(.route)
             while let t = x.request.firstListValue(.route), actor(for: t) == name { x.request.dropFirstListValue(.route) }
         }
         for rule in pipeline {
