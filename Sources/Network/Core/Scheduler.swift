@@ -21,7 +21,8 @@ public final class VirtualScheduler: Scheduler {
     private struct Entry {
         var time: Int64
         var seq: UInt64
-        var handle: TimerHandle
+        /// nil for an event nobody can cancel (a packet in flight): no handle to allocate.
+        var handle: TimerHandle?
         var action: () -> Void
     }
 
@@ -41,6 +42,12 @@ public final class VirtualScheduler: Scheduler {
         push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: h, action: action))
         nextSeq += 1
         return h
+    }
+
+    /// `schedule` for an event that is never cancelled; same order, no handle.
+    func scheduleUncancellable(afterMs delayMs: Int64, _ action: @escaping () -> Void) {
+        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: nil, action: action))
+        nextSeq += 1
     }
 
     /// Runs every event due up to `nowMs + ms`, then sets the clock there.
@@ -68,7 +75,7 @@ public final class VirtualScheduler: Scheduler {
     @discardableResult
     private func runNext() -> Bool {
         let e = pop()
-        if e.handle.isCancelled { return false }
+        if e.handle?.isCancelled == true { return false }
         nowMs = max(nowMs, e.time)
         eventsRun += 1
         e.action()

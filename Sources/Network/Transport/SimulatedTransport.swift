@@ -134,7 +134,7 @@ final class SimulatedTransport: Transport {
     }
 
     private func schedule(_ p: Packet, _ link: SimulatedLink, _ toID: Int, delay: Int64) {
-        scheduler.schedule(afterMs: delay) { [weak self] in
+        scheduler.scheduleUncancellable(afterMs: delay) { [weak self] in
             guard let self else { return }
             self.trace.record(self.scheduler.nowMs, .delivered, from: p.from, to: p.to, link: link.name,
                               transport: link.spec.transport, bytes: p.bytes, note: p.note)
