@@ -36,8 +36,10 @@ class ProxyElement: Element {
             x.request.dropFirstListValue(.route)
             while let t = x.request.firstListValue(.route), actor(for: t) == name { x.request.dropFirstListValue(.route) }
         }
-        for rule in pipeline {
-            rule.onRequest(&x, self)
+        // One read of the pipeline, rules called by index (fewer copies and access checks).
+        let rules = pipeline
+        for i in rules.indices {
+            rules[i].onRequest(&x, self)
             if x.stopped { break }
         }
         if let r = x.response {
@@ -62,7 +64,8 @@ class ProxyElement: Element {
             respond(to: x.request, tx, peer: x.peer, status: 404, reason: "Not Found")
             return
         }
-        for rule in pipeline { rule.onEgress(&x, self, next: next) }
+        let rules = pipeline
+        for i in rules.indices { rules[i].onEgress(&x, self, next: next) }
         let branch = ctx.branch()
         x.request.prependHeader("Via", via(to: next, branch: branch))
         if recordsRoute, x.method == "INVITE", x.isInitial {
@@ -88,7 +91,8 @@ class ProxyElement: Element {
         guard let code = response.statusCode, code != 100 else { return }
         var r = response
         r.dropFirstListValue(.via)
-        for rule in pipeline { rule.onResponse(&r, request: x, self) }
+        let rules = pipeline
+        for i in rules.indices { rules[i].onResponse(&r, request: x, self) }
         tx.respond(r)
     }
 }
