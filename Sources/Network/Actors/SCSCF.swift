@@ -21,9 +21,15 @@ final class SCSCF: ProxyElement {
     var registrations: [String: Registration] = [:]   // subscriber name -> binding
     var byIdentity: [String: String] = [:]            // identity key -> subscriber name
     /// Issued digest nonces with their last nc; bounded by `nonce_lifetime_s` and `nonce_table_size`.
-    lazy var nonces = NonceTable(lifetimeMs: Int64(policy.int("nonce_lifetime_s")) * 1000, capacity: policy.int("nonce_table_size"))
+    /// A plain stored property: through a `lazy var` every mutation copied the table.
+    var nonces: NonceTable
     var akaSQN: [String: UInt64] = [:]                // subscriber name -> last SQN the HSS issued
     var odi: [String: IFCState] = [:]
+
+    override init(spec: ActorSpec, policy: Policy, ctx: NetworkContext, transport: Transport) {
+        nonces = NonceTable(lifetimeMs: Int64(policy.int("nonce_lifetime_s")) * 1000, capacity: policy.int("nonce_table_size"))
+        super.init(spec: spec, policy: policy, ctx: ctx, transport: transport)
+    }
 
     override func makeRules() -> [any ProxyRule] {
         rules(policy, [
