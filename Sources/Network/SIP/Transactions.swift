@@ -119,8 +119,8 @@ final class TransactionLayer {
     static func branch(_ m: SIPMessage) -> String? { m.topViaBranch }
 
     static func clientKey(_ m: SIPMessage) -> TransactionKey? {
-        guard let b = branch(m), let c = m.cseqValue else { return nil }
-        return TransactionKey(branch: b, method: c.method)
+        guard let b = branch(m), let method = m.cseqMethod else { return nil }
+        return TransactionKey(branch: b, method: method)
     }
 
     static func serverKey(_ m: SIPMessage, peer: String) -> TransactionKey? {
