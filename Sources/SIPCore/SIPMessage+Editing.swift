@@ -12,8 +12,10 @@ extension SIPMessage {
     /// Inserts a field before the first field of the same name (e.g. a new top Via),
     /// or at the top of the header section when there is none.
     public mutating func prependHeader(_ name: String, _ value: String) {
-        let at = fieldIndices(name).first ?? 0
-        addHeader(name, value, at: at)
+        // A known header (Via, Record-Route on every hop) is found without an index array.
+        let known = KnownHeader(name: name)
+        let at = known != .other ? fields.firstIndex { $0.header == known } : fieldIndices(name).first
+        addHeader(name, value, at: at ?? 0)
     }
 
     /// Replaces every field named `name` with one field carrying `value`, at the position of

@@ -18,6 +18,48 @@ final class ApplicationServer: ProxyElement {
     var signer: PASSporTSigner? {
         ctx.pki.signer(spec.certificate ?? (role == .enterprise ? "delegate" : "sp"))
     }
+
+    /// The STI-VS's service and switches, built once (policies and the PKI are fixed for a run).
+    lazy var verifier = VerifierSetup(self)
+}
+
+/// What the STI-VS switches make of RFC 8224 verification: the service with its rule list and
+/// the handling around it.
+struct VerifierSetup {
+    let service: VerificationService
+    let requireRCDI: Bool
+    let checkJCardURIs: Bool
+    let rejectOnFailure: Bool
+    let markVerstat: Bool
+    let showRCD: Bool
+
+    init(_ e: ProxyElement) {
+        let p = e.policy
+        let minAttest = SHAKEN.Attestation(rawValue: p.string("min_attestation"))
+        let config = IdentityVerificationConfig(freshness: Int64(p.int("freshness_s")), identityRequired: p.bool("identity_required"),
+                                                minimumAttestation: minAttest)
+        let keys = e.ctx.pki.keyProvider
+        let covers: ((String, String) -> Bool?)? = p.bool("check_tn_auth_list")
+            ? { tn, url in keys.tnAuthListCovers(origTN: tn, x5u: url) } : nil
+        var service = VerificationService(config: config, tnAuthList: covers)
+        // rcdi over URL content: what this verifier's web serves now (RFC 9795 §8.2).
+        service.config.rcdContentStore = e.spec.web
+        if !p.bool("check_freshness") { service = service.without("Freshness") }
+        if !p.bool("check_rcdi") { service = service.without("RCDIntegrity") }
+        if !p.bool("check_rcd_constraints") { service = service.without("RCDConstraints") }
+        // RFC 9795 §12.2: a full-form `nam` must be the From display name; otherwise the RCD is
+        // not shown (§8.1 "use no claim") or, by policy, the request gets 438.
+        if p.bool("check_rcd_name") {
+            service.policies.append(RCDAuthorised(checkDisplayName: true,
+                                                  action: p.string("rcd_mismatch_action") == "reject" ? .reject : .ignoreRCD))
+        }
+        self.service = service
+        requireRCDI = p.bool("require_rcdi")
+        checkJCardURIs = p.bool("check_jcard_uris")
+        rejectOnFailure = p.bool("reject_on_failure")
+        markVerstat = p.bool("mark_verstat")
+        showRCD = p.bool("show_rcd")
+    }
 }
 
 /// Facts both signers need from an originating INVITE.
@@ -142,26 +184,8 @@ struct VerifyIdentity: ProxyRule {
     let name = "VerifyIdentity"
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "INVITE", x.isInitial else { return }
-        let p = e.policy
-        let minAttest = SHAKEN.Attestation(rawValue: p.string("min_attestation"))
-        let config = IdentityVerificationConfig(freshness: Int64(p.int("freshness_s")), identityRequired: p.bool("identity_required"),
-                                                minimumAttestation: minAttest)
-        let keys = e.ctx.pki.keyProvider
-        let covers: ((String, String) -> Bool?)? = p.bool("check_tn_auth_list")
-            ? { tn, url in keys.tnAuthListCovers(origTN: tn, x5u: url) } : nil
-        var service = VerificationService(config: config, tnAuthList: covers)
-        // rcdi over URL content: what this verifier's web serves now (RFC 9795 §8.2).
-        service.config.rcdContentStore = e.spec.web
-        if !p.bool("check_freshness") { service = service.without("Freshness") }
-        if !p.bool("check_rcdi") { service = service.without("RCDIntegrity") }
-        if !p.bool("check_rcd_constraints") { service = service.without("RCDConstraints") }
-        // RFC 9795 §12.2: a full-form `nam` must be the From display name; otherwise the RCD is
-        // not shown (§8.1 "use no claim") or, by policy, the request gets 438.
-        if p.bool("check_rcd_name") {
-            service.policies.append(RCDAuthorised(checkDisplayName: true,
-                                                  action: p.string("rcd_mismatch_action") == "reject" ? .reject : .ignoreRCD))
-        }
-        var verdict = service.verify(x.request, now: e.ctx.unixNow, keys: keys)
+        let v = (e as? ApplicationServer)?.verifier ?? VerifierSetup(e)
+        var verdict = v.service.verify(x.request, now: e.ctx.unixNow, keys: e.ctx.pki.keyProvider)
         // RFC 8224 §6.2.2: missing or invalid claims (e.g. SHAKEN attest "D", no origid) are
         // 438 with the reason phrase "Invalid PASSporT".
         if case .invalid(let rule, let why, 438?, _) = verdict.result, rule == "PASSporTSyntax" {
@@ -169,7 +193,7 @@ struct VerifyIdentity: ProxyRule {
         }
         // RFC 9795 §6.1: an icn/jcl URL needs an rcdi digest; without one the rcd breaks a
         // constraint and no rcd claim is used (§8.1). The call itself proceeds.
-        if p.bool("require_rcdi"), let rcd = verdict.claims?.rcd {
+        if v.requireRCDI, let rcd = verdict.claims?.rcd {
             let covered = Set((verdict.claims?.rcdi ?? []).map(\.pointer))
             let bare = [("/icn", rcd.icn), ("/jcl", rcd.jcl)].filter { $0.1 != nil && !covered.contains($0.0) }.map(\.0)
             if !bare.isEmpty {
@@ -179,14 +203,14 @@ struct VerifyIdentity: ProxyRule {
         }
         // RFC 9795 §5.1.5: a linked jCard must carry no further URIs. They are never fetched, and
         // the breach means no rcd claim is used (§8.1).
-        if p.bool("check_jcard_uris"), verdict.rcdAuthorised != false, let jcl = verdict.claims?.rcd?.jcl, let body = e.spec.web[jcl],
+        if v.checkJCardURIs, verdict.rcdAuthorised != false, let jcl = verdict.claims?.rcd?.jcl, let body = e.spec.web[jcl],
            let card = try? JSONValue.parse(body), let nested = Self.firstURI(in: card) {
             verdict.rcdAuthorised = false
             verdict.notes.append("rich call data jCard \(jcl) links \(nested) (not fetched): no rcd claim used")
         }
         if let r = verdict.rejection {
             e.note(name, "\(verdict.failedPolicy ?? "?") failed: \(verdict.reason ?? "") -> \(r.status) \(r.reasonPhrase)")
-            if p.bool("reject_on_failure") {
+            if v.rejectOnFailure {
                 x.reject(r.status, r.reasonPhrase)
                 return
             }
@@ -197,11 +221,11 @@ struct VerifyIdentity: ProxyRule {
             let rcd = verdict.rcdAuthorised == false ? "; RCD not shown: " + (verdict.notes.first { $0.hasPrefix("rich call data") } ?? "not authorised") : ""
             e.note(name, "Identity verified (\(verdict.attestation?.rawValue ?? "-"))" + rcd)
         }
-        if p.bool("mark_verstat") {
+        if v.markVerstat {
             VerstatMarking.apply(verdict, to: &x.request)
             x.changes.append("\(name) verstat=\(verdict.verstat.rawValue)")
         }
-        if p.bool("show_rcd") { showRCD(verdict, &x) }
+        if v.showRCD { showRCD(verdict, &x) }
     }
 
     /// The first string in a jCard that is an absolute http(s) URI.

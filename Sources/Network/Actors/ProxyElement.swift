@@ -11,6 +11,9 @@ class ProxyElement: Element {
 
     func setUp() { pipeline = makeRules() }
 
+    /// `record_route`, read once (policies are fixed for a run).
+    private lazy var recordsRoute = policy.bool("record_route")
+
     /// Record-Route value of this element.
     var recordRouteValue: String { "<sip:\(ctx.host(of: name));lr>" }
 
@@ -28,10 +31,15 @@ class ProxyElement: Element {
         // An element passed several times (S-CSCF around its ASs) finds itself several times.
         if let top = request.firstListValue(.route), actor(for: top) == name {
             if let addr = try? NameAddress(parsing: top), case .sip(let s) = addr.uri { x.ownRouteParameters = s.parameters }
+            // `top` is still x.request's first entry (only Max-Forwards changed): drop it, then
+            // any further entries naming this element.
+            x.request.dropFirstListValue(.route)
             while let t = x.request.firstListValue(.route), actor(for: t) == name { x.request.dropFirstListValue(.route) }
         }
-        for rule in pipeline {
-            rule.onRequest(&x, self)
+        // One read of the pipeline, rules called by index (fewer copies and access checks).
+        let rules = pipeline
+        for i in rules.indices {
+            rules[i].onRequest(&x, self)
             if x.stopped { break }
         }
         if let r = x.response {
@@ -56,10 +64,11 @@ class ProxyElement: Element {
             respond(to: x.request, tx, peer: x.peer, status: 404, reason: "Not Found")
             return
         }
-        for rule in pipeline { rule.onEgress(&x, self, next: next) }
+        let rules = pipeline
+        for i in rules.indices { rules[i].onEgress(&x, self, next: next) }
         let branch = ctx.branch()
         x.request.prependHeader("Via", via(to: next, branch: branch))
-        if policy.bool("record_route"), x.method == "INVITE", x.isInitial {
+        if recordsRoute, x.method == "INVITE", x.isInitial {
             x.request.prependHeader("Record-Route", recordRouteValue)
         }
         let note = x.changes.joined(separator: "; ")
@@ -82,7 +91,8 @@ class ProxyElement: Element {
         guard let code = response.statusCode, code != 100 else { return }
         var r = response
         r.dropFirstListValue(.via)
-        for rule in pipeline { rule.onResponse(&r, request: x, self) }
+        let rules = pipeline
+        for i in rules.indices { rules[i].onResponse(&r, request: x, self) }
         tx.respond(r)
     }
 }

@@ -8,9 +8,10 @@ struct ProxyExchange {
     var request: SIPMessage
     /// The previous hop (actor name).
     let peer: String
-    /// No To tag: dialog-creating or out-of-dialog (rules do not touch To, so read once).
-    let isInitial: Bool
     let method: String
+    /// The request as it arrived: `isInitial` reads its To on first use.
+    private let arrived: SIPMessage
+    private var initial: Bool?
     /// Parameters of the Route entry that addressed this element (`orig`, `odi`), removed.
     var ownRouteParameters: Parameters = []
     var sessionCase: SessionCase = .unknown
@@ -26,9 +27,20 @@ struct ProxyExchange {
     init(request: SIPMessage, peer: String, traced: Bool = true) {
         self.request = request
         self.peer = peer
-        isInitial = request.addressValue(.to)?.tag == nil
+        arrived = request
         method = request.method ?? ""
         changes = ChangeLog(enabled: traced)
+    }
+
+    /// No To tag: dialog-creating or out-of-dialog. Parsed once, when a rule first asks (most
+    /// REGISTER and ACK hops never do, and the To parse is the cost).
+    var isInitial: Bool {
+        mutating get {
+            if let initial { return initial }
+            let value = arrived.addressValue(.to)?.tag == nil
+            initial = value
+            return value
+        }
     }
 
     var stopped: Bool { rejection != nil || response != nil }

@@ -21,9 +21,15 @@ final class SCSCF: ProxyElement {
     var registrations: [String: Registration] = [:]   // subscriber name -> binding
     var byIdentity: [String: String] = [:]            // identity key -> subscriber name
     /// Issued digest nonces with their last nc; bounded by `nonce_lifetime_s` and `nonce_table_size`.
-    lazy var nonces = NonceTable(lifetimeMs: Int64(policy.int("nonce_lifetime_s")) * 1000, capacity: policy.int("nonce_table_size"))
+    /// A plain stored property: through a `lazy var` every mutation copied the table.
+    var nonces: NonceTable
     var akaSQN: [String: UInt64] = [:]                // subscriber name -> last SQN the HSS issued
     var odi: [String: IFCState] = [:]
+
+    override init(spec: ActorSpec, policy: Policy, ctx: NetworkContext, transport: Transport) {
+        nonces = NonceTable(lifetimeMs: Int64(policy.int("nonce_lifetime_s")) * 1000, capacity: policy.int("nonce_table_size"))
+        super.init(spec: spec, policy: policy, ctx: ctx, transport: transport)
+    }
 
     override func makeRules() -> [any ProxyRule] {
         rules(policy, [
@@ -38,7 +44,13 @@ final class SCSCF: ProxyElement {
     override var recordRouteValue: String { "<sip:\(ctx.host(of: name));lr>" }
 
     /// AS names for a session case: the policy list, or "auto" = linked ASs in a fixed order.
-    func filterCriteria(_ c: SessionCase) -> [String] {
+    /// Worked out once per case: the policy and the links are fixed for a run.
+    func filterCriteria(_ c: SessionCase) -> [String] { c == .originating ? ifcOriginating : ifcTerminating }
+
+    private lazy var ifcOriginating = makeFilterCriteria(.originating)
+    private lazy var ifcTerminating = makeFilterCriteria(.terminating)
+
+    private func makeFilterCriteria(_ c: SessionCase) -> [String] {
         let key = c == .originating ? "ifc_orig" : "ifc_term"
         let text = policy.string(key)
         if text != "auto" {
@@ -178,7 +190,7 @@ struct SCSCFRouting: ProxyRule {
     let name = "Routing"
 
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
-        guard let s = e as? SCSCF, x.method != "REGISTER", x.isInitial, x.method != "ACK" else { return }
+        guard let s = e as? SCSCF, x.method != "REGISTER", x.method != "ACK", x.isInitial else { return }
         var state: IFCState
         if let token = x.ownRouteParameters["odi"], let saved = s.odi.removeValue(forKey: token) {
             state = saved

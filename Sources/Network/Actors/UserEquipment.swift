@@ -98,6 +98,10 @@ final class UserEquipment: Element {
         }, onTimeout: { [weak self] in self?.registration = .failed(status: 408) })
     }
 
+    /// `digest_algorithms`, upper-cased, read once (policies are fixed for a run).
+    private lazy var supportedDigestAlgorithms = policy.string("digest_algorithms").split(separator: ",")
+        .map { $0.trimmingCharacters(in: " ").uppercased() }
+
     private func registerResponse(_ r: SIPMessage, password: String, expires: Int, retried: Bool) {
         guard let code = r.statusCode, code >= 200 else { return }
         if code == 401 { learnSecurityServer(r) }
@@ -110,7 +114,7 @@ final class UserEquipment: Element {
             answerAKA(r, password: password, expires: expires)
         case 401 where !retried:
             // RFC 8760: answer the strongest challenge this UE supports.
-            let supported = policy.string("digest_algorithms").split(separator: ",").map { $0.trimmingCharacters(in: " ").uppercased() }
+            let supported = supportedDigestAlgorithms
             let usable = r.challenges.filter { c in
                 guard let a = Digest.Algorithm(name: c.algorithm ?? "MD5") else { return false }
                 return supported.contains(a.rawValue.uppercased())

@@ -21,9 +21,9 @@ public final class VirtualScheduler: Scheduler {
     private struct Entry {
         var time: Int64
         var seq: UInt64
-        var handle: TimerHandle
+        /// nil for an event nobody can cancel (a packet in flight): no handle to allocate.
+        var handle: TimerHandle?
         var action: () -> Void
-        func before(_ o: Entry) -> Bool { time != o.time ? time < o.time : seq < o.seq }
     }
 
     public private(set) var nowMs: Int64 = 0
@@ -42,6 +42,12 @@ public final class VirtualScheduler: Scheduler {
         push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: h, action: action))
         nextSeq += 1
         return h
+    }
+
+    /// `schedule` for an event that is never cancelled; same order, no handle.
+    func scheduleUncancellable(afterMs delayMs: Int64, _ action: @escaping () -> Void) {
+        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: nil, action: action))
+        nextSeq += 1
     }
 
     /// Runs every event due up to `nowMs + ms`, then sets the clock there.
@@ -69,35 +75,45 @@ public final class VirtualScheduler: Scheduler {
     @discardableResult
     private func runNext() -> Bool {
         let e = pop()
-        if e.handle.isCancelled { return false }
+        if e.handle?.isCancelled == true { return false }
         nowMs = max(nowMs, e.time)
         eventsRun += 1
         e.action()
         return true
     }
 
+    // The heap is sifted through its buffer: comparing and moving entries in place costs no
+    // retain/release of their closures and no exclusivity check per step.
     private func push(_ e: Entry) {
         heap.append(e)
-        var i = heap.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            if heap[i].before(heap[p]) { heap.swapAt(i, p); i = p } else { break }
+        heap.withUnsafeMutableBufferPointer { h in
+            var i = h.count - 1
+            while i > 0 {
+                let p = (i - 1) / 2
+                if Self.less(h, i, p) { h.swapAt(i, p); i = p } else { break }
+            }
         }
     }
 
+    /// (time, sequence) order, read through field addresses only.
+    private static func less(_ h: UnsafeMutableBufferPointer<Entry>, _ a: Int, _ b: Int) -> Bool {
+        let ta = h[a].time, tb = h[b].time
+        return ta != tb ? ta < tb : h[a].seq < h[b].seq
+    }
+
     private func pop() -> Entry {
-        let top = heap[0]
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
+        var top = heap.removeLast()
+        guard !heap.isEmpty else { return top }
+        swap(&top, &heap[0])
+        heap.withUnsafeMutableBufferPointer { h in
             var i = 0
             while true {
                 let l = 2 * i + 1, r = l + 1
                 var m = i
-                if l < heap.count, heap[l].before(heap[m]) { m = l }
-                if r < heap.count, heap[r].before(heap[m]) { m = r }
+                if l < h.count, Self.less(h, l, m) { m = l }
+                if r < h.count, Self.less(h, r, m) { m = r }
                 if m == i { break }
-                heap.swapAt(i, m)
+                h.swapAt(i, m)
                 i = m
             }
         }

@@ -19,18 +19,20 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// does not shift every later random value).
     public mutating func chance(_ p: Double) -> Bool { p > 0 && unit() < p }
 
-    /// `count` lowercase hex digits.
-    public mutating func hex(_ count: Int) -> String {
-        guard count > 0 else { return "" }
+    /// `count` lowercase hex digits, after `prefix` when given (one buffer for a Via branch).
+    public mutating func hex(_ count: Int, after prefix: StaticString = "") -> String {
+        let p = prefix.utf8CodeUnitCount
+        guard count > 0 else { return p == 0 ? "" : String(decoding: UnsafeBufferPointer(start: prefix.utf8Start, count: p), as: UTF8.self) }
         var word = next()
         // Bytes, not Characters: tags and branches are made for every message.
-        return String(unsafeUninitializedCapacity: count) { out in
+        return String(unsafeUninitializedCapacity: p + count) { out in
+            for i in 0..<p { out[i] = prefix.utf8Start[i] }
             for i in 0..<count {
                 if i > 0, i % 16 == 0 { word = next() }
-                out[i] = hexDigit(UInt8(truncatingIfNeeded: word & 0xF))
+                out[p + i] = hexDigit(UInt8(truncatingIfNeeded: word & 0xF))
                 word >>= 4
             }
-            return count
+            return p + count
         }
     }
 }

@@ -16,7 +16,7 @@ enum SessionDescription {
     static func answer(to offer: String, host: String) -> String {
         let ip = host.contains(":") ? "IP6" : "IP4"
         var s = "v=0\r\no=- 2 1 IN \(ip) \(host)\r\ns=-\r\nc=IN \(ip) \(host)\r\nt=0 0\r\n"
-        for line in offer.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) where line.hasPrefix("m=") {
+        for line in lines(offer) where line.hasPrefix("m=") {
             if line.hasPrefix("m=audio") {
                 s += "m=audio 3456 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
             } else {
@@ -25,5 +25,28 @@ enum SessionDescription {
             }
         }
         return s
+    }
+
+    /// `text.split` on the Characters "\r" and "\n". CR LF is one Character, neither of the
+    /// two, so it does not split: a CRLF-terminated offer is one line here. ASCII text is cut on
+    /// its bytes by the same rule (lone CR, lone LF); other text takes the Character path.
+    static func lines(_ text: String) -> [Substring] {
+        let u = text.utf8
+        guard u.allSatisfy({ $0 < 0x80 }) else { return text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) }
+        var out: [Substring] = []
+        var start = u.startIndex, i = u.startIndex, previous: UInt8 = 0
+        while i != u.endIndex {
+            let b = u[i]
+            let next = u.index(after: i)
+            let lone = (b == 0x0D && (next == u.endIndex || u[next] != 0x0A)) || (b == 0x0A && previous != 0x0D)
+            if lone {
+                if start != i { out.append(text[start..<i]) }
+                start = next
+            }
+            previous = b
+            i = next
+        }
+        if start != u.endIndex { out.append(text[start..<u.endIndex]) }
+        return out
     }
 }

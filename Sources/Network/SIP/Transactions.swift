@@ -106,13 +106,21 @@ final class TransactionLayer {
 
     var activeCount: Int { clients.count + servers.count }
 
-    private func reliable(_ peer: String) -> Bool { transport.transportKind(from: owner, to: peer)?.isReliable ?? true }
+    /// Whether the hop to each peer is reliable, asked once per peer (links are fixed for a run).
+    private var reliability: [String: Bool] = [:]
 
-    static func branch(_ m: SIPMessage) -> String? { m.topVia?.branch }
+    private func reliable(_ peer: String) -> Bool {
+        if let r = reliability[peer] { return r }
+        let r = transport.transportKind(from: owner, to: peer)?.isReliable ?? true
+        reliability[peer] = r
+        return r
+    }
+
+    static func branch(_ m: SIPMessage) -> String? { m.topViaBranch }
 
     static func clientKey(_ m: SIPMessage) -> TransactionKey? {
-        guard let b = branch(m), let c = m.cseqValue else { return nil }
-        return TransactionKey(branch: b, method: c.method)
+        guard let b = branch(m), let method = m.cseqMethod else { return nil }
+        return TransactionKey(branch: b, method: method)
     }
 
     static func serverKey(_ m: SIPMessage, peer: String) -> TransactionKey? {

@@ -9,7 +9,8 @@ struct Packet {
 }
 
 /// A link between two named actors, with loss, duplication and reordering drawn from the seed.
-struct SimulatedLink {
+/// A class: every send and delivery passes it along, and a struct copy would retain its strings.
+final class SimulatedLink {
     let spec: LinkSpec
     let crossesTrustBoundary: Bool
     /// `a<->b`, built once: every send and delivery passes it to the trace.
@@ -24,11 +25,15 @@ struct SimulatedLink {
 
 /// Links between named actors with synthetic addresses. Every send and delivery is traced.
 final class SimulatedTransport: Transport {
-    private var links: [String: SimulatedLink] = [:]
-    /// The same links by either end, then the other: looked up on every send without building a key.
-    private var byEnds: [String: [String: SimulatedLink]] = [:]
-    private var receivers: [String: MessageReceiver] = [:]
-    private var addresses: [String: SocketAddress] = [:]
+    /// Each linked actor's index, given once: links and receivers are then found by index.
+    /// (Constants: a `let` needs no exclusivity check on each lookup.)
+    private let ids: [String: Int]
+    /// The link between actors i and j at `i * count + j` (either order).
+    private let table: [SimulatedLink?]
+    private let count: Int
+    /// Receivers by index; an actor without links can never be delivered to.
+    private var receivers: [MessageReceiver?] = []
+    private let addresses: [String: SocketAddress]
     let scheduler: VirtualScheduler
     let trace: TraceRecorder
     var random: SeededRandom
@@ -38,11 +43,22 @@ final class SimulatedTransport: Transport {
 
     init(links specs: [LinkSpec], addresses: [String: SocketAddress], boundary: (String, String) -> Bool,
          scheduler: VirtualScheduler, trace: TraceRecorder, seed: UInt64) {
-        for l in specs { links[Self.key(l.a, l.b)] = SimulatedLink(spec: l, crossesTrustBoundary: boundary(l.a, l.b)) }
-        for link in links.values {
-            byEnds[link.spec.a, default: [:]][link.spec.b] = link
-            byEnds[link.spec.b, default: [:]][link.spec.a] = link
+        var ids: [String: Int] = [:]
+        for l in specs {
+            for end in [l.a, l.b] where ids[end] == nil { ids[end] = ids.count }
         }
+        let n = ids.count
+        var table = [SimulatedLink?](repeating: nil, count: n * n)
+        for l in specs {
+            guard let i = ids[l.a], let j = ids[l.b] else { continue }
+            let link = SimulatedLink(spec: l, crossesTrustBoundary: boundary(l.a, l.b))
+            table[i * n + j] = link
+            table[j * n + i] = link
+        }
+        self.ids = ids
+        self.table = table
+        count = n
+        receivers = Array(repeating: nil, count: n)
         self.addresses = addresses
         self.scheduler = scheduler
         self.trace = trace
@@ -51,9 +67,17 @@ final class SimulatedTransport: Transport {
 
     static func key(_ a: String, _ b: String) -> String { a < b ? a + "\u{0}" + b : b + "\u{0}" + a }
 
-    func link(_ a: String, _ b: String) -> SimulatedLink? { byEnds[a]?[b] }
+    /// The link between `a` and `b`, and `b`'s index.
+    private func route(_ a: String, _ b: String) -> (link: SimulatedLink, to: Int)? {
+        guard let i = ids[a], let j = ids[b], let link = table[i * count + j] else { return nil }
+        return (link, j)
+    }
 
-    func attach(_ receiver: MessageReceiver, as name: String) { receivers[name] = receiver }
+    func link(_ a: String, _ b: String) -> SimulatedLink? { route(a, b)?.link }
+
+    func attach(_ receiver: MessageReceiver, as name: String) {
+        if let i = ids[name] { receivers[i] = receiver }
+    }
 
     func transportKind(from: String, to: String) -> TransportKind? { link(from, to)?.spec.transport }
 
@@ -61,31 +85,34 @@ final class SimulatedTransport: Transport {
 
     @discardableResult
     func send(_ bytes: [UInt8], from: String, to: String, note: String) -> Bool {
-        guard let link = link(from, to) else {
+        guard let (link, toID) = route(from, to) else {
             trace.record(scheduler.nowMs, .dropped, from: from, to: to, bytes: bytes, note: "no link \(from)<->\(to)")
             return false
         }
         let t = link.spec.transport
         trace.record(scheduler.nowMs, .sent, from: from, to: to, link: link.name, transport: t, bytes: bytes, note: note)
         let packet = Packet(bytes: bytes, from: from, to: to)
-        let out = tap.map { $0(packet, link) } ?? [packet]
-        for p in out { travel(p, link) }
+        guard let tap else {
+            travel(packet, link, toID)
+            return true
+        }
+        for p in tap(packet, link) { travel(p, link, toID) }
         return true
     }
 
     /// Injects a packet as if sent on the link (attacker endpoint, crafted messages).
     func inject(_ p: Packet, note: String) -> Bool {
-        guard let link = link(p.from, p.to) else {
+        guard let (link, toID) = route(p.from, p.to) else {
             trace.record(scheduler.nowMs, .dropped, from: p.from, to: p.to, bytes: p.bytes, note: "no link for injection")
             return false
         }
         trace.record(scheduler.nowMs, .sent, from: p.from, to: p.to, link: link.name, transport: link.spec.transport,
                      bytes: p.bytes, note: note)
-        travel(p, link)
+        travel(p, link, toID)
         return true
     }
 
-    private func travel(_ p: Packet, _ link: SimulatedLink) {
+    private func travel(_ p: Packet, _ link: SimulatedLink, _ toID: Int) {
         let spec = link.spec
         let t = spec.transport
         var delay = Int64(spec.latencyMs) + p.extraDelayMs
@@ -100,18 +127,18 @@ final class SimulatedTransport: Transport {
             }
             if random.chance(spec.reorder) { delay += 1 + Int64(random.next() % UInt64(max(1, 2 * spec.latencyMs + 5))) }
         }
-        schedule(p, link, delay: delay)
+        schedule(p, link, toID, delay: delay)
         if !t.isReliable, random.chance(spec.duplicate) {
-            schedule(p, link, delay: delay + 1 + Int64(random.next() % 3))
+            schedule(p, link, toID, delay: delay + 1 + Int64(random.next() % 3))
         }
     }
 
-    private func schedule(_ p: Packet, _ link: SimulatedLink, delay: Int64) {
-        scheduler.schedule(afterMs: delay) { [weak self] in
+    private func schedule(_ p: Packet, _ link: SimulatedLink, _ toID: Int, delay: Int64) {
+        scheduler.scheduleUncancellable(afterMs: delay) { [weak self] in
             guard let self else { return }
             self.trace.record(self.scheduler.nowMs, .delivered, from: p.from, to: p.to, link: link.name,
                               transport: link.spec.transport, bytes: p.bytes, note: p.note)
-            self.receivers[p.to]?.receive(p.bytes, from: p.from)
+            self.receivers[toID]?.receive(p.bytes, from: p.from)
         }
     }
 }

@@ -1,0 +1,36 @@
+/// The CSeq method, which matches every response to its client transaction.
+extension SIPMessage {
+    /// `cseqValue?.method`: nil when there is no CSeq or the first CSeq field is malformed.
+    /// The usual `number SP method` value is checked and read in one byte pass; anything else
+    /// takes the full parse.
+    public var cseqMethod: String? {
+        guard let i = fields.firstIndex(where: { $0.header == .cseq }) else { return nil }
+        let r = fields[i].value
+        let quick: String? = storage.withUnsafeBufferPointer { p in Self.plainCSeqMethod(p, r) }
+        return quick ?? cseqValue?.method
+    }
+
+    /// The method of a CSeq value `LWS* digits LWS+ token LWS*` with the number at most
+    /// 2**31 - 1 (what `CSeq.scan` through `fieldValues` accepts); nil otherwise.
+    static func plainCSeqMethod(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String? {
+        let f = ByteClass.flags
+        var i = r.lowerBound, e = r.upperBound
+        while i < e, ByteClass.isLWS(p[i]) { i += 1 }
+        while e > i, ByteClass.isLWS(p[e - 1]) { e -= 1 }
+        let ds = i
+        var n = 0
+        while i < e, ByteClass.isDigit(p[i]) {
+            n = n * 10 + Int(p[i] &- 0x30)
+            guard n <= Int(Int32.max) else { return nil }
+            i += 1
+        }
+        guard i > ds else { return nil }
+        let gap = i
+        while i < e, ByteClass.isLWS(p[i]) { i += 1 }
+        guard i > gap else { return nil }
+        let ms = i
+        while i < e, f[Int(p[i])] & ByteClass.tokenFlag != 0 { i += 1 }
+        guard i > ms, i == e else { return nil }
+        return String(p, ms..<e)
+    }
+}

@@ -1,0 +1,78 @@
+/// The top Via's branch, which matches every message to its transaction (three reads a hop).
+extension SIPMessage {
+    /// `topVia?.branch`: nil when there is no Via, the first Via field is malformed, or it has
+    /// no branch value. The usual field (`SIP/2.0/T host[:port];params`, one element, no quotes)
+    /// is checked and read in one byte pass; anything else takes the full parse.
+    public var topViaBranch: String? {
+        guard let i = fields.firstIndex(where: { $0.header == .via }) else { return nil }
+        let r = fields[i].value
+        let quick: String?? = storage.withUnsafeBufferPointer { p in Self.plainViaBranch(p, r) }
+        if let quick { return quick }
+        return topVia?.branch
+    }
+
+    /// The branch of a Via field value in the plain form, `.some(nil)` when that form has no
+    /// branch value; nil when the value is not in the plain form. Everything this accepts,
+    /// `Via.scan` (through `fieldValues`) accepts too, with the same branch.
+    static func plainViaBranch(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String?? {
+        let f = ByteClass.flags
+        var i = r.lowerBound, e = r.upperBound
+        while i < e, ByteClass.isLWS(p[i]) { i += 1 }
+        while e > i, ByteClass.isLWS(p[e - 1]) { e -= 1 }
+        // "SIP/2.0/" and a transport token, then exactly one space.
+        let prefix: StaticString = "SIP/2.0/"
+        let n = prefix.utf8CodeUnitCount
+        guard e - i > n else { return nil }
+        for k in 0..<n where p[i + k] != prefix.utf8Start[k] { return nil }
+        i += n
+        let ts = i
+        while i < e, f[Int(p[i])] & ByteClass.tokenFlag != 0 { i += 1 }
+        guard i > ts, i < e, p[i] == ASCII.sp else { return nil }
+        i += 1
+        // Host: an IPv6 reference or host characters.
+        let hs = i
+        if i < e, p[i] == ASCII.lbracket {
+            while i < e, p[i] != ASCII.rbracket {
+                if p[i] == ASCII.comma || p[i] == ASCII.quote || ByteClass.isLWS(p[i]) { return nil }
+                i += 1
+            }
+            guard i < e else { return nil }
+            i += 1
+        } else {
+            while i < e, f[Int(p[i])] & ByteClass.hostFlag != 0 { i += 1 }
+            guard i > hs else { return nil }
+        }
+        if i < e, p[i] == ASCII.colon {
+            i += 1
+            let ds = i
+            var port = 0
+            while i < e, ByteClass.isDigit(p[i]) {
+                port = port * 10 + Int(p[i] &- 0x30)
+                guard port <= 65535 else { return nil }
+                i += 1
+            }
+            guard i > ds else { return nil }
+        }
+        // ;name[=value] with token names and unquoted gen-values, up to the end.
+        var branch: Range<Int>?? = nil
+        while i < e {
+            guard p[i] == ASCII.semicolon else { return nil }
+            i += 1
+            let ns = i
+            while i < e, f[Int(p[i])] & ByteClass.tokenFlag != 0 { i += 1 }
+            guard i > ns else { return nil }
+            let name = ns..<i
+            var value: Range<Int>?
+            if i < e, p[i] == ASCII.equals {
+                i += 1
+                let vs = i
+                while i < e, f[Int(p[i])] & ByteClass.genValueFlag != 0 { i += 1 }
+                guard i > vs else { return nil }
+                value = vs..<i
+            }
+            if branch == nil, equalsLowercased(p, name, "branch") { branch = .some(value) }
+        }
+        guard let b = branch, let v = b else { return .some(nil) }
+        return .some(String(p, v))
+    }
+}
