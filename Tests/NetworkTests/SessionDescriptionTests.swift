@@ -1,32 +1,32 @@
 @testable import Network
 import XCTest
 
-/// `SessionDescription.lines` (bytes for ASCII) against the Character split it replaces.
 final class SessionDescriptionTests: XCTestCase {
-    func testLinesMatchTheCharacterSplit() {
+    func testLinesEndAtCRLFOrALoneCROrLF() {
+        // Against a reference split on Unicode scalars (CR LF is two scalars, unlike Characters).
         var random = SeededRandom(seed: 0x5344_50)
         let pieces = ["\r", "\n", "\r\n", "\n\r", "\r\r\n", "\n\n", "m=audio 1 RTP/AVP 0", "m=", "a=x", "v=0", " ", "\t", "",
                       "é", "\u{301}", "m=\u{301}x"]
         for n in 0..<3_000 {
             var text = ""
             for _ in 0..<Int(random.next() % 9) { text += pieces[Int(random.next() % UInt64(pieces.count))] }
-            let expected = text.split(whereSeparator: { $0 == "\r" || $0 == "\n" })
-            let lines = SessionDescription.lines(text)
-            XCTAssertEqual(lines, expected, "case \(n): \(text.debugDescription)")
-            XCTAssertEqual(lines.map { $0.hasPrefix("m=") }, expected.map { $0.hasPrefix("m=") }, "case \(n)")
+            let expected = text.unicodeScalars.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).map { String(String.UnicodeScalarView($0)) }
+            XCTAssertEqual(SessionDescription.lines(text).map(String.init), expected, "case \(n): \(text.debugDescription)")
         }
     }
 
-    func testAnswerIsUnchangedForTheUsualOffer() {
-        // A CRLF offer is one "line" to the split, so the answer carries no m-line (as before).
+    func testAnswerTakesTheAudioAndRefusesTheDataChannel() {
+        // RFC 3264 §6: one m-line per offered stream, in order; a refused stream has port 0.
+        let want = "v=0\r\no=- 2 1 IN IP4 10.0.0.3\r\ns=-\r\nc=IN IP4 10.0.0.3\r\nt=0 0\r\n"
+            + "m=audio 3456 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
+            + "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\n"
         let offer = SessionDescription.offer(host: "10.0.0.2", dataChannel: true)
-        XCTAssertEqual(SessionDescription.lines(offer).count, 1)
-        XCTAssertEqual(SessionDescription.answer(to: offer, host: "10.0.0.3"),
-                       "v=0\r\no=- 2 1 IN IP4 10.0.0.3\r\ns=-\r\nc=IN IP4 10.0.0.3\r\nt=0 0\r\n")
-        let bare = "v=0\nm=audio 4000 RTP/AVP 0\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\n"
-        XCTAssertEqual(SessionDescription.answer(to: bare, host: "h"),
+        XCTAssertEqual(SessionDescription.answer(to: offer, host: "10.0.0.3"), want)
+        // Bare LF line ends read the same.
+        XCTAssertEqual(SessionDescription.answer(to: offer.replacingOccurrences(of: "\r\n", with: "\n"), host: "10.0.0.3"), want)
+        let audioOnly = SessionDescription.offer(host: "10.0.0.2", dataChannel: false)
+        XCTAssertEqual(SessionDescription.answer(to: audioOnly, host: "h"),
                        "v=0\r\no=- 2 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\n"
-                       + "m=audio 3456 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
-                       + "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\n")
+                       + "m=audio 3456 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n")
     }
 }

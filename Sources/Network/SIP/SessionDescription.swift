@@ -27,23 +27,19 @@ enum SessionDescription {
         return s
     }
 
-    /// `text.split` on the Characters "\r" and "\n". CR LF is one Character, neither of the
-    /// two, so it does not split: a CRLF-terminated offer is one line here. ASCII text is cut on
-    /// its bytes by the same rule (lone CR, lone LF); other text takes the Character path.
+    /// The text's lines, ended by CR LF (RFC 8866 §5), or a lone CR or LF; empty lines dropped.
+    /// Cut on the UTF-8 bytes: CR and LF never occur inside a multi-byte character, and a
+    /// Character split would not do (CR LF is one Character, equal to neither "\r" nor "\n").
     static func lines(_ text: String) -> [Substring] {
         let u = text.utf8
-        guard u.allSatisfy({ $0 < 0x80 }) else { return text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) }
         var out: [Substring] = []
-        var start = u.startIndex, i = u.startIndex, previous: UInt8 = 0
+        var start = u.startIndex, i = u.startIndex
         while i != u.endIndex {
-            let b = u[i]
             let next = u.index(after: i)
-            let lone = (b == 0x0D && (next == u.endIndex || u[next] != 0x0A)) || (b == 0x0A && previous != 0x0D)
-            if lone {
+            if u[i] == 0x0D || u[i] == 0x0A {
                 if start != i { out.append(text[start..<i]) }
                 start = next
             }
-            previous = b
             i = next
         }
         if start != u.endIndex { out.append(text[start..<u.endIndex]) }
