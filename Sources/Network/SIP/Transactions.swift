@@ -119,7 +119,7 @@ final class TransactionLayer {
     static func branch(_ m: SIPMessage) -> String? { m.topViaBranch }
 
     static func clientKey(_ m: SIPMessage) -> TransactionKey? {
-        guard let b = branch(m), let method = m.cseqMethod else { return nil }
+        guard let b = branch(m), let method = m.cseqMethodName else { return nil }
         return TransactionKey(branch: b, method: method)
     }
 
