@@ -3,7 +3,7 @@ extension SIPMessage {
     /// `cseqValue?.method`: nil when there is no CSeq or the first CSeq field is malformed.
     /// The usual `number SP method` value is checked and read in one byte pass; anything else
     /// takes the full parse.
-    public var cseqMethod: String? {
+    public var cseqMethodName: String? {
         guard let i = fields.firstIndex(where: { $0.header == .cseq }) else { return nil }
         let r = fields[i].value
         let quick: String? = storage.withUnsafeBufferPointer { p in Self.plainCSeqMethod(p, r) }

@@ -2,7 +2,7 @@ import Testing
 import TestSupport
 @testable import SIPCore
 
-/// `cseqMethod` (one byte pass for the usual CSeq) against `cseqValue?.method` (the full parse)
+/// `cseqMethodName` (one byte pass for the usual CSeq) against `cseqValue?.method` (the full parse)
 /// on seeded values, well-formed and not. Seeded, so a failure replays.
 @Suite struct CSeqMethodTests {
     static let numbers = ["1", "314159", "0", "2147483647", "2147483648", "99999999999999999999", "007", "", "-1", "1.5", "12a"]
@@ -29,7 +29,7 @@ import TestSupport
             parsed += 1
             let expected = m.cseqValue?.method
             if expected != nil { withMethod += 1 }
-            #expect(m.cseqMethod == expected, "case \(n): \(value.debugDescription)")
+            #expect(m.cseqMethodName == expected, "case \(n): \(value.debugDescription)")
         }
         #expect(parsed > 1500)
         #expect(withMethod > 500)

@@ -30,8 +30,8 @@ struct RouteToServingSCSCF: ProxyRule {
         guard x.isInitial || x.method == "REGISTER", x.request.listValues("Route").isEmpty else { return }
         let scscfs = e.ctx.peers(of: e.name, role: .scscf)
         let key: String? = x.method == "REGISTER"
-            ? x.request.value(.to).flatMap(Addressing.uriText(ofAddress:)).map(Addressing.identityKey)
-            : x.request.requestURIText.map(Addressing.identityKey)
+            ? x.request.value(.to).flatMap(Addressing.uriText(ofAddress:)).map(e.ctx.identityKey)
+            : x.request.requestURIText.map(e.ctx.identityKey)
         if let key, let serving = e.ctx.servingSCSCF[key], scscfs.contains(serving) {
             x.nextHop = serving
         } else {

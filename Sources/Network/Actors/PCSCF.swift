@@ -70,9 +70,9 @@ struct AssertIdentityFromPreferred: ProxyRule {
         var chosen: String?
         let preferred = x.request.listValues("P-Preferred-Identity")
         // Identity keys parse each URI: only worth it when there is a PPI to compare.
-        let registered = preferred.isEmpty ? [] : Set(binding.impus.map(Addressing.identityKey))
+        let registered = preferred.isEmpty ? [] : Set(binding.impus.map(e.ctx.identityKey))
         for ppi in preferred {
-            if let uri = Addressing.uriText(ofAddress: ppi), registered.contains(Addressing.identityKey(uri)) {
+            if let uri = Addressing.uriText(ofAddress: ppi), registered.contains(e.ctx.identityKey(uri)) {
                 chosen = uri
                 e.note(name, "P-Preferred-Identity \(uri) matches a registered IMPU: asserted")
                 break

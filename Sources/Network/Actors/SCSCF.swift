@@ -61,7 +61,7 @@ final class SCSCF: ProxyElement {
     }
 
     func registration(for identity: String) -> Registration? {
-        guard let sub = byIdentity[Addressing.identityKey(identity)], let r = registrations[sub], r.expiresAtMs > nowMs else { return nil }
+        guard let sub = byIdentity[ctx.identityKey(identity)], let r = registrations[sub], r.expiresAtMs > nowMs else { return nil }
         return r
     }
 }
@@ -144,9 +144,9 @@ struct Registrar: ProxyRule {
         let contact = req.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
         let expires = req.expiresValue.map { Int($0.value) } ?? s.policy.int("register_expires")
         let granted = min(expires, s.policy.int("register_expires"))
-        let barred = Set(sub.barred.map(Addressing.identityKey))
+        let barred = Set(sub.barred.map(s.ctx.identityKey))
         // Each IMPU's identity key once (it parses the URI): for the barred filter and both tables.
-        let keys = sub.impus.map(Addressing.identityKey)
+        let keys = sub.impus.map(s.ctx.identityKey)
         let impus = zip(sub.impus, keys).filter { !barred.contains($0.1) }.map(\.0)
         let path = req.listValues("Path")
         if granted == 0 {
@@ -241,7 +241,7 @@ struct SCSCFRouting: ProxyRule {
 
     /// Another S-CSCF serves the callee, or the request leaves through an I-CSCF / IBCF.
     private func routeOut(_ x: inout ProxyExchange, _ s: SCSCF, target: String) {
-        if let other = s.ctx.servingSCSCF[Addressing.identityKey(target)], other != s.name,
+        if let other = s.ctx.servingSCSCF[s.ctx.identityKey(target)], other != s.name,
            s.ctx.peers(of: s.name, role: .scscf).contains(other) {
             x.nextHop = other
             return

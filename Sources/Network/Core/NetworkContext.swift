@@ -23,6 +23,9 @@ final class NetworkContext {
     private let ownerByKey: [String: String]
     /// Route / Request-URI text -> actor ("" for none): the same few texts recur on every hop.
     private var actorCache: [String: String] = [:]
+    /// URI text -> `Addressing.identityKey` (a URI parse each time): the same few IMPUs, TNs
+    /// and Request-URIs recur on every REGISTER and INVITE.
+    private var identityKeyCache: [String: String] = [:]
     /// Live runs: actor -> `host:port` (and `;transport=` for TCP/TLS) used in its URIs, and
     /// every live `host:port` -> actor.
     private let liveHosts: [String: String]
@@ -101,7 +104,16 @@ final class NetworkContext {
 
     /// The subscriber whose implicit registration set contains `uri` (compared as AoR / TN).
     func subscriber(owning uri: String) -> SubscriberSpec? {
-        ownerByKey[Addressing.identityKey(uri)].flatMap { subscribers[$0] }
+        ownerByKey[identityKey(uri)].flatMap { subscribers[$0] }
+    }
+
+    /// `Addressing.identityKey(text)`, remembered: it depends on the text alone.
+    func identityKey(_ text: String) -> String {
+        if let hit = identityKeyCache[text] { return hit }
+        let key = Addressing.identityKey(text)
+        if identityKeyCache.count >= 4096 { identityKeyCache.removeAll(keepingCapacity: true) }
+        identityKeyCache[text] = key
+        return key
     }
 
     /// The actor a Route / Request-URI text points at (its host names it).

@@ -6,6 +6,15 @@ public protocol Scheduler: AnyObject {
     /// Runs `action` `delayMs` from now; the handle cancels it.
     @discardableResult
     func schedule(afterMs delayMs: Int64, _ action: @escaping () -> Void) -> TimerHandle
+    /// `schedule` under an existing handle: timers that are only ever cancelled together
+    /// (a transaction's) share one instead of allocating one each.
+    func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle, _ action: @escaping () -> Void)
+}
+
+extension Scheduler {
+    public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle, _ action: @escaping () -> Void) {
+        schedule(afterMs: delayMs) { if !handle.isCancelled { action() } }
+    }
 }
 
 /// A cancellable timer. Cancelled entries stay queued but are skipped without moving the clock.
@@ -42,6 +51,11 @@ public final class VirtualScheduler: Scheduler {
         push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: h, action: action))
         nextSeq += 1
         return h
+    }
+
+    public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle, _ action: @escaping () -> Void) {
+        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: handle, action: action))
+        nextSeq += 1
     }
 
     /// `schedule` for an event that is never cancelled; same order, no handle.

@@ -41,7 +41,8 @@ final class ClientTransaction {
     let reliable: Bool
     var state: State = .calling
     var interval = SIPTimers.t1
-    var timers: [TimerHandle] = []
+    /// Cancels all of its timers at once (they are only ever cancelled together).
+    let timers = TimerHandle()
     var ack: [UInt8]?
     let onResponse: (SIPMessage) -> Void
     let onTimeout: () -> Void
@@ -119,7 +120,7 @@ final class TransactionLayer {
     static func branch(_ m: SIPMessage) -> String? { m.topViaBranch }
 
     static func clientKey(_ m: SIPMessage) -> TransactionKey? {
-        guard let b = branch(m), let method = m.cseqMethod else { return nil }
+        guard let b = branch(m), let method = m.cseqMethodName else { return nil }
         return TransactionKey(branch: b, method: method)
     }
 
@@ -155,7 +156,7 @@ final class TransactionLayer {
     /// One closure per timer (no per-timer body closure besides it); the transaction and the
     /// layer are held weakly, as before.
     private func after(_ ms: Int64, _ tx: ClientTransaction, _ timer: ClientTimer) {
-        tx.timers.append(scheduler.schedule(afterMs: ms) { [weak self, weak tx] in
+        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers) { [weak self, weak tx] in
             guard let tx else { return }
             switch timer {
             case .retransmit: self?.retransmit(tx)
@@ -166,7 +167,7 @@ final class TransactionLayer {
                 tx.onTimeout()
             case .terminate: self?.terminate(tx)
             }
-        })
+        }
     }
 
     /// Timer A (INVITE, doubling) or E (non-INVITE, doubling up to T2).
@@ -189,8 +190,7 @@ final class TransactionLayer {
 
     private func terminate(_ tx: ClientTransaction) {
         tx.state = .terminated
-        for t in tx.timers { t.cancel() }
-        tx.timers.removeAll()
+        tx.timers.cancel()
         clients[tx.key] = nil
     }
 
