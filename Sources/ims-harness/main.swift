@@ -72,33 +72,6 @@ func readFile(_ path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
     }
 }
 
-struct WriteFailure: Error, CustomStringConvertible {
-    var path: String
-    var reason: String
-    var description: String { "cannot write \(path): \(reason)" }
-}
-
-/// Writes a report file (created or truncated). Plain `write(2)`s: Foundation's `Data.write`
-/// also calls `fsync`, which waits for the disk and is not what a CI report needs.
-func writeFile(_ bytes: some ContiguousBytes, to path: String) throws(WriteFailure) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw WriteFailure(path: path, reason: String(cString: strerror(errno))) }
-    defer { close(fd) }
-    let failure: Int32? = bytes.withUnsafeBytes { b in
-        var done = 0
-        while done < b.count {
-            let n = write(fd, b.baseAddress! + done, b.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            done += n
-        }
-        return nil
-    }
-    if let failure { throw WriteFailure(path: path, reason: String(cString: strerror(failure))) }
-}
-
 /// Runs an async command to completion on this thread (`BlockingRun`): top-level `await`
 /// would hop to Swift's thread pool and back to the main actor, each a thread wake-up that
 /// takes milliseconds on a busy machine.

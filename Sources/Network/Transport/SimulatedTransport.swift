@@ -38,7 +38,8 @@ final class SimulatedTransport: Transport {
     let trace: TraceRecorder
     var random: SeededRandom
     /// The attacker's hook: given a packet about to travel, returns what actually travels
-    /// (empty: dropped). Applied once per send, before loss and duplication.
+    /// (empty: dropped). Applied once per send, before loss and duplication. It may change
+    /// bytes and delay, not the ends: what it returns goes to the packet's receiver.
     var tap: ((Packet, SimulatedLink) -> [Packet])?
 
     init(links specs: [LinkSpec], addresses: [String: SocketAddress], boundary: (String, String) -> Bool,
