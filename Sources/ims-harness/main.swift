@@ -77,32 +77,37 @@ func readFile(_ path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
 /// takes milliseconds on a busy machine.
 func runBlocking(_ command: any AsyncParsableCommand) throws {
     let box = CommandBox(command)
-    let result: Result<Void, any Error> = BlockingRun.run {
+    BlockingRun.run {
         var command = box.command
-        do {
-            try await command.run()
-            return .success(())
-        } catch {
-            return .failure(error)
-        }
+        do { try await command.run() } catch { box.failure = error }
     }
-    try result.get()
+    if let failure = box.failure { throw failure }
 }
 
-/// Hands the parsed command to the task `BlockingRun` starts (this thread waits for it).
+/// Hands the parsed command to the task `BlockingRun` starts, and its error back (this thread
+/// waits for it). No `Result<Void, any Error>`: instantiating that type at run time looks up
+/// a conformance, a scan of the binary's 8,700 conformance records.
 final class CommandBox: @unchecked Sendable {
     let command: any AsyncParsableCommand
+    var failure: (any Error)?
     init(_ command: any AsyncParsableCommand) { self.command = command }
 }
 
 // Usage errors exit 2 (ArgumentParser's default is 64).
 do {
     var command = try IMSHarness.parseAsRoot()
-    // `passport verify` is async (certificate path validation); the others run synchronously.
-    if let asyncCommand = command as? any AsyncParsableCommand {
-        try runBlocking(asyncCommand)
-    } else {
-        try command.run()
+    // `audit`, `replay` and `passport verify` are async. Named first: casting to a concrete
+    // type compares metadata, while `as? any AsyncParsableCommand` scans the conformance records.
+    switch command {
+    case let audit as Audit: try runBlocking(audit)
+    case let replay as Replay: try runBlocking(replay)
+    case let verify as PassportVerify: try runBlocking(verify)
+    default:
+        if let asyncCommand = command as? any AsyncParsableCommand {
+            try runBlocking(asyncCommand)
+        } else {
+            try command.run()
+        }
     }
 } catch {
     let code = IMSHarness.exitCode(for: error)
