@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A JSON value that keeps what PASSporT verification needs and Foundation loses:
 /// integer vs. fraction (`iat` must be an integer) and member order (to show what was received).
 /// Equality is structural and order-sensitive; compare `canonicalString` for order-free equality.
@@ -123,15 +129,17 @@ extension JSONValue {
         writeCanonical(m.value, into: &out)
     }
 
-    /// UTF-8 byte order (= code point order), compared in place.
+    /// UTF-8 byte order (= code point order), compared in place (no copy of either String,
+    /// which `withUTF8` would need).
     private static func keyPrecedes(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                for i in 0..<min(x.count, y.count) where x[i] != y[i] { return x[i] < y[i] }
-                return x.count < y.count
+        let inPlace = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                let n = min(x.count, y.count)
+                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return c != 0 ? c < 0 : x.count < y.count
             }
         }
+        return (inPlace ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     private static func inKeyOrder(_ members: [JSONMember]) -> Bool {
@@ -163,13 +171,12 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
         // Scanned in place, eight bytes at a time; when no byte needs an escape (the usual
         // case) the string is copied whole.
-        var s = s
-        let plain = s.withUTF8 { b in
-            guard let p = b.baseAddress, !Self.needsEscape(p, b.count) else { return false }
+        let plain = s.utf8.withContiguousStorageIfAvailable { b in
+            guard let p = b.baseAddress, !Self.needsEscape(p, b.count) else { return b.isEmpty }
             out.append(contentsOf: b)
             return true
         }
-        if !plain { writeEscaped(s, into: &out) }
+        if plain != true { writeEscaped(s, into: &out) }
         out.append(UInt8(ascii: "\""))
     }
 

@@ -11,6 +11,9 @@ struct CanonicalJSONTests {
         // Upper case before lower case; shorter prefix first; code point order beyond ASCII.
         let v: JSONValue = .object(["b": 1, "a": 2, "B": 3, "ab": 4, "é": 5, "z": 6])
         #expect(v.canonicalString == #"{"B":3,"a":2,"ab":4,"b":1,"z":6,"é":5}"#)
+        // The empty key sorts first; an empty string value is written as "".
+        let empty: JSONValue = .object(["a": .string(""), "": 1, "a long key beyond the small-string size": 2])
+        #expect(empty.canonicalString == #"{"":1,"a":"","a long key beyond the small-string size":2}"#)
     }
 
     @Test func doesNotEscapeSlashAndEscapesMinimally() throws {
