@@ -420,10 +420,20 @@ func byteHash(_ p: UnsafeRawBufferPointer, _ r: Range<Int>, seed: UInt64 = 0x9E3
         h ^= h >> 29
         i += 8
     }
-    if i < r.upperBound {
+    let tail = r.upperBound - i
+    if tail > 0 {
+        // The last 1-7 bytes as the low bytes of a word, read with one load where the buffer
+        // allows: the word ending at the range's end, shifted down, or the word at its start,
+        // masked. Same value as assembling them byte by byte (little-endian).
         var w: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < r.upperBound { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+        if r.count >= 8 {
+            w = (base + (r.upperBound - 8)).loadUnaligned(as: UInt64.self) >> UInt64(8 * (8 - tail))
+        } else if i + 8 <= p.count {
+            w = (base + i).loadUnaligned(as: UInt64.self) & ((1 << UInt64(8 * tail)) - 1)
+        } else {
+            var shift: UInt64 = 0
+            while i < r.upperBound { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+        }
         h = (h ^ w) &* 0x9FB2_1C65_1E98_DF25
         h ^= h >> 29
     }

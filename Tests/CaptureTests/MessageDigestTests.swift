@@ -127,3 +127,41 @@ import Testing
         #expect(certain > 1000, "only \(certain) certain digests")
     }
 }
+
+/// `byteHash` reads a range's last bytes with one word load where the buffer allows. The
+/// value must not depend on how it was read: every range of a buffer hashes as its bytes
+/// assembled one at a time, and as the same bytes in a String (the fallback path's key).
+@Suite struct ByteHashTests {
+    /// The hash with the tail assembled byte by byte.
+    static func reference(_ bytes: [UInt8]) -> UInt64 {
+        var h = 0x9E37_79B9_7F4A_7C15 ^ (UInt64(bytes.count) &* 0xFF51_AFD7_ED55_8CCD)
+        var i = 0
+        while i < bytes.count {
+            var w: UInt64 = 0
+            for k in 0..<min(8, bytes.count - i) { w |= UInt64(bytes[i + k]) << UInt64(8 * k) }
+            h = (h ^ w) &* 0x9FB2_1C65_1E98_DF25
+            h ^= h >> 29
+            i += 8
+        }
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h &*= 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return h
+    }
+
+    @Test func everyRangeHashesAsItsBytes() {
+        let buffer = Array("a7f3-Call-ID_0123456789@host.example;tag=x".utf8)
+        buffer.withUnsafeBytes { p in
+            for lo in 0...buffer.count {
+                for hi in lo...buffer.count {
+                    let bytes = Array(buffer[lo..<hi])
+                    let h = byteHash(p, lo..<hi)
+                    #expect(h == Self.reference(bytes), "range \(lo)..<\(hi)")
+                    #expect(h == byteHash(String(decoding: bytes, as: UTF8.self)), "range \(lo)..<\(hi)")
+                }
+            }
+        }
+    }
+}
