@@ -102,72 +102,70 @@ struct MessageDigest {
             // any other name is checked byte by byte.
             var known: (length: Int, header: Header) = (0, .other)
             if pos + 8 < n {
-                // A word past the end reads as 0, which spells no name.
-                let w = (UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self),
-                         pos + 16 <= n ? UnsafeRawPointer(base + pos + 8).loadUnaligned(as: UInt64.self) : 0,
-                         pos + 24 <= n ? UnsafeRawPointer(base + pos + 16).loadUnaligned(as: UInt64.self) : 0)
+                // Words are loaded as a name needs them; one past the end spells no name.
+                let at = base + pos, avail = n - pos
                 // Little-endian words of the lower-case name, and 0x20 where a letter may be upper case.
                 switch b0 | 0x20 {
                 case 0x76:
-                    if Self.spells(w, 3, (0x0061_6976, 0, 0), (0x0020_2020, 0, 0)) {  // via
+                    if Self.spells(at, avail, 3, (0x0061_6976, 0, 0), (0x0020_2020, 0, 0)) {  // via
                         known = (3, .other)
                     }
                 case 0x66:
-                    if Self.spells(w, 4, (0x6D6F_7266, 0, 0), (0x2020_2020, 0, 0)) {  // from
+                    if Self.spells(at, avail, 4, (0x6D6F_7266, 0, 0), (0x2020_2020, 0, 0)) {  // from
                         known = (4, .from)
                     }
                 case 0x74:
-                    if Self.spells(w, 2, (0x6F74, 0, 0), (0x2020, 0, 0)) {  // to
+                    if Self.spells(at, avail, 2, (0x6F74, 0, 0), (0x2020, 0, 0)) {  // to
                         known = (2, .to)
                     }
                 case 0x63:
-                    if Self.spells(w, 7, (0x0064_692D_6C6C_6163, 0, 0), (0x0020_2000_2020_2020, 0, 0)) {  // call-id
+                    if Self.spells(at, avail, 7, (0x0064_692D_6C6C_6163, 0, 0), (0x0020_2000_2020_2020, 0, 0)) {  // call-id
                         known = (7, .callID)
-                    } else if Self.spells(w, 4, (0x7165_7363, 0, 0), (0x2020_2020, 0, 0)) {  // cseq
+                    } else if Self.spells(at, avail, 4, (0x7165_7363, 0, 0), (0x2020_2020, 0, 0)) {  // cseq
                         known = (4, .cseq)
-                    } else if Self.spells(w, 7, (0x0074_6361_746E_6F63, 0, 0), (0x0020_2020_2020_2020, 0, 0)) {  // contact
+                    } else if Self.spells(at, avail, 7, (0x0074_6361_746E_6F63, 0, 0), (0x0020_2020_2020_2020, 0, 0)) {  // contact
                         known = (7, .other)
-                    } else if Self.spells(w, 14, (0x2D74_6E65_746E_6F63, 0x6874_676E_656C, 0), (0x0020_2020_2020_2020, 0x2020_2020_2020, 0)) {  // content-length
+                    } else if Self.spells(at, avail, 14, (0x2D74_6E65_746E_6F63, 0x6874_676E_656C, 0), (0x0020_2020_2020_2020, 0x2020_2020_2020, 0)) {  // content-length
                         known = (14, .contentLength)
-                    } else if Self.spells(w, 12, (0x2D74_6E65_746E_6F63, 0x6570_7974, 0), (0x0020_2020_2020_2020, 0x2020_2020, 0)) {  // content-type
+                    } else if Self.spells(at, avail, 12, (0x2D74_6E65_746E_6F63, 0x6570_7974, 0), (0x0020_2020_2020_2020, 0x2020_2020, 0)) {  // content-type
                         known = (12, .other)
                     }
                 case 0x6D:
-                    if Self.spells(w, 12, (0x7772_6F66_2D78_616D, 0x7364_7261, 0), (0x2020_2020_0020_2020, 0x2020_2020, 0)) {  // max-forwards
+                    if Self.spells(at, avail, 12, (0x7772_6F66_2D78_616D, 0x7364_7261, 0), (0x2020_2020_0020_2020, 0x2020_2020, 0)) {  // max-forwards
                         known = (12, .other)
                     }
                 case 0x75:
-                    if Self.spells(w, 10, (0x6567_612D_7265_7375, 0x746E, 0), (0x2020_2000_2020_2020, 0x2020, 0)) {  // user-agent
+                    if Self.spells(at, avail, 10, (0x6567_612D_7265_7375, 0x746E, 0), (0x2020_2000_2020_2020, 0x2020, 0)) {  // user-agent
                         known = (10, .other)
                     }
                 case 0x65:
-                    if Self.spells(w, 7, (0x0073_6572_6970_7865, 0, 0), (0x0020_2020_2020_2020, 0, 0)) {  // expires
+                    if Self.spells(at, avail, 7, (0x0073_6572_6970_7865, 0, 0), (0x0020_2020_2020_2020, 0, 0)) {  // expires
                         known = (7, .other)
                     }
                 case 0x69:
-                    if Self.spells(w, 8, (0x7974_6974_6E65_6469, 0, 0), (0x2020_2020_2020_2020, 0, 0)) {  // identity
+                    if Self.spells(at, avail, 8, (0x7974_6974_6E65_6469, 0, 0), (0x2020_2020_2020_2020, 0, 0)) {  // identity
                         known = (8, .identity)
                     }
                 case 0x70:
-                    if Self.spells(w, 19, (0x7472_6573_7361_2D70, 0x746E_6564_692D_6465, 0x0079_7469), (0x2020_2020_2020_0020, 0x2020_2020_2000_2020, 0x0020_2020)) {  // p-asserted-identity
+                    if Self.spells(at, avail, 19, (0x7472_6573_7361_2D70, 0x746E_6564_692D_6465, 0x0079_7469), (0x2020_2020_2020_0020, 0x2020_2020_2000_2020, 0x0020_2020)) {  // p-asserted-identity
                         known = (19, .pai)
                     }
                 case 0x72:
-                    if Self.spells(w, 5, (0x0065_7475_6F72, 0, 0), (0x0020_2020_2020, 0, 0)) {  // route
+                    if Self.spells(at, avail, 5, (0x0065_7475_6F72, 0, 0), (0x0020_2020_2020, 0, 0)) {  // route
                         known = (5, .other)
-                    } else if Self.spells(w, 12, (0x722D_6472_6F63_6572, 0x6574_756F, 0), (0x2000_2020_2020_2020, 0x2020_2020, 0)) {  // record-route
+                    } else if Self.spells(at, avail, 12, (0x722D_6472_6F63_6572, 0x6574_756F, 0), (0x2000_2020_2020_2020, 0x2020_2020, 0)) {  // record-route
                         known = (12, .other)
                     }
                 case 0x61:
-                    if Self.spells(w, 5, (0x0077_6F6C_6C61, 0, 0), (0x0020_2020_2020, 0, 0)) {  // allow
+                    if Self.spells(at, avail, 5, (0x0077_6F6C_6C61, 0, 0), (0x0020_2020_2020, 0, 0)) {  // allow
                         known = (5, .other)
-                    } else if Self.spells(w, 6, (0x7470_6563_6361, 0, 0), (0x2020_2020_2020, 0, 0)) {  // accept
+                    } else if Self.spells(at, avail, 6, (0x7470_6563_6361, 0, 0), (0x2020_2020_2020, 0, 0)) {  // accept
                         known = (6, .other)
                     }
                 case 0x73:
-                    if Self.spells(w, 9, (0x6574_726F_7070_7573, 0x0064, 0), (0x2020_2020_2020_2020, 0x0020, 0)) {  // supported
+                    if Self.spells(at, avail, 9, (0x6574_726F_7070_7573, 0x0064, 0), (0x2020_2020_2020_2020, 0x0020, 0)) {  // supported
                         known = (9, .other)
-                    } else if Self.spells(w, 15, (0x2D6E_6F69_7373_6573, 0x0073_6572_6970_7865, 0), (0x0020_2020_2020_2020, 0x0020_2020_2020_2020, 0)) {  // session-expires
+                    } else if Self.spells(at, avail, 15, (0x2D6E_6F69_7373_6573, 0x0073_6572_6970_7865, 0), (0x0020_2020_2020_2020, 0x0020_2020_2020_2020, 0)) {  // session-expires
                         known = (15, .other)
                     }
                 default: break
@@ -246,15 +244,21 @@ struct MessageDigest {
         return i
     }
 
-    /// Whether the words `w` start with the `length`-byte name whose lower-case bytes are
-    /// `lower`: letters compare in either case (`fold` sets 0x20 on them; only 'A' and 'a'
-    /// become 'a'), every other byte exactly. Bytes past `length` are masked off.
+    /// Whether the `avail` bytes at `at` (at least 8) start with the `length`-byte name whose
+    /// lower-case bytes are the words `lower`: letters compare in either case (`fold` sets 0x20
+    /// on them; only 'A' and 'a' become 'a'), every other byte exactly. Bytes past `length` are
+    /// masked off; the second and third words are read only for names that long, and only
+    /// when the bytes are there (otherwise no match).
     @inline(__always)
-    static func spells(_ w: (UInt64, UInt64, UInt64), _ length: Int, _ lower: (UInt64, UInt64, UInt64),
+    static func spells(_ at: UnsafePointer<UInt8>, _ avail: Int, _ length: Int, _ lower: (UInt64, UInt64, UInt64),
                        _ fold: (UInt64, UInt64, UInt64)) -> Bool {
-        @inline(__always) func mask(_ bytes: Int) -> UInt64 { bytes >= 8 ? ~0 : bytes <= 0 ? 0 : (1 << (8 * UInt64(bytes))) - 1 }
-        return (w.0 | fold.0) & mask(length) == lower.0 && (w.1 | fold.1) & mask(length - 8) == lower.1
-            && (w.2 | fold.2) & mask(length - 16) == lower.2
+        @inline(__always) func mask(_ bytes: Int) -> UInt64 { bytes >= 8 ? ~0 : (1 << (8 * UInt64(bytes))) - 1 }
+        @inline(__always) func word(_ k: Int) -> UInt64 { UnsafeRawPointer(at + 8 * k).loadUnaligned(as: UInt64.self) }
+        guard (word(0) | fold.0) & mask(length) == lower.0 else { return false }
+        if length <= 8 { return true }
+        guard avail >= 16, (word(1) | fold.1) & mask(length - 8) == lower.1 else { return false }
+        if length <= 16 { return true }
+        return avail >= 24 && (word(2) | fold.2) & mask(length - 16) == lower.2
     }
 
     /// `SIP/2.0 NNN reason` as SIPCore's StartLine accepts it (version any case, code 100-699,
