@@ -27,16 +27,21 @@ struct ScanBatch {
     init(bytes: Int) {
         byteLimit = bytes
         entryLimit = max(bytes / 128, 16)
-        self.bytes = [UInt8](repeating: 0, count: bytes)
+        // Room for the datagram that overshoots the limit (UDP's largest payload), so the
+        // buffer is not grown and copied then. Not zeroed: every byte read was copied in first.
+        let capacity = bytes + Self.overshoot
+        self.bytes = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
         entries.reserveCapacity(entryLimit)
     }
+
+    static let overshoot = 65_536
 
     var isFull: Bool { used >= byteLimit || entries.count >= entryLimit }
 
     mutating func append(_ payload: UnsafeRawBufferPointer, src: Endpoint, dst: Endpoint, packet: Int, time: Int64, digest: MessageDigest?) {
         let offset = used
-        if offset + payload.count > bytes.count {  // the last datagram overshoots, or a huge one
-            bytes += [UInt8](repeating: 0, count: offset + payload.count - bytes.count + (1 << 16))
+        if offset + payload.count > bytes.count {  // a reassembled datagram beyond UDP's size
+            bytes += [UInt8](repeating: 0, count: offset + payload.count - bytes.count + Self.overshoot)
         }
         bytes.withUnsafeMutableBytes { b in
             if let src = payload.baseAddress { (b.baseAddress! + offset).copyMemory(from: src, byteCount: payload.count) }
