@@ -17,11 +17,12 @@ public struct DialogTracker {
         public var state: String
     }
 
-    /// Live state of one Call-ID: fixed-size, keyed by the Call-ID's hash, no Strings.
+    /// Live state of one Call-ID: fixed-size, keyed by the Call-ID's hash, no Strings. 32
+    /// bytes: the table holds one per slot, and each of its pages costs a fault when first
+    /// written. The message count and last packet matter only for the Call-IDs kept in
+    /// `details`, which are updated in place instead.
     struct Group {
         var lastTime: Int64
-        var lastPacket: Int
-        var messages: Int
         /// Index into `details` for the first `maxDetails` Call-IDs, else -1.
         var detail: Int32
         var state: State
@@ -130,14 +131,16 @@ public struct DialogTracker {
                 details.append(Summary(callID: id, firstPacket: packet, lastPacket: packet, messages: 0, dialogs: [],
                                        firstMethod: method, state: "none"))
             }
-            slot = live.insert(callID, Group(lastTime: time, lastPacket: packet, messages: 0, detail: detail, state: .none), at: slot)
+            slot = live.insert(callID, Group(lastTime: time, detail: detail, state: .none), at: slot)
             callIDCount += 1
         }
         // Copied out and written back by slot: one probe sequence per message.
         var g = live.values[slot]
         g.lastTime = time
-        g.lastPacket = packet
-        g.messages += 1
+        if g.detail >= 0 {
+            details[Int(g.detail)].lastPacket = packet
+            details[Int(g.detail)].messages += 1
+        }
         if status != 0 {
             if dialogPair != 0, g.dialog0 != dialogPair, addPair(&g, dialogPair) {
                 dialogCount += 1
@@ -226,10 +229,7 @@ public struct DialogTracker {
             freeMore.append(g.more)
         }
         guard g.detail >= 0 else { return }
-        let i = Int(g.detail)
-        details[i].lastPacket = g.lastPacket
-        details[i].messages = g.messages
-        details[i].state = g.state.text
+        details[Int(g.detail)].state = g.state.text
     }
 
     /// End of capture: retires every live group.
@@ -257,7 +257,7 @@ struct GroupTable {
         var c = 16
         while c < capacity { c <<= 1 }
         keys = [UInt64](repeating: 0, count: c)
-        values = [DialogTracker.Group](repeating: DialogTracker.Group(lastTime: 0, lastPacket: 0, messages: 0, detail: -1, state: .none),
+        values = [DialogTracker.Group](repeating: DialogTracker.Group(lastTime: 0, detail: -1, state: .none),
                                        count: c)
         mask = c - 1
     }
