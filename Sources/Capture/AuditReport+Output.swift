@@ -1,62 +1,92 @@
 import Identity
 
 extension AuditReport {
-    /// The JSON summary (keys sorted when written with `canonicalString`; the large arrays'
-    /// objects are built in key order, which spares the writer sorting them).
+    /// The JSON summary, canonical (keys sorted, no whitespace), written straight to bytes.
+    /// Every object below is written in key order, as `JSONWriter` requires.
+    public var jsonBytes: [UInt8] {
+        var w = JSONWriter(reservingCapacity: 1024 + 200 * dialogDetails.count + 400 * identity.count)
+        w.object { w in
+            w.key("call_ids"); w.integer(callIDs)
+            w.key("capture_error"); w.string(captureError?.description)
+            w.key("checks"); w.array(checks) { w, c in
+                w.object { w in
+                    w.key("message"); w.string(c.message)
+                    w.key("name"); w.string(c.name)
+                    w.key("status"); w.string(c.status.rawValue)
+                }
+            }
+            w.key("dialog_details"); w.array(dialogDetails) { w, d in
+                w.object { w in
+                    w.key("call_id"); w.string(d.callID)
+                    w.key("dialogs"); w.array(d.dialogs) { w, pair in w.string(pair) }
+                    w.key("first_packet"); w.integer(d.firstPacket)
+                    w.key("last_packet"); w.integer(d.lastPacket)
+                    w.key("messages"); w.integer(d.messages)
+                    w.key("method"); w.string(d.firstMethod)
+                    w.key("state"); w.string(d.state)
+                }
+            }
+            w.key("dialog_details_truncated"); w.bool(dialogDetailsTruncated)
+            w.key("dialogs"); w.integer(dialogs)
+            w.key("file"); w.string(file)
+            w.key("finding_counts"); w.object(sorting: findingCounts.map { ($0.key.rawValue, $0.value) }) { w, n in w.integer(n) }
+            w.key("findings"); w.array(findings) { w, f in
+                w.object { w in
+                    w.key("kind"); w.string(f.kind.rawValue)
+                    w.key("message"); w.string(f.message)
+                    w.key("packet"); w.integer(f.packet)
+                }
+            }
+            w.key("identity"); w.array(identity) { w, e in
+                w.object { w in
+                    w.key("call_id"); w.string(e.callID)
+                    w.key("detail"); w.string(e.detail)
+                    w.key("dst"); w.string(e.dst.description)
+                    w.key("index"); w.integer(e.index)
+                    w.key("method"); w.string(e.method)
+                    w.key("packet"); w.integer(e.packet)
+                    w.key("policy"); w.string(e.policy)
+                    w.key("sip_status")
+                    if let status = e.sipStatus { w.integer(status) } else { w.value(.null) }
+                    w.key("src"); w.string(e.src.description)
+                    w.key("time"); w.string(Self.timeText(e.time))
+                    w.key("verdict"); w.string(e.verdict)
+                    w.key("verstat"); w.string(e.verstat)
+                }
+            }
+            w.key("identity_truncated"); w.bool(identityTruncated)
+            w.key("malformed"); w.integer(malformedCount)
+            w.key("passed"); w.bool(passed)
+            w.key("requests"); w.object(sorting: requests.map { ($0.key, $0.value) }) { w, n in w.integer(n) }
+            w.key("responses"); w.object(sorting: responses.map { (String($0.key), $0.value) }) { w, n in w.integer(n) }
+            w.key("sip_messages"); w.integer(sipMessages)
+            let s = statistics
+            w.key("statistics"); w.object { w in
+                w.key("evicted_flows"); w.integer(s.evictedFlows)
+                w.key("non_sip_datagrams"); w.integer(s.nonSIPDatagrams)
+                w.key("other_packets"); w.integer(s.otherPackets)
+                w.key("packets"); w.integer(s.packets)
+                w.key("reassembled_datagrams"); w.integer(s.reassembledDatagrams)
+                w.key("retransmitted_segments"); w.integer(s.retransmittedSegments)
+                w.key("tcp_gap_bytes"); w.integer(s.tcpGapBytes)
+                w.key("tcp_gaps"); w.integer(s.tcpGaps)
+                w.key("tcp_segments"); w.integer(s.tcpSegments)
+                w.key("udp_datagrams"); w.integer(s.udpDatagrams)
+            }
+            w.key("violations"); w.array(violations) { w, v in
+                w.object { w in
+                    w.key("check"); w.string(v.check)
+                    w.key("message"); w.string(v.message)
+                    w.key("packet"); w.integer(v.packet)
+                }
+            }
+        }
+        return w.bytes
+    }
+
+    /// The same summary as a value (for callers that inspect it), read back from `jsonBytes`.
     public var json: JSONValue {
-        func int(_ v: Int) -> JSONValue { .integer(Int64(v)) }
-        func str(_ v: String?) -> JSONValue { v.map(JSONValue.string) ?? .null }
-        let requestsJSON = JSONValue.objectMembers(requests.sorted { $0.key < $1.key }.map { JSONMember($0.key, int($0.value)) })
-        let responsesJSON = JSONValue.objectMembers(responses.sorted { $0.key < $1.key }.map { JSONMember(String($0.key), int($0.value)) })
-        let dialogJSON = JSONValue.array(dialogDetails.map { d in
-            .object(["call_id": .string(d.callID), "dialogs": .array(d.dialogs.map(JSONValue.string)),
-                     "first_packet": int(d.firstPacket), "last_packet": int(d.lastPacket), "messages": int(d.messages),
-                     "method": .string(d.firstMethod), "state": .string(d.state)])
-        })
-        let identityJSON = JSONValue.array(identity.map { e in
-            .object(["call_id": .string(e.callID), "detail": .string(e.detail), "dst": .string(e.dst.description),
-                     "index": int(e.index), "method": .string(e.method), "packet": int(e.packet), "policy": str(e.policy),
-                     "sip_status": e.sipStatus.map { int($0) } ?? .null, "src": .string(e.src.description),
-                     "time": .string(Self.timeText(e.time)), "verdict": .string(e.verdict), "verstat": str(e.verstat)])
-        })
-        let findingsJSON = JSONValue.array(findings.map { f in
-            .object(["kind": .string(f.kind.rawValue), "message": .string(f.message), "packet": int(f.packet)])
-        })
-        let findingCountsJSON = JSONValue.objectMembers(findingCounts.sorted { $0.key.rawValue < $1.key.rawValue }
-            .map { JSONMember($0.key.rawValue, int($0.value)) })
-        let violationsJSON = JSONValue.array(violations.map { v in
-            .object(["check": .string(v.check), "message": .string(v.message), "packet": int(v.packet)])
-        })
-        let checksJSON = JSONValue.array(checks.map { c in
-            .object(["message": .string(c.message), "name": .string(c.name), "status": .string(c.status.rawValue)])
-        })
-        let s = statistics
-        let statsJSON = JSONValue.object([
-            "packets": int(s.packets), "udp_datagrams": int(s.udpDatagrams), "tcp_segments": int(s.tcpSegments),
-            "non_sip_datagrams": int(s.nonSIPDatagrams), "other_packets": int(s.otherPackets),
-            "reassembled_datagrams": int(s.reassembledDatagrams), "retransmitted_segments": int(s.retransmittedSegments),
-            "tcp_gaps": int(s.tcpGaps), "tcp_gap_bytes": int(s.tcpGapBytes), "evicted_flows": int(s.evictedFlows),
-        ])
-        return .object([
-            "file": .string(file),
-            "passed": .bool(passed),
-            "sip_messages": int(sipMessages),
-            "requests": requestsJSON,
-            "responses": responsesJSON,
-            "dialogs": int(dialogs),
-            "call_ids": int(callIDs),
-            "dialog_details": dialogJSON,
-            "dialog_details_truncated": .bool(dialogDetailsTruncated),
-            "malformed": int(malformedCount),
-            "finding_counts": findingCountsJSON,
-            "findings": findingsJSON,
-            "identity": identityJSON,
-            "identity_truncated": .bool(identityTruncated),
-            "violations": violationsJSON,
-            "checks": checksJSON,
-            "capture_error": str(captureError?.description),
-            "statistics": statsJSON,
-        ])
+        (try? JSONValue.parse(jsonBytes, limits: JSONLimits(maxBytes: .max, maxDepth: 16))) ?? .null
     }
 
     static func timeText(_ ns: Int64) -> String {

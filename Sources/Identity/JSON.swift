@@ -131,7 +131,7 @@ extension JSONValue {
 
     /// UTF-8 byte order (= code point order), compared in place (no copy of either String,
     /// which `withUTF8` would need).
-    private static func keyPrecedes(_ a: String, _ b: String) -> Bool {
+    static func keyPrecedes(_ a: String, _ b: String) -> Bool {
         let inPlace = a.utf8.withContiguousStorageIfAvailable { x in
             b.utf8.withContiguousStorageIfAvailable { y in
                 let n = min(x.count, y.count)
@@ -152,7 +152,7 @@ extension JSONValue {
     }
 
     /// Decimal digits straight into `out` (no String per value).
-    private static func writeInteger(_ v: Int64, into out: inout [UInt8]) {
+    static func writeInteger(_ v: Int64, into out: inout [UInt8]) {
         if v < 0 { out.append(UInt8(ascii: "-")) }
         var m = v.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits

@@ -67,7 +67,7 @@ struct Audit: AsyncParsableCommand {
         StandardStream.output.write(report.text + "\n")
         do {
             if let json {
-                var bytes = report.json.canonicalBytes
+                var bytes = report.jsonBytes
                 bytes.append(0x0A)
                 try writeFile(bytes, to: json)
             }

@@ -124,3 +124,31 @@ struct JSONPointerTests {
         #expect(JSONPointer("/a~1b/m~0n")?.description == "/a~1b/m~0n")
     }
 }
+
+/// `JSONWriter` streams what `JSONValue.canonicalBytes` writes for the same document.
+@Suite struct JSONWriterTests {
+    @Test func writesTheCanonicalForm() {
+        let value: JSONValue = .object([
+            "a": .array([]), "b": .object([]), "c": .array([1, .string("x\"y"), .null, .object(["k": true])]),
+            "d": .string(""), "e": -7, "z": .object(["2": 2, "10": 10, "é": 3]),
+        ])
+        var w = JSONWriter()
+        w.object { w in
+            w.key("a"); w.array([Int]()) { w, i in w.integer(i) }
+            w.key("b"); w.object { _ in }
+            w.key("c"); w.array([0, 1, 2, 3]) { w, i in
+                switch i {
+                case 0: w.integer(1)
+                case 1: w.string("x\"y")
+                case 2: w.string(nil)
+                default: w.object { w in w.key("k"); w.bool(true) }
+                }
+            }
+            w.key("d"); w.string("")
+            w.key("e"); w.integer(-7)
+            w.key("z"); w.object(sorting: [("é", 3), ("2", 2), ("10", 10)]) { w, n in w.integer(n) }
+        }
+        #expect(w.bytes == value.canonicalBytes)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == #"{"a":[],"b":{},"c":[1,"x\"y",null,{"k":true}],"d":"","e":-7,"z":{"10":10,"2":2,"é":3}}"#)
+    }
+}
