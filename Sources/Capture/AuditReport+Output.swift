@@ -30,13 +30,7 @@ extension AuditReport {
             w.key("dialogs"); w.integer(dialogs)
             w.key("file"); w.string(file)
             w.key("finding_counts"); w.object(sorting: findingCounts.map { ($0.key.rawValue, $0.value) }) { w, n in w.integer(n) }
-            w.key("findings"); w.array(findings) { w, f in
-                w.object { w in
-                    w.key("kind"); w.string(f.kind.rawValue)
-                    w.key("message"); w.string(f.message)
-                    w.key("packet"); w.integer(f.packet)
-                }
-            }
+            w.key("findings"); w.array(findings) { w, f in Self.write(&w, "kind", f.kind.rawValue, f.message, f.packet) }
             w.key("identity"); w.array(identity) { w, e in
                 w.object { w in
                     w.key("call_id"); w.string(e.callID)
@@ -73,15 +67,18 @@ extension AuditReport {
                 w.key("tcp_segments"); w.integer(s.tcpSegments)
                 w.key("udp_datagrams"); w.integer(s.udpDatagrams)
             }
-            w.key("violations"); w.array(violations) { w, v in
-                w.object { w in
-                    w.key("check"); w.string(v.check)
-                    w.key("message"); w.string(v.message)
-                    w.key("packet"); w.integer(v.packet)
-                }
-            }
+            w.key("violations"); w.array(violations) { w, v in Self.write(&w, "check", v.check, v.message, v.packet) }
         }
         return w.bytes
+    }
+
+    /// A finding (`kind`) or a violation (`check`): `{label, message, packet}` (the label sorts first).
+    private static func write(_ w: inout JSONWriter, _ label: StaticString, _ value: String, _ message: String, _ packet: Int) {
+        w.object { w in
+            w.key(label); w.string(value)
+            w.key("message"); w.string(message)
+            w.key("packet"); w.integer(packet)
+        }
     }
 
     /// The same summary as a value (for callers that inspect it), read back from `jsonBytes`.
