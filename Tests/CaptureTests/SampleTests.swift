@@ -96,6 +96,12 @@ enum SyntheticSample {
         #expect(report.dialogs == 1)
         #expect(report.requests == ["INVITE": 4, "ACK": 1, "BYE": 1])
         #expect(report.responses == [100: 1, 180: 2, 200: 3])
+        // The streamed JSON is canonical and reads back whole: violations, checks, counts.
+        let json = report.json
+        #expect(json.canonicalBytes == report.jsonBytes)
+        #expect(json["violations"]?.arrayValue?.count == report.violations.count)
+        #expect(json["requests"]?["INVITE"] == .integer(4))
+        #expect(json["passed"] == .bool(false))
     }
 
     @Test func auditWithoutRolesPasses() async throws {
