@@ -35,7 +35,8 @@ final class ClientTransaction {
     enum State { case calling, proceeding, completed, accepted, terminated }
     let key: TransactionKey
     let request: SIPMessage
-    let bytes: [UInt8]
+    /// What is sent and retransmitted.
+    let wire: WireMessage
     let peer: String
     let isInvite: Bool
     let reliable: Bool
@@ -43,7 +44,7 @@ final class ClientTransaction {
     var interval = SIPTimers.t1
     /// Cancels all of its timers at once (they are only ever cancelled together).
     let timers = TimerHandle()
-    var ack: [UInt8]?
+    var ack: WireMessage?
     let onResponse: (SIPMessage) -> Void
     let onTimeout: () -> Void
 
@@ -51,7 +52,7 @@ final class ClientTransaction {
          onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
         self.key = key
         self.request = request
-        self.bytes = request.bytes
+        self.wire = request.wire
         self.peer = peer
         self.isInvite = request.method == "INVITE"
         self.reliable = reliable
@@ -70,7 +71,7 @@ final class ServerTransaction {
     let isInvite: Bool
     let reliable: Bool
     var state: State = .proceeding
-    var lastResponse: [UInt8]?
+    var lastResponse: WireMessage?
     var interval = SIPTimers.t1
     weak var layer: TransactionLayer?
 
@@ -135,17 +136,17 @@ final class TransactionLayer {
     func sendRequest(_ request: SIPMessage, to peer: String, note: String = "",
                      onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
         if request.method == "ACK" {
-            transport.send(request.bytes, from: owner, to: peer, note: note)
+            transport.send(request.wire, from: owner, to: peer, note: note)
             return
         }
         guard let key = Self.clientKey(request) else {
-            transport.send(request.bytes, from: owner, to: peer, note: note)
+            transport.send(request.wire, from: owner, to: peer, note: note)
             return
         }
         let tx = ClientTransaction(key: key, request: request, peer: peer, reliable: reliable(peer),
                                    onResponse: onResponse, onTimeout: onTimeout)
         clients[key] = tx
-        transport.send(tx.bytes, from: owner, to: peer, note: note)
+        transport.send(tx.wire, from: owner, to: peer, note: note)
         if !tx.reliable { armRetransmit(tx) }
         after(SIPTimers.long, tx, .noFinalResponse)
     }
@@ -178,7 +179,7 @@ final class TransactionLayer {
     private func retransmit(_ tx: ClientTransaction) {
         let active = tx.isInvite ? tx.state == .calling : (tx.state == .calling || tx.state == .proceeding)
         guard active else { return }
-        transport.send(tx.bytes, from: owner, to: tx.peer,
+        transport.send(tx.wire, from: owner, to: tx.peer,
                        note: "retransmission (Timer \(tx.isInvite ? "A" : "E"), \(tx.interval) ms)")
         if tx.isInvite {
             tx.interval *= 2
@@ -225,8 +226,8 @@ final class TransactionLayer {
                 }
                 guard tx.state == .calling || tx.state == .proceeding else { return }
                 let ack = Self.ackForNon2xx(tx.request, response: m)
-                tx.ack = ack?.bytes
-                if let ack { transport.send(ack.bytes, from: owner, to: tx.peer, note: "ACK for non-2xx (in the transaction)") }
+                tx.ack = ack?.wire
+                if let ack = tx.ack { transport.send(ack, from: owner, to: tx.peer, note: "ACK for non-2xx (in the transaction)") }
                 complete(tx)
                 tx.onResponse(m)
             } else {
@@ -291,9 +292,9 @@ final class TransactionLayer {
 
     func send(_ response: SIPMessage, in tx: ServerTransaction, note: String) {
         guard let code = response.statusCode, tx.state == .proceeding || (tx.state == .accepted && (200..<300).contains(code)) else { return }
-        let bytes = response.bytes
-        tx.lastResponse = bytes
-        transport.send(bytes, from: owner, to: tx.peer, note: note)
+        let wire = response.wire
+        tx.lastResponse = wire
+        transport.send(wire, from: owner, to: tx.peer, note: note)
         if code < 200 { return }
         if tx.isInvite {
             if code < 300 {
@@ -338,6 +339,11 @@ final class TransactionLayer {
             onUnparsable?(bytes, peer, String(describing: error))
             return
         }
+        receive(m, from: peer)
+    }
+
+    /// A message already parsed from the bytes that arrived.
+    func receive(_ m: SIPMessage, from peer: String) {
         if m.isRequest { receiveRequest(m, from: peer) } else { receiveResponse(m, from: peer) }
     }
 }
