@@ -27,6 +27,8 @@ extension SIPMessage {
     /// and `<>` (the rule of `splitHeaderList`), or nil when there is none. `anyComma` says
     /// whether the value holds a comma at all (then `splitHeaderList` would trim the element).
     private func firstSplit(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (split: Int?, anyComma: Bool) {
+        // Most values (a Via, a Route) hold no comma at all, which one memchr tells.
+        guard MessageParser.find(ASCII.comma, p, r.lowerBound, r.upperBound) != nil else { return (nil, false) }
         var inQuote = false, inAngle = false, escaped = false, anyComma = false
         for i in r {
             let b = p[i]
