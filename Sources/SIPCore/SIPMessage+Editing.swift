@@ -147,6 +147,7 @@ extension SIPMessage {
         let from = storage.count
         var s = s
         s.withUTF8 { storage.append(contentsOf: $0) }
+        guard storage.withUnsafeBufferPointer({ ByteClass.hasLineBreak($0, from..<$0.count) }) else { return }
         storage.withUnsafeMutableBufferPointer { p in
             for i in from..<p.count where p[i] == ASCII.cr || p[i] == ASCII.lf { p[i] = ASCII.sp }
         }

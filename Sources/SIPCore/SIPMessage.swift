@@ -240,9 +240,7 @@ public struct SIPMessage: Sendable {
     /// Value text with folding (CRLF + whitespace) collapsed to one space.
     func valueText(_ r: Range<Int>) -> String {
         storage.withUnsafeBufferPointer { p in
-            var hasBreak = false
-            for i in r where p[i] == ASCII.cr || p[i] == ASCII.lf { hasBreak = true; break }
-            if !hasBreak { return String(p, r) }
+            if !ByteClass.hasLineBreak(p, r) { return String(p, r) }
             var out = [UInt8]()
             out.reserveCapacity(r.count)
             var i = r.lowerBound
