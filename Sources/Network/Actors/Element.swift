@@ -54,7 +54,7 @@ class Element: MessageReceiver, TransactionUser {
     }
 
     /// Via text before the branch, per next hop (links and addresses are fixed for a run).
-    private var viaPrefixes: [String: String] = [:]
+    private var viaPrefixes = ActorNameMap<String>()
 
     /// The actor a Route / Request-URI text points at.
     func actor(for uriText: String) -> String? {

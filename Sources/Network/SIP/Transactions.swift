@@ -109,7 +109,7 @@ final class TransactionLayer {
     var activeCount: Int { clients.count + servers.count }
 
     /// Whether the hop to each peer is reliable, asked once per peer (links are fixed for a run).
-    private var reliability: [String: Bool] = [:]
+    private var reliability = ActorNameMap<Bool>()
 
     private func reliable(_ peer: String) -> Bool {
         if let r = reliability[peer] { return r }

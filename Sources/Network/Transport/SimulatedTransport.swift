@@ -43,10 +43,7 @@ final class SimulatedLink {
 final class SimulatedTransport: Transport {
     /// Each linked actor's index, given once: links and receivers are then found by index.
     /// (Constants: a `let` needs no exclusivity check on each lookup.)
-    private let ids: [String: Int]
-    /// The same names in index order: a network has few, and comparing a name (two words
-    /// when it is short) costs less than hashing it.
-    private let names: [String]
+    private let ids: ActorNameMap<Int>
     /// The link between actors i and j at `i * count + j` (either order).
     private let table: [SimulatedLink?]
     private let count: Int
@@ -75,8 +72,7 @@ final class SimulatedTransport: Transport {
             table[i * n + j] = link
             table[j * n + i] = link
         }
-        self.ids = ids
-        names = ids.sorted { $0.value < $1.value }.map(\.key)
+        self.ids = ActorNameMap(ids)
         self.table = table
         count = n
         receivers = Array(repeating: nil, count: n)
@@ -88,20 +84,16 @@ final class SimulatedTransport: Transport {
 
     static func key(_ a: String, _ b: String) -> String { a < b ? a + "\u{0}" + b : b + "\u{0}" + a }
 
-    private func id(_ name: String) -> Int? {
-        names.count <= 16 ? names.firstIndex(of: name) : ids[name]
-    }
-
     /// The link between `a` and `b`, and `b`'s index.
     private func route(_ a: String, _ b: String) -> (link: SimulatedLink, to: Int)? {
-        guard let i = id(a), let j = id(b), let link = table[i * count + j] else { return nil }
+        guard let i = ids[a], let j = ids[b], let link = table[i * count + j] else { return nil }
         return (link, j)
     }
 
     func link(_ a: String, _ b: String) -> SimulatedLink? { route(a, b)?.link }
 
     func attach(_ receiver: MessageReceiver, as name: String) {
-        if let i = id(name) { receivers[i] = receiver }
+        if let i = ids[name] { receivers[i] = receiver }
     }
 
     func transportKind(from: String, to: String) -> TransportKind? { link(from, to)?.spec.transport }
