@@ -14,60 +14,81 @@ extension SIPMessage {
     public var wire: WireMessage {
         // A parse of a whole datagram that was never edited is its own bytes and index.
         let whole = !isModified && messageStart == 0 && bodyRange.upperBound == storage.count
-        let bytes = whole ? storage : self.bytes
-        let parsed = whole ? (readsBack(self) ? self : nil) : reindexed(over: bytes)
-        assert(parsed.map { $0.hasSameIndex(as: try? SIPMessage(parsing: bytes)) } ?? true, "wire parse differs from a parse")
-        return WireMessage(bytes: bytes, parsed: parsed)
+        let wire: WireMessage
+        if let count = serialisedCountIfExactParse() {
+            wire = whole ? WireMessage(bytes: storage, parsed: self) : reindexedSerialisation(count: count)
+        } else {
+            wire = WireMessage(bytes: whole ? storage : bytes, parsed: nil)
+        }
+        assert(wire.parsed.map { $0.hasSameIndex(as: try? SIPMessage(parsing: wire.bytes)) } ?? true, "wire parse differs from a parse")
+        return wire
     }
 
-    /// This message's index moved onto `bytes` (its serialisation: start line, field lines,
-    /// separator and body end to end), when `readsBack` holds for the result.
-    private func reindexed(over bytes: [UInt8]) -> SIPMessage? {
+    /// The length of this message's serialisation (start line, field lines, separator and body
+    /// end to end) when the parser, with the default limits, reads it as this index moved onto
+    /// it; nil when it might read it otherwise. Each field line reads back (`Field.readsBack`)
+    /// and is followed by a field name or the empty line, never a continuation; what is left to
+    /// check is what edits or other limits can break: lengths, counts, line ends and the
+    /// Content-Length against the body. The bytes are checked where they are now.
+    private func serialisedCountIfExactParse() -> Int? {
+        let limits = ParseLimits.default
+        // Framing notes stand for a bare LF or a missing empty line, which serialising repairs.
+        guard framingNotes.isEmpty, !separator.isEmpty, fields.count <= limits.maxHeaderCount,
+              startLineText.lowerBound == startLineFull.lowerBound, startLineFull.count == startLineText.count + 2,
+              startLineText.count <= limits.maxLineLength else { return nil }
+        return storage.withUnsafeBufferPointer { p -> Int? in
+            let line = startLineFull, s = separator
+            guard p[line.lowerBound] != ASCII.cr, p[line.lowerBound] != ASCII.lf, p[line.upperBound - 2] == ASCII.cr,
+                  p[line.upperBound - 1] == ASCII.lf,
+                  s.count == 1 ? p[s.lowerBound] == ASCII.lf : p[s.lowerBound] == ASCII.cr && p[s.lowerBound + 1] == ASCII.lf else {
+                return nil
+            }
+            var count = line.count + s.count + bodyRange.count
+            var contentLength: Field?
+            for f in fields {
+                let l = f.line
+                guard f.readsBack, l.count - 2 <= limits.maxLineLength, p[l.upperBound - 2] == ASCII.cr,
+                      p[l.upperBound - 1] == ASCII.lf else { return nil }
+                count += l.count
+                if contentLength == nil, f.header == .contentLength { contentLength = f }
+            }
+            guard count <= limits.maxMessageSize else { return nil }
+            // A datagram's body is the rest, or as long as the first Content-Length says.
+            if let cl = contentLength, (try? MessageParser.contentLength(p, cl.value)) != bodyRange.count { return nil }
+            return count
+        }
+    }
+
+    /// Serialises the message (`count` bytes) and moves its index onto the result in the
+    /// same pass.
+    private func reindexedSerialisation(count: Int) -> WireMessage {
+        var moved: [Field] = []
+        let bytes = storage.withUnsafeBufferPointer { src in
+            [UInt8](unsafeUninitializedCapacity: count) { out, n in
+                func copy(_ r: Range<Int>) {
+                    UnsafeMutableRawPointer(out.baseAddress! + n).copyMemory(from: src.baseAddress! + r.lowerBound, byteCount: r.count)
+                    n += r.count
+                }
+                copy(startLineFull)
+                moved = [Field](unsafeUninitializedCapacity: fields.count) { to, k in
+                    for f in fields {
+                        (to.baseAddress! + k).initialize(to: f.moved(by: n - f.line.lowerBound))
+                        copy(f.line)
+                        k += 1
+                    }
+                }
+                copy(separator)
+                copy(bodyRange)
+            }
+        }
         let d = -startLineFull.lowerBound
         var line = startLine
         line.shift(by: d)
-        var o = startLineFull.count
-        let moved = [Field](unsafeUninitializedCapacity: fields.count) { out, n in
-            for f in fields {
-                (out.baseAddress! + n).initialize(to: f.moved(by: o - f.line.lowerBound))
-                o += f.line.count
-                n += 1
-            }
-        }
-        let separator = o..<o + self.separator.count
+        let bodyStart = count - bodyRange.count
         let m = SIPMessage(storage: bytes, messageStart: 0, startLineText: startLineText.lowerBound + d..<startLineText.upperBound + d,
-                           startLineFull: 0..<startLineFull.count, startLine: line, fields: moved, separator: separator,
-                           bodyRange: separator.upperBound..<separator.upperBound + bodyRange.count)
-        return readsBack(m) ? m : nil
-    }
-
-    /// Whether `m`, a message over exactly its own bytes, is what the parser builds from them
-    /// with the default limits. Each field line reads back (`Field.readsBack`) and is followed
-    /// by a field name or the empty line, never a continuation; what is left to check is what
-    /// an edit or other limits can break: lengths, counts, line ends and the Content-Length
-    /// against the body. `self` holds the framing notes of the original parse.
-    private func readsBack(_ m: SIPMessage) -> Bool {
-        let limits = ParseLimits.default
-        // Framing notes stand for a bare LF or a missing empty line, which serialising repairs.
-        guard framingNotes.isEmpty, !m.separator.isEmpty, m.storage.count <= limits.maxMessageSize,
-              m.bodyRange.upperBound == m.storage.count, m.fields.count <= limits.maxHeaderCount,
-              m.startLineText.lowerBound == 0, m.startLineFull.count == m.startLineText.count + 2,
-              m.startLineText.count <= limits.maxLineLength else { return false }
-        return m.storage.withUnsafeBufferPointer { p -> Bool in
-            let line = m.startLineFull, s = m.separator
-            guard p[0] != ASCII.cr, p[0] != ASCII.lf, p[line.upperBound - 2] == ASCII.cr, p[line.upperBound - 1] == ASCII.lf,
-                  s.count == 1 ? p[s.lowerBound] == ASCII.lf : p[s.lowerBound] == ASCII.cr && p[s.lowerBound + 1] == ASCII.lf else {
-                return false
-            }
-            for f in m.fields {
-                let l = f.line
-                guard f.readsBack, l.count - 2 <= limits.maxLineLength, p[l.upperBound - 2] == ASCII.cr,
-                      p[l.upperBound - 1] == ASCII.lf else { return false }
-            }
-            // A datagram's body is the rest, or as long as the first Content-Length says.
-            guard let cl = m.fields.first(where: { $0.header == .contentLength }) else { return true }
-            return (try? MessageParser.contentLength(p, cl.value)) == m.bodyRange.count
-        }
+                           startLineFull: 0..<startLineFull.count, startLine: line, fields: moved,
+                           separator: bodyStart - separator.count..<bodyStart, bodyRange: bodyStart..<count)
+        return WireMessage(bytes: bytes, parsed: m)
     }
 
     /// Whether `other` is this message with the same buffer contents, index, framing notes
