@@ -154,11 +154,11 @@ final class TransactionLayer {
     /// What a client transaction timer does when it fires.
     private enum ClientTimer { case retransmit, noFinalResponse, terminate }
 
-    /// One closure per timer (no per-timer body closure besides it); the transaction and the
-    /// layer are held weakly, as before.
+    /// One closure per timer (no per-timer body closure besides it). The layer is held weakly;
+    /// the transaction strongly, as its timers are cancelled when it terminates: a weak
+    /// reference would cost each transaction a side table, for no difference.
     private func after(_ ms: Int64, _ tx: ClientTransaction, _ timer: ClientTimer) {
-        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers) { [weak self, weak tx] in
-            guard let tx else { return }
+        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers) { [weak self, tx] in
             switch timer {
             case .retransmit: self?.retransmit(tx)
             case .noFinalResponse:
@@ -270,7 +270,7 @@ final class TransactionLayer {
                 if tx.state == .completed {
                     tx.state = .confirmed
                     let wait = tx.reliable ? 0 : SIPTimers.t4  // Timer I
-                    scheduler.schedule(afterMs: wait) { [weak self, weak tx] in if let tx { self?.terminate(tx) } }
+                    scheduler.schedule(afterMs: wait) { [weak self, tx] in self?.terminate(tx) }
                 }
                 if tx.state == .confirmed { return }
             }
@@ -300,32 +300,34 @@ final class TransactionLayer {
             if code < 300 {
                 if tx.state != .accepted {
                     tx.state = .accepted
-                    scheduler.schedule(afterMs: SIPTimers.long) { [weak self, weak tx] in if let tx { self?.terminate(tx) } }  // Timer L
+                    scheduler.schedule(afterMs: SIPTimers.long) { [weak self, tx] in self?.terminate(tx) }  // Timer L
                 }
             } else {
                 tx.state = .completed
                 if !tx.reliable { armTimerG(tx) }
-                scheduler.schedule(afterMs: SIPTimers.long) { [weak self, weak tx] in  // Timer H
-                    guard let self, let tx, tx.state == .completed else { return }
+                scheduler.schedule(afterMs: SIPTimers.long) { [weak self, tx] in  // Timer H
+                    guard let self, tx.state == .completed else { return }
                     self.terminate(tx)
                 }
             }
         } else {
             tx.state = .completed
             let wait = tx.reliable ? 0 : SIPTimers.long  // Timer J
-            scheduler.schedule(afterMs: wait) { [weak self, weak tx] in if let tx { self?.terminate(tx) } }
+            scheduler.schedule(afterMs: wait) { [weak self, tx] in self?.terminate(tx) }
         }
     }
 
     private func armTimerG(_ tx: ServerTransaction) {
-        scheduler.schedule(afterMs: tx.interval) { [weak self, weak tx] in
-            guard let self, let tx, tx.state == .completed, let last = tx.lastResponse else { return }
+        scheduler.schedule(afterMs: tx.interval) { [weak self, tx] in
+            guard let self, tx.state == .completed, let last = tx.lastResponse else { return }
             self.transport.send(last, from: self.owner, to: tx.peer, note: "final response retransmitted (Timer G, \(tx.interval) ms)")
             tx.interval = min(tx.interval * 2, SIPTimers.t2)
             self.armTimerG(tx)
         }
     }
 
+    /// Also what a timer of a transaction already terminated does: nothing more (it is no
+    /// longer in the table), so timers may hold their transaction strongly (no side table).
     private func terminate(_ tx: ServerTransaction) {
         tx.state = .terminated
         if servers[tx.key] === tx { servers[tx.key] = nil }
