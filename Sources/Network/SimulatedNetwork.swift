@@ -42,8 +42,6 @@ public final class SimulatedNetwork {
         transport = SimulatedTransport(links: spec.links.map { Self.liveTransport($0, spec) }, addresses: addresses, boundary: { a, b in !ctx.trusts(a, b) },
                                        scheduler: scheduler, trace: recorder, seed: seed)
         attacks = AttackEngine(ctx: ctx)
-        let engine = attacks
-        transport.tap = { p, l in engine.intercept(p, l) }
         for a in spec.actors where !externalNames.contains(a.name) {
             let policy = try PolicyCatalog.resolve(actor: a.name, role: a.role, a.policy)
             if let cert = a.certificate, pki.signer(cert) == nil {
@@ -211,6 +209,11 @@ public final class SimulatedNetwork {
             guard ends.count == 2, transport.link(ends[0], ends[1]) != nil else { throw .noLink(from: ends.first ?? l, to: ends.last ?? l) }
         }
         attacks.add(action)
+        // Tapped from the first attack on: until then every packet would pass unchanged.
+        if transport.tap == nil {
+            let engine = attacks
+            transport.tap = { p, l in engine.intercept(p, l) }
+        }
     }
 
     // MARK: Time

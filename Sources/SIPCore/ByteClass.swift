@@ -22,6 +22,29 @@ enum ByteClass {
     /// SP / HTAB / CR / LF: whitespace inside a (possibly folded) header value.
     @inline(__always) static func isLWS(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
 
+    /// Whether `p[r]` holds a CR or an LF (or, with `orNonASCII`, a byte of 0x80 or more):
+    /// eight bytes per step, as header values are scanned on every read and edit.
+    static func hasLineBreak(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, orNonASCII: Bool = false) -> Bool {
+        var i = r.lowerBound
+        if let base = p.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= r.upperBound {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                // A byte equal to CR (LF) is a zero byte of w ^ CRs (LFs): (x - 1s) & ~x has its high bit set.
+                let cr = w ^ (ones &* UInt64(ASCII.cr)), lf = w ^ (ones &* UInt64(ASCII.lf))
+                let found = ((cr &- ones) & ~cr) | ((lf &- ones) & ~lf) | (orNonASCII ? w : 0)
+                if found & highs != 0 { return true }
+                i += 8
+            }
+        }
+        while i < r.upperBound {
+            let b = p[i]
+            if b == ASCII.cr || b == ASCII.lf || (orNonASCII && b >= 0x80) { return true }
+            i += 1
+        }
+        return false
+    }
+
     @inline(__always) static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
 
     /// The same classes as one flag byte per value, for the hottest loops: fetch the

@@ -27,6 +27,8 @@ extension SIPMessage {
     /// and `<>` (the rule of `splitHeaderList`), or nil when there is none. `anyComma` says
     /// whether the value holds a comma at all (then `splitHeaderList` would trim the element).
     private func firstSplit(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (split: Int?, anyComma: Bool) {
+        // Most values (a Via, a Route) hold no comma at all, which one memchr tells.
+        guard MessageParser.find(ASCII.comma, p, r.lowerBound, r.upperBound) != nil else { return (nil, false) }
         var inQuote = false, inAngle = false, escaped = false, anyComma = false
         for i in r {
             let b = p[i]
@@ -56,12 +58,6 @@ extension SIPMessage {
         return s..<e
     }
 
-    /// Whether the field value has a line break (folded): those take the String path.
-    private func hasLineBreak(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        for i in r where p[i] == ASCII.cr || p[i] == ASCII.lf { return true }
-        return false
-    }
-
     /// Whether the trimmed list `r` is already what `splitHeaderList` + `joined(", ")` makes of
     /// it: every splitting comma has a non-blank element before it and exactly one space then
     /// a non-blank element after it. (Quoted strings and `<>` are copied whole either way.)
@@ -79,7 +75,7 @@ extension SIPMessage {
     /// straight from the buffer when the value is plain ASCII without line breaks.
     func appendListElements(_ r: Range<Int>, to out: inout [String]) {
         storage.withUnsafeBufferPointer { p in
-            for i in r where p[i] == ASCII.cr || p[i] == ASCII.lf || p[i] >= 0x80 {
+            if ByteClass.hasLineBreak(p, r, orNonASCII: true) {
                 out += splitHeaderList(valueText(r))
                 return
             }
@@ -100,7 +96,8 @@ extension SIPMessage {
         guard let i = fields.firstIndex(where: { $0.header == header }) else { return nil }
         let r = fields[i].value
         return storage.withUnsafeBufferPointer { p -> String in
-            if hasLineBreak(p, r) {
+            // A folded value takes the String path.
+            if ByteClass.hasLineBreak(p, r) {
                 let v = valueText(r)
                 return v.utf8.contains(ASCII.comma) ? (splitHeaderList(v).first ?? "") : v
             }
@@ -132,7 +129,8 @@ extension SIPMessage {
     private mutating func removeFirstListElement(at i: Int) {
         let r = fields[i].value
         let rest: String? = storage.withUnsafeBufferPointer { p -> String? in
-            if hasLineBreak(p, r) {
+            // A folded value takes the String path.
+            if ByteClass.hasLineBreak(p, r) {
                 let v = valueText(r)
                 guard v.utf8.contains(ASCII.comma) else { return nil }
                 var parts = splitHeaderList(v)
@@ -176,9 +174,7 @@ extension SIPMessage {
                 let r = f.value
                 // Folded or non-ASCII values go through the String path (folding collapsed,
                 // invalid UTF-8 repaired) so the bytes equal what `values(header)` gives.
-                var plain = true
-                for i in r where p[i] == ASCII.cr || p[i] == ASCII.lf || p[i] >= 0x80 { plain = false; break }
-                if !plain {
+                if ByteClass.hasLineBreak(p, r, orNonASCII: true) {
                     var v = valueText(r)
                     v.withUTF8 { out.append(contentsOf: $0) }
                 } else if !r.isEmpty {

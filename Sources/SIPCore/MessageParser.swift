@@ -177,7 +177,7 @@ enum MessageParser {
             if header == .contentLength {
                 if contentLengthField < 0 { contentLengthField = fields.count }
             }
-            fields.append(SIPMessage.Field(header: header, line: lineStart..<lineEnd, name: name, value: vs..<ve))
+            fields.append(SIPMessage.Field(header: header, line: lineStart..<lineEnd, name: name, value: vs..<ve, readsBack: true))
             pos = lineEnd
         }
         if headerEnd < 0 {

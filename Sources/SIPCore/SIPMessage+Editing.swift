@@ -130,8 +130,15 @@ extension SIPMessage {
         let valueRange = vs..<storage.count
         storage.append(ASCII.cr)
         storage.append(ASCII.lf)
-        let known = storage.withUnsafeBufferPointer { KnownHeader.lookup($0, nameRange) }
-        return Field(header: known, line: start..<storage.count, name: nameRange, value: valueRange)
+        return storage.withUnsafeBufferPointer { p in
+            // Parsing reads the name back when it is one token, and the value when no
+            // whitespace around it is trimmed (line breaks are spaces by now).
+            var token = !nameRange.isEmpty
+            for i in nameRange where !ByteClass.isToken(p[i]) { token = false; break }
+            let trimmed = valueRange.isEmpty || (!ByteClass.isSpace(p[valueRange.lowerBound]) && !ByteClass.isSpace(p[valueRange.upperBound - 1]))
+            return Field(header: KnownHeader.lookup(p, nameRange), line: start..<storage.count, name: nameRange, value: valueRange,
+                         readsBack: token && trimmed)
+        }
     }
 
     /// Appends the UTF-8 of `s` with CR and LF turned into spaces. Byte for byte the same as
@@ -140,6 +147,7 @@ extension SIPMessage {
         let from = storage.count
         var s = s
         s.withUTF8 { storage.append(contentsOf: $0) }
+        guard storage.withUnsafeBufferPointer({ ByteClass.hasLineBreak($0, from..<$0.count) }) else { return }
         storage.withUnsafeMutableBufferPointer { p in
             for i in from..<p.count where p[i] == ASCII.cr || p[i] == ASCII.lf { p[i] = ASCII.sp }
         }
@@ -168,10 +176,7 @@ extension SIPMessage {
         startLine.shift(by: shift)
         for k in fields.indices {
             let f = fields[k]
-            let line = move(f.line)
-            let d = line.lowerBound - f.line.lowerBound
-            fields[k] = Field(header: f.header, line: line, name: f.name.lowerBound + d..<f.name.upperBound + d,
-                              value: f.value.lowerBound + d..<f.value.upperBound + d)
+            fields[k] = f.moved(by: move(f.line).lowerBound - f.line.lowerBound)
         }
         separator = separator.isEmpty ? move(0..<0) : move(separator)
         bodyRange = move(bodyRange)

@@ -17,15 +17,28 @@ public struct SIPMessage: Sendable {
     /// below that) so the index stays compact.
     struct Field: Sendable {
         var header: KnownHeader
+        /// Whether the parser reads this line, wherever a field line may start, as this field
+        /// (same name and value ranges), limits aside: true for parsed lines, checked for lines
+        /// an edit writes. `SIPMessage.wire` relies on it.
+        let readsBack: Bool
         private var lineLo: Int32, lineHi: Int32, nameHi: Int32, valueLo: Int32, valueHi: Int32
 
-        init(header: KnownHeader, line: Range<Int>, name: Range<Int>, value: Range<Int>) {
+        init(header: KnownHeader, line: Range<Int>, name: Range<Int>, value: Range<Int>, readsBack: Bool) {
             self.header = header
+            self.readsBack = readsBack
             lineLo = Int32(clamping: line.lowerBound)
             lineHi = Int32(clamping: line.upperBound)
             nameHi = Int32(clamping: name.upperBound)
             valueLo = Int32(clamping: value.lowerBound)
             valueHi = Int32(clamping: value.upperBound)
+        }
+
+        /// The same field `d` bytes further on in a buffer.
+        func moved(by d: Int) -> Field {
+            var f = self
+            let d = Int32(d)
+            f.lineLo += d; f.lineHi += d; f.nameHi += d; f.valueLo += d; f.valueHi += d
+            return f
         }
 
         /// The whole field, folded lines and terminator included.
@@ -227,9 +240,7 @@ public struct SIPMessage: Sendable {
     /// Value text with folding (CRLF + whitespace) collapsed to one space.
     func valueText(_ r: Range<Int>) -> String {
         storage.withUnsafeBufferPointer { p in
-            var hasBreak = false
-            for i in r where p[i] == ASCII.cr || p[i] == ASCII.lf { hasBreak = true; break }
-            if !hasBreak { return String(p, r) }
+            if !ByteClass.hasLineBreak(p, r) { return String(p, r) }
             var out = [UInt8]()
             out.reserveCapacity(r.count)
             var i = r.lowerBound

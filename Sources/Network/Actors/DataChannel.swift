@@ -164,8 +164,12 @@ struct CheckMediaKey: ProxyRule {
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "INVITE", x.isInitial else { return }
         for value in x.request.values(.identity) {
-            // The JWS ends at the first ';' (base64url and '.' never contain one): cut on the bytes.
-            let jws = value.utf8.firstIndex(of: UInt8(ascii: ";")).map { String(value[..<$0]) } ?? value
+            // The JWS ends at the first ';' (base64url and '.' never contain one): cut on the
+            // bytes, searched in a buffer (a UTF-8 view is read byte by byte).
+            var whole = value
+            let jws = whole.withUTF8 { b in
+                b.firstIndex(of: UInt8(ascii: ";")).map { String(decoding: UnsafeBufferPointer(rebasing: b[..<$0]), as: UTF8.self) }
+            } ?? value
             guard let parts = try? JWSParts(jws), !parts.isCompactForm, let payload = try? parts.decodedPayload(),
                   let signed = payload["mky"] else { continue }
             let actual = DataChannelSDP.mky(of: x.request)

@@ -32,6 +32,7 @@ class Element: MessageReceiver, TransactionUser {
     var nowMs: Int64 { ctx.scheduler.nowMs }
 
     func receive(_ bytes: [UInt8], from peer: String) { layer.receive(bytes, from: peer) }
+    func receive(_ message: SIPMessage, bytes: [UInt8], from peer: String) { layer.receive(message, from: peer) }
 
     func handleRequest(_ request: SIPMessage, transaction: ServerTransaction?, from peer: String) {}
     func handleStrayResponse(_ response: SIPMessage, from peer: String) {}
@@ -53,7 +54,7 @@ class Element: MessageReceiver, TransactionUser {
     }
 
     /// Via text before the branch, per next hop (links and addresses are fixed for a run).
-    private var viaPrefixes: [String: String] = [:]
+    private var viaPrefixes = ActorNameMap<String>()
 
     /// The actor a Route / Request-URI text points at.
     func actor(for uriText: String) -> String? {
@@ -66,7 +67,7 @@ class Element: MessageReceiver, TransactionUser {
         guard request.method != "ACK",
               let r = MessageText.response(to: request, status: status, reason: reason, toTag: status > 100 ? ctx.tag() : nil,
                                            extra: extra) else { return }
-        if let tx { tx.respond(r, note: note) } else { transport.send(r.bytes, from: name, to: peer, note: note) }
+        if let tx { tx.respond(r, note: note) } else { transport.send(r.wire, from: name, to: peer, note: note) }
     }
 }
 

@@ -15,7 +15,7 @@ final class Dialog {
     var display: CallDisplay?
     var inviteTx: ServerTransaction?
     var invite: SIPMessage?
-    var ackBytes: [UInt8]?
+    var ack: WireMessage?
     var acked = false
 
     init(label: String, callID: String, isCaller: Bool, ue: String, local: String, remote: String, target: String) {
@@ -208,13 +208,14 @@ final class UserEquipment: Element {
 
     /// ACK for 2xx: a new transaction-less request along the dialog's route set (§13.2.2.4).
     private func sendAck(_ d: Dialog) {
-        if let bytes = d.ackBytes, let next = nextHop(d) {
-            transport.send(bytes, from: name, to: next, note: "ACK repeated for a repeated 2xx")
+        if let ack = d.ack, let next = nextHop(d) {
+            transport.send(ack, from: name, to: next, note: "ACK repeated for a repeated 2xx")
             return
         }
         guard let m = inDialogRequest("ACK", d, cseq: 1) else { return }
-        d.ackBytes = m.bytes
-        if let next = nextHop(d) { transport.send(m.bytes, from: name, to: next, note: "") }
+        let ack = m.wire
+        d.ack = ack
+        if let next = nextHop(d) { transport.send(ack, from: name, to: next, note: "") }
     }
 
     private func nextHop(_ d: Dialog) -> String? {
@@ -305,14 +306,14 @@ final class UserEquipment: Element {
         d.state.finalStatus = 200
         tx.respond(ok)
         // §13.3.1.4: the UAS retransmits 2xx over unreliable transports until the ACK arrives.
-        if transport.transportKind(from: name, to: tx.peer)?.isReliable == false { retransmit2xx(ok.bytes, d, peer: tx.peer, interval: SIPTimers.t1, elapsed: 0) }
+        if transport.transportKind(from: name, to: tx.peer)?.isReliable == false { retransmit2xx(ok.wire, d, peer: tx.peer, interval: SIPTimers.t1, elapsed: 0) }
     }
 
-    private func retransmit2xx(_ bytes: [UInt8], _ d: Dialog, peer: String, interval: Int64, elapsed: Int64) {
+    private func retransmit2xx(_ ok: WireMessage, _ d: Dialog, peer: String, interval: Int64, elapsed: Int64) {
         ctx.scheduler.schedule(afterMs: interval) { [weak self, weak d] in
             guard let self, let d, !d.acked, d.state.phase == .established, elapsed + interval < SIPTimers.long else { return }
-            self.transport.send(bytes, from: self.name, to: peer, note: "2xx retransmitted until ACK")
-            self.retransmit2xx(bytes, d, peer: peer, interval: min(interval * 2, SIPTimers.t2), elapsed: elapsed + interval)
+            self.transport.send(ok, from: self.name, to: peer, note: "2xx retransmitted until ACK")
+            self.retransmit2xx(ok, d, peer: peer, interval: min(interval * 2, SIPTimers.t2), elapsed: elapsed + interval)
         }
     }
 

@@ -13,7 +13,7 @@ final class AttackEngine {
     func intercept(_ packet: Packet, _ link: SimulatedLink) -> [Packet] {
         if attacks.isEmpty { return [packet] }
         var out = [packet]
-        let message = try? SIPMessage(parsing: packet.bytes)
+        let message = packet.parsed ?? (try? SIPMessage(parsing: packet.bytes))
         for i in attacks.indices {
             let a = attacks[i].action
             guard matches(a.match, packet, message, link) else { continue }
@@ -73,7 +73,7 @@ final class AttackEngine {
                 record(p, link, "attacker will replay the message after \(ms) ms")
                 result.append(copy)
             default:
-                guard var m = try? SIPMessage(parsing: p.bytes) else {
+                guard var m = p.parsed ?? (try? SIPMessage(parsing: p.bytes)) else {
                     result.append(p)
                     continue
                 }

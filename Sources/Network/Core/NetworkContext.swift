@@ -3,9 +3,9 @@ import SIPCore
 /// What every actor may look up: roles, trust domains, the subscriber table (HSS), the PKI,
 /// the clock base and the run's generator. One per network; single-threaded.
 final class NetworkContext {
-    let roles: [String: ActorRole]
+    let roles: ActorNameMap<ActorRole>
     let domains: [String: String]
-    let trustDomainOf: [String: String]
+    let trustDomainOf: ActorNameMap<String>
     let trustedPairs: Set<String>
     let subscribers: [String: SubscriberSpec]
     let subscriberOrder: [String]
@@ -18,7 +18,7 @@ final class NetworkContext {
     var servingSCSCF: [String: String] = [:]
     /// Actor names in declaration order (deterministic iteration).
     let actorOrder: [String]
-    let linkedPeers: [String: [String]]
+    let linkedPeers: ActorNameMap<[String]>
     /// Identity key -> the first subscriber (in declaration order) whose IMPUs or TN have it.
     private let ownerByKey: [String: String]
     /// Route / Request-URI text -> actor ("" for none): the same few texts recur on every hop.
@@ -38,11 +38,11 @@ final class NetworkContext {
             roles[a.name] = a.role
             if let d = a.domain { domains[a.name] = d }
         }
-        self.roles = roles
+        self.roles = ActorNameMap(roles)
         self.domains = domains
         var td: [String: String] = [:]
         for (d, names) in spec.trustDomains { for n in names where roles[n] != .ue { td[n] = d } }
-        trustDomainOf = td
+        trustDomainOf = ActorNameMap(td)
         var pairs = Set<String>()
         for p in spec.trustedPeers where p.count >= 2 {
             for x in p { for y in p where x != y { pairs.insert(x + "\u{0}" + y) } }
@@ -61,7 +61,7 @@ final class NetworkContext {
             peers[l.a, default: []].append(l.b)
             peers[l.b, default: []].append(l.a)
         }
-        linkedPeers = peers
+        linkedPeers = ActorNameMap(peers)
         var owners: [String: String] = [:]
         for name in spec.subscribers.map(\.name) {
             guard let s = subscribers[name] else { continue }

@@ -66,7 +66,7 @@ enum Addressing {
     }
 
     /// The actor a URI host names (`pcscf`, or `pcscf.<domain>`), if any.
-    static func actor(forHost host: String, in roles: [String: ActorRole]) -> String? {
+    static func actor(forHost host: String, in roles: ActorNameMap<ActorRole>) -> String? {
         if roles[host] != nil { return host }
         if let dot = host.firstIndex(of: "."), roles[String(host[..<dot])] != nil { return String(host[..<dot]) }
         return nil

@@ -35,7 +35,8 @@ final class ClientTransaction {
     enum State { case calling, proceeding, completed, accepted, terminated }
     let key: TransactionKey
     let request: SIPMessage
-    let bytes: [UInt8]
+    /// What is sent and retransmitted.
+    let wire: WireMessage
     let peer: String
     let isInvite: Bool
     let reliable: Bool
@@ -43,7 +44,7 @@ final class ClientTransaction {
     var interval = SIPTimers.t1
     /// Cancels all of its timers at once (they are only ever cancelled together).
     let timers = TimerHandle()
-    var ack: [UInt8]?
+    var ack: WireMessage?
     let onResponse: (SIPMessage) -> Void
     let onTimeout: () -> Void
 
@@ -51,7 +52,7 @@ final class ClientTransaction {
          onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
         self.key = key
         self.request = request
-        self.bytes = request.bytes
+        self.wire = request.wire
         self.peer = peer
         self.isInvite = request.method == "INVITE"
         self.reliable = reliable
@@ -70,7 +71,7 @@ final class ServerTransaction {
     let isInvite: Bool
     let reliable: Bool
     var state: State = .proceeding
-    var lastResponse: [UInt8]?
+    var lastResponse: WireMessage?
     var interval = SIPTimers.t1
     weak var layer: TransactionLayer?
 
@@ -108,7 +109,7 @@ final class TransactionLayer {
     var activeCount: Int { clients.count + servers.count }
 
     /// Whether the hop to each peer is reliable, asked once per peer (links are fixed for a run).
-    private var reliability: [String: Bool] = [:]
+    private var reliability = ActorNameMap<Bool>()
 
     private func reliable(_ peer: String) -> Bool {
         if let r = reliability[peer] { return r }
@@ -135,17 +136,17 @@ final class TransactionLayer {
     func sendRequest(_ request: SIPMessage, to peer: String, note: String = "",
                      onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
         if request.method == "ACK" {
-            transport.send(request.bytes, from: owner, to: peer, note: note)
+            transport.send(request.wire, from: owner, to: peer, note: note)
             return
         }
         guard let key = Self.clientKey(request) else {
-            transport.send(request.bytes, from: owner, to: peer, note: note)
+            transport.send(request.wire, from: owner, to: peer, note: note)
             return
         }
         let tx = ClientTransaction(key: key, request: request, peer: peer, reliable: reliable(peer),
                                    onResponse: onResponse, onTimeout: onTimeout)
         clients[key] = tx
-        transport.send(tx.bytes, from: owner, to: peer, note: note)
+        transport.send(tx.wire, from: owner, to: peer, note: note)
         if !tx.reliable { armRetransmit(tx) }
         after(SIPTimers.long, tx, .noFinalResponse)
     }
@@ -153,11 +154,11 @@ final class TransactionLayer {
     /// What a client transaction timer does when it fires.
     private enum ClientTimer { case retransmit, noFinalResponse, terminate }
 
-    /// One closure per timer (no per-timer body closure besides it); the transaction and the
-    /// layer are held weakly, as before.
+    /// One closure per timer (no per-timer body closure besides it). The layer is held weakly;
+    /// the transaction strongly, as its timers are cancelled when it terminates: a weak
+    /// reference would cost each transaction a side table, for no difference.
     private func after(_ ms: Int64, _ tx: ClientTransaction, _ timer: ClientTimer) {
-        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers) { [weak self, weak tx] in
-            guard let tx else { return }
+        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers) { [weak self, tx] in
             switch timer {
             case .retransmit: self?.retransmit(tx)
             case .noFinalResponse:
@@ -178,7 +179,7 @@ final class TransactionLayer {
     private func retransmit(_ tx: ClientTransaction) {
         let active = tx.isInvite ? tx.state == .calling : (tx.state == .calling || tx.state == .proceeding)
         guard active else { return }
-        transport.send(tx.bytes, from: owner, to: tx.peer,
+        transport.send(tx.wire, from: owner, to: tx.peer,
                        note: "retransmission (Timer \(tx.isInvite ? "A" : "E"), \(tx.interval) ms)")
         if tx.isInvite {
             tx.interval *= 2
@@ -225,8 +226,8 @@ final class TransactionLayer {
                 }
                 guard tx.state == .calling || tx.state == .proceeding else { return }
                 let ack = Self.ackForNon2xx(tx.request, response: m)
-                tx.ack = ack?.bytes
-                if let ack { transport.send(ack.bytes, from: owner, to: tx.peer, note: "ACK for non-2xx (in the transaction)") }
+                tx.ack = ack?.wire
+                if let ack = tx.ack { transport.send(ack, from: owner, to: tx.peer, note: "ACK for non-2xx (in the transaction)") }
                 complete(tx)
                 tx.onResponse(m)
             } else {
@@ -269,7 +270,7 @@ final class TransactionLayer {
                 if tx.state == .completed {
                     tx.state = .confirmed
                     let wait = tx.reliable ? 0 : SIPTimers.t4  // Timer I
-                    scheduler.schedule(afterMs: wait) { [weak self, weak tx] in if let tx { self?.terminate(tx) } }
+                    scheduler.schedule(afterMs: wait) { [weak self, tx] in self?.terminate(tx) }
                 }
                 if tx.state == .confirmed { return }
             }
@@ -291,40 +292,42 @@ final class TransactionLayer {
 
     func send(_ response: SIPMessage, in tx: ServerTransaction, note: String) {
         guard let code = response.statusCode, tx.state == .proceeding || (tx.state == .accepted && (200..<300).contains(code)) else { return }
-        let bytes = response.bytes
-        tx.lastResponse = bytes
-        transport.send(bytes, from: owner, to: tx.peer, note: note)
+        let wire = response.wire
+        tx.lastResponse = wire
+        transport.send(wire, from: owner, to: tx.peer, note: note)
         if code < 200 { return }
         if tx.isInvite {
             if code < 300 {
                 if tx.state != .accepted {
                     tx.state = .accepted
-                    scheduler.schedule(afterMs: SIPTimers.long) { [weak self, weak tx] in if let tx { self?.terminate(tx) } }  // Timer L
+                    scheduler.schedule(afterMs: SIPTimers.long) { [weak self, tx] in self?.terminate(tx) }  // Timer L
                 }
             } else {
                 tx.state = .completed
                 if !tx.reliable { armTimerG(tx) }
-                scheduler.schedule(afterMs: SIPTimers.long) { [weak self, weak tx] in  // Timer H
-                    guard let self, let tx, tx.state == .completed else { return }
+                scheduler.schedule(afterMs: SIPTimers.long) { [weak self, tx] in  // Timer H
+                    guard let self, tx.state == .completed else { return }
                     self.terminate(tx)
                 }
             }
         } else {
             tx.state = .completed
             let wait = tx.reliable ? 0 : SIPTimers.long  // Timer J
-            scheduler.schedule(afterMs: wait) { [weak self, weak tx] in if let tx { self?.terminate(tx) } }
+            scheduler.schedule(afterMs: wait) { [weak self, tx] in self?.terminate(tx) }
         }
     }
 
     private func armTimerG(_ tx: ServerTransaction) {
-        scheduler.schedule(afterMs: tx.interval) { [weak self, weak tx] in
-            guard let self, let tx, tx.state == .completed, let last = tx.lastResponse else { return }
+        scheduler.schedule(afterMs: tx.interval) { [weak self, tx] in
+            guard let self, tx.state == .completed, let last = tx.lastResponse else { return }
             self.transport.send(last, from: self.owner, to: tx.peer, note: "final response retransmitted (Timer G, \(tx.interval) ms)")
             tx.interval = min(tx.interval * 2, SIPTimers.t2)
             self.armTimerG(tx)
         }
     }
 
+    /// Also what a timer of a transaction already terminated does: nothing more (it is no
+    /// longer in the table), so timers may hold their transaction strongly (no side table).
     private func terminate(_ tx: ServerTransaction) {
         tx.state = .terminated
         if servers[tx.key] === tx { servers[tx.key] = nil }
@@ -338,6 +341,11 @@ final class TransactionLayer {
             onUnparsable?(bytes, peer, String(describing: error))
             return
         }
+        receive(m, from: peer)
+    }
+
+    /// A message already parsed from the bytes that arrived.
+    func receive(_ m: SIPMessage, from peer: String) {
         if m.isRequest { receiveRequest(m, from: peer) } else { receiveResponse(m, from: peer) }
     }
 }

@@ -1,11 +1,27 @@
+import SIPCore
+
 /// One message in flight on a simulated link.
 struct Packet {
-    var bytes: [UInt8]
+    /// Changing them drops `parsed`: what an attacker made of them must be parsed as it arrives.
+    var bytes: [UInt8] { didSet { parsed = nil } }
+    /// The sender's parse of `bytes` (from `SIPMessage.wire`), handed over instead of parsing again.
+    private(set) var parsed: SIPMessage?
     var from: String
     var to: String
     /// Extra delay added by an attacker (delay/replay).
     var extraDelayMs: Int64 = 0
     var note: String = ""
+
+    init(bytes: [UInt8], from: String, to: String) {
+        self.bytes = bytes
+        self.from = from
+        self.to = to
+    }
+
+    init(_ wire: WireMessage, from: String, to: String) {
+        self.init(bytes: wire.bytes, from: from, to: to)
+        parsed = wire.parsed
+    }
 }
 
 /// A link between two named actors, with loss, duplication and reordering drawn from the seed.
@@ -27,7 +43,7 @@ final class SimulatedLink {
 final class SimulatedTransport: Transport {
     /// Each linked actor's index, given once: links and receivers are then found by index.
     /// (Constants: a `let` needs no exclusivity check on each lookup.)
-    private let ids: [String: Int]
+    private let ids: ActorNameMap<Int>
     /// The link between actors i and j at `i * count + j` (either order).
     private let table: [SimulatedLink?]
     private let count: Int
@@ -56,7 +72,7 @@ final class SimulatedTransport: Transport {
             table[i * n + j] = link
             table[j * n + i] = link
         }
-        self.ids = ids
+        self.ids = ActorNameMap(ids)
         self.table = table
         count = n
         receivers = Array(repeating: nil, count: n)
@@ -86,13 +102,22 @@ final class SimulatedTransport: Transport {
 
     @discardableResult
     func send(_ bytes: [UInt8], from: String, to: String, note: String) -> Bool {
+        send(Packet(bytes: bytes, from: from, to: to), note: note)
+    }
+
+    @discardableResult
+    func send(_ wire: WireMessage, from: String, to: String, note: String) -> Bool {
+        send(Packet(wire, from: from, to: to), note: note)
+    }
+
+    private func send(_ packet: Packet, note: String) -> Bool {
+        let from = packet.from, to = packet.to
         guard let (link, toID) = route(from, to) else {
-            trace.record(scheduler.nowMs, .dropped, from: from, to: to, bytes: bytes, note: "no link \(from)<->\(to)")
+            trace.record(scheduler.nowMs, .dropped, from: from, to: to, bytes: packet.bytes, note: "no link \(from)<->\(to)")
             return false
         }
         let t = link.spec.transport
-        trace.record(scheduler.nowMs, .sent, from: from, to: to, link: link.name, transport: t, bytes: bytes, note: note)
-        let packet = Packet(bytes: bytes, from: from, to: to)
+        trace.record(scheduler.nowMs, .sent, from: from, to: to, link: link.name, transport: t, bytes: packet.bytes, note: note)
         guard let tap else {
             travel(packet, link, toID)
             return true
@@ -139,7 +164,13 @@ final class SimulatedTransport: Transport {
             guard let self else { return }
             self.trace.record(self.scheduler.nowMs, .delivered, from: p.from, to: p.to, link: link.name,
                               transport: link.spec.transport, bytes: p.bytes, note: p.note)
-            self.receivers[toID]?.receive(p.bytes, from: p.from)
+            guard let receiver = self.receivers[toID] else { return }
+            if let m = p.parsed {
+                assert(m.bytes == p.bytes, "a carried parse is of other bytes")
+                receiver.receive(m, bytes: p.bytes, from: p.from)
+            } else {
+                receiver.receive(p.bytes, from: p.from)
+            }
         }
     }
 }
