@@ -17,7 +17,7 @@ public struct JSONWriter {
         bytes.reserveCapacity(reservingCapacity)
     }
 
-    /// `{ ... }`: `body` writes the members with `member` calls, in key order.
+    /// `{ ... }`: `body` writes the members, each a `key` call and a value, in key order.
     @inlinable
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
         open(UInt8(ascii: "{"))
@@ -88,7 +88,8 @@ public struct JSONWriter {
     /// Array elements and members: the comma before every one but the first.
     @usableFromInline
     mutating func separate() {
-        let bit: UInt64 = 1 << UInt64(depth &- 1)
+        precondition(depth > 0, "JSONWriter: a member or element outside an object or array")
+        let bit: UInt64 = 1 << UInt64(depth - 1)
         if started & bit != 0 { bytes.append(UInt8(ascii: ",")) } else { started |= bit }
     }
 
