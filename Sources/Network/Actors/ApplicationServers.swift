@@ -221,11 +221,19 @@ struct VerifyIdentity: ProxyRule {
             let rcd = verdict.rcdAuthorised == false ? "; RCD not shown: " + (verdict.notes.first { $0.hasPrefix("rich call data") } ?? "not authorised") : ""
             e.note(name, "Identity verified (\(verdict.attestation?.rawValue ?? "-"))" + rcd)
         }
+        // With RCD shown, P-Asserted-Identity is rewritten twice (verstat, then display
+        // names): its marked values are handed on and it is written once.
+        var markedPAI: [AddressValue]?
         if v.markVerstat {
-            VerstatMarking.apply(verdict, to: &x.request)
+            markedPAI = VerstatMarking.apply(verdict.verstat, to: &x.request, deferring: v.showRCD ? .pAssertedIdentity : nil)
             x.changes.append("\(name) verstat=\(verdict.verstat.rawValue)")
         }
-        if v.showRCD { showRCD(verdict, &x) }
+        if v.showRCD { showRCD(verdict, &x, assertedIdentities: markedPAI) }
+    }
+
+    /// The PAI field values with `name` (the verified RCD name, or none) as display name.
+    static func named(_ values: [AddressValue], _ name: String?) -> [String] {
+        values.map { AddressValue(NameAddress(displayName: name, uri: $0.uri), parameters: $0.parameters).description }
     }
 
     /// The first string in a jCard that is an absolute http(s) URI.
@@ -239,13 +247,12 @@ struct VerifyIdentity: ProxyRule {
     }
 
     /// Only verified RCD reaches the UE: display names on PAI are replaced by the verified
-    /// `nam` (or removed), and a verified `crn` is passed in Call-Info.
-    private func showRCD(_ v: IdentityVerdict, _ x: inout ProxyExchange) {
-        let values = x.request.nameAddresses(.pAssertedIdentity)
+    /// `nam` (or removed), and a verified `crn` is passed in Call-Info. `assertedIdentities`:
+    /// the PAI values as verstat marking left them but did not write.
+    private func showRCD(_ v: IdentityVerdict, _ x: inout ProxyExchange, assertedIdentities: [AddressValue]?) {
+        let values = assertedIdentities ?? x.request.nameAddresses(.pAssertedIdentity)
         if !values.isEmpty {
-            let name = v.callerName
-            let rewritten = values.map { AddressValue(NameAddress(displayName: name, uri: $0.uri), parameters: $0.parameters) }
-            x.request.setHeader("P-Asserted-Identity", values: rewritten.map(\.description))
+            x.request.setHeader("P-Asserted-Identity", values: Self.named(values, v.callerName))
         }
         x.request.removeHeader("Call-Info")
         if let reason = v.callReason {
