@@ -1,3 +1,4 @@
+import Foundation
 import Identity
 import SIPCore
 import Testing
@@ -65,6 +66,35 @@ struct IdentityFastPathTests {
             if !values.isEmpty { fused.setHeader("P-Asserted-Identity", values: VerifyIdentity.named(values, name)) }
 
             #expect(fused.bytes == general.bytes, "\(text)")
+        }
+    }
+
+    /// `origid` is written from the bytes as Foundation's UUID text, lower-cased.
+    @Test func uuidTextMatchesFoundation() {
+        var rng = SplitMix64(seed: 0x0415)
+        for _ in 0..<500 {
+            let b = (0..<16).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let uuid = UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+            #expect(SignIdentity.uuidText(b) == uuid.uuidString.lowercased())
+        }
+    }
+
+    /// The signer's Identity value (no parameters yet) is written in one buffer: the same
+    /// text as setting info, alg and ppt one after another.
+    @Test func identityValueParametersMatchSetters() {
+        var rng = SplitMix64(seed: 0x1D)
+        let infos: [String?] = [nil, "https://cert.example/sp.pem", "", "http://x/a;b", "https://[::1]/c?d=e"]
+        let tokens: [String?] = [nil, "ES256", "shaken", "rcd", "a b", "x;ppt=y", "\"q\"", "host:1", ""]
+        for _ in 0..<500 {
+            let info = infos[Int(rng.next() % UInt64(infos.count))]
+            let alg = tokens[Int(rng.next() % UInt64(tokens.count))], ppt = tokens[Int(rng.next() % UInt64(tokens.count))]
+            var general = IdentityValue(jws: "a.b.c", parameters: [])
+            if let info { general.info = info }
+            if let alg { general.alg = alg }
+            if let ppt { general.ppt = ppt }
+            let fast = IdentityValue(jws: "a.b.c", info: info, alg: alg, ppt: ppt)
+            #expect(fast.description == general.description)
+            #expect(fast == general)
         }
     }
 }
