@@ -109,9 +109,7 @@ public enum VerstatMarking {
             tel.parameters.remove("verstat")
             return .tel(tel)
         case .sip(var sip):
-            // User-part parameters exist only after a ';': without one, `userNumber` (which
-            // splits the user part into Strings) has none to strip.
-            if sip.user?.utf8.contains(UInt8(ascii: ";")) == true, let (number, params) = sip.userNumber, params.contains("verstat") {
+            if let (number, params) = sip.userNumber, params.contains("verstat") {
                 let kept = params.filter { $0.name.lowercased() != "verstat" }
                 sip.user = number + kept.map { ";" + $0.description }.joined()
             }
