@@ -32,6 +32,10 @@ public enum Base64URL {
         Base64Codec.encode(Array(bytes), alphabet: Base64Codec.urlAlphabet, pad: false)
     }
     public static func encode(_ string: String) -> String { encode(Array(string.utf8)) }
+    /// Appends the encoding to `out` (a JWS is built in one buffer).
+    public static func encode(_ bytes: [UInt8], into out: inout [UInt8]) {
+        Base64Codec.encode(bytes, alphabet: Base64Codec.urlAlphabet, pad: false, into: &out)
+    }
 
     /// Strict: no padding, no whitespace, only `A-Z a-z 0-9 - _`, canonical trailing bits.
     public static func decode(_ text: some StringProtocol) throws(Base64Error) -> [UInt8] {
@@ -57,24 +61,47 @@ enum Base64Codec {
 
     static func encode(_ bytes: [UInt8], alphabet: [UInt8], pad: Bool) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)]]
-            if pad { out += Array("==".utf8) }
-        } else if rest == 2 {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)]]
-            if pad { out += [UInt8(ascii: "=")] }
-        }
+        encode(bytes, alphabet: alphabet, pad: pad, into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The encoded length of `count` bytes.
+    static func encodedCount(_ count: Int, pad: Bool) -> Int {
+        pad ? (count + 2) / 3 * 4 : count / 3 * 4 + [0, 2, 3][count % 3]
+    }
+
+    /// Appends the encoding of `bytes` to `out`: the room is made once and each 3-byte group
+    /// is written as four bytes in place (no per-group array, no String).
+    static func encode(_ bytes: [UInt8], alphabet: [UInt8], pad: Bool, into out: inout [UInt8]) {
+        let start = out.count
+        let length = encodedCount(bytes.count, pad: pad)
+        out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: length))
+        precondition(alphabet.count == 64)
+        alphabet.withUnsafeBufferPointer { a in
+            bytes.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    // Every index below is < 64 (6-bit masks) or inside [start, start + length).
+                    var i = 0, o = start
+                    while i + 3 <= src.count {
+                        let n = UInt32(src[i]) << 16 | UInt32(src[i + 1]) << 8 | UInt32(src[i + 2])
+                        dst[o] = a[Int(n >> 18 & 63)]
+                        dst[o + 1] = a[Int(n >> 12 & 63)]
+                        dst[o + 2] = a[Int(n >> 6 & 63)]
+                        dst[o + 3] = a[Int(n & 63)]
+                        i += 3
+                        o += 4
+                    }
+                    // The last one or two bytes: two or three characters (padding is already there).
+                    let rest = src.count - i
+                    if rest > 0 {
+                        let n = UInt32(src[i]) << 16 | (rest == 2 ? UInt32(src[i + 1]) << 8 : 0)
+                        dst[o] = a[Int(n >> 18 & 63)]
+                        dst[o + 1] = a[Int(n >> 12 & 63)]
+                        if rest == 2 { dst[o + 2] = a[Int(n >> 6 & 63)] }
+                    }
+                }
+            }
+        }
     }
 
     /// Byte -> 6-bit value, 0xFF for a byte outside the alphabet: one load per character.
@@ -93,15 +120,22 @@ enum Base64Codec {
     }
 
     static func decode(_ input: [UInt8], url: Bool, allowPadding: Bool) throws(Base64Error) -> [UInt8] {
-        var chars = input[...]
-        if let firstPad = input.firstIndex(of: UInt8(ascii: "=")) {
-            // Padding only at the end, only where standard base64 allows it, completing a quantum.
-            let padCount = input.count - firstPad
-            guard allowPadding, padCount <= 2, input[firstPad...].allSatisfy({ $0 == UInt8(ascii: "=") }),
-                  input.count % 4 == 0
-            else { throw Base64Error(reason: .padding, offset: firstPad) }
-            chars = input[..<firstPad]
-        }
+        // '=' is in neither alphabet, so a decode that succeeds met no padding: the padding
+        // rules (which come first) are looked at only when the decode failed.
+        let failure: Base64Error
+        do { return try decodeCharacters(input[...], url: url) } catch { failure = error }
+        guard let firstPad = input.firstIndex(of: UInt8(ascii: "=")) else { throw failure }
+        // Padding only at the end, only where standard base64 allows it, completing a quantum.
+        let padCount = input.count - firstPad
+        guard allowPadding, padCount <= 2, input[firstPad...].allSatisfy({ $0 == UInt8(ascii: "=") }),
+              input.count % 4 == 0
+        else { throw Base64Error(reason: .padding, offset: firstPad) }
+        return try decodeCharacters(input[..<firstPad], url: url)
+    }
+
+    /// Decodes alphabet characters only (no padding): whole quanta four characters at a time,
+    /// then the rest (or, from a quantum holding a stray character, everything) one at a time.
+    private static func decodeCharacters(_ chars: ArraySlice<UInt8>, url: Bool) throws(Base64Error) -> [UInt8] {
         let table = url ? urlTable : stdTable
         var failure: Base64Error?
         var acc: UInt32 = 0
@@ -109,19 +143,35 @@ enum Base64Codec {
             var bits: UInt32 = 0
             var n = 0
             table.withUnsafeBufferPointer { table in
-                for (offset, b) in chars.enumerated() {
-                    let v = table[Int(b)]
-                    guard v != 0xFF else {
-                        failure = Base64Error(reason: .invalidCharacter(b), offset: offset)
-                        return
+                chars.withUnsafeBufferPointer { c in
+                    var i = 0
+                    while i + 4 <= c.count {
+                        let v0 = table[Int(c[i])], v1 = table[Int(c[i + 1])], v2 = table[Int(c[i + 2])], v3 = table[Int(c[i + 3])]
+                        // Valid values are below 64; 0xFF marks a stray character.
+                        guard (v0 | v1 | v2 | v3) & 0xC0 == 0 else { break }
+                        let q = UInt32(v0) << 18 | UInt32(v1) << 12 | UInt32(v2) << 6 | UInt32(v3)
+                        buffer[n] = UInt8(truncatingIfNeeded: q >> 16)
+                        buffer[n + 1] = UInt8(truncatingIfNeeded: q >> 8)
+                        buffer[n + 2] = UInt8(truncatingIfNeeded: q)
+                        n += 3
+                        i += 4
                     }
-                    acc = acc << 6 | UInt32(v)
-                    bits += 6
-                    if bits >= 8 {
-                        bits -= 8
-                        buffer[n] = UInt8(truncatingIfNeeded: acc >> bits)
-                        n += 1
-                        acc &= (1 << bits) - 1
+                    while i < c.count {
+                        let b = c[i]
+                        let v = table[Int(b)]
+                        guard v != 0xFF else {
+                            failure = Base64Error(reason: .invalidCharacter(b), offset: i)
+                            return
+                        }
+                        acc = acc << 6 | UInt32(v)
+                        bits += 6
+                        if bits >= 8 {
+                            bits -= 8
+                            buffer[n] = UInt8(truncatingIfNeeded: acc >> bits)
+                            n += 1
+                            acc &= (1 << bits) - 1
+                        }
+                        i += 1
                     }
                 }
             }

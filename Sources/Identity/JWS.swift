@@ -1,5 +1,10 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The three segments of a compact-serialised JWS, kept exactly as received: the signature is
 /// checked over these bytes, never over a re-serialisation.
@@ -13,10 +18,14 @@ public struct JWSParts: Hashable, Sendable {
         let u = jws.utf8
         // Byte offsets of the first three dots, from contiguous storage when the string has it.
         let offsets: [Int] = u.withContiguousStorageIfAvailable { buffer in
+            // memchr: a token is hundreds of bytes and has two dots.
             var found: [Int] = []
-            for (i, b) in buffer.enumerated() where b == UInt8(ascii: ".") {
+            guard let base = buffer.baseAddress else { return found }
+            var from = 0
+            while found.count < 3, from < buffer.count, let hit = memchr(base + from, Int32(UInt8(ascii: ".")), buffer.count - from) {
+                let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                 found.append(i)
-                if found.count > 2 { break }
+                from = i + 1
             }
             return found
         } ?? u.enumerated().filter { $0.element == UInt8(ascii: ".") }.prefix(3).map(\.offset)

@@ -39,8 +39,14 @@ public struct PASSporTHeader: Hashable, Sendable {
         let typ = try string("typ", required: true) ?? ""
         let ppt = try string("ppt", required: false)
         let x5u = try string("x5u", required: false)
-        let known: Set<String> = ["alg", "typ", "ppt", "x5u"]
-        return PASSporTHeader(alg: alg, typ: typ, ppt: ppt, x5u: x5u, extra: members.filter { !known.contains($0.key) })
+        // A switch compares the short keys in place; a Set would hash every key.
+        let extra = members.filter {
+            switch $0.key {
+            case "alg", "typ", "ppt", "x5u": false
+            default: true
+            }
+        }
+        return PASSporTHeader(alg: alg, typ: typ, ppt: ppt, x5u: x5u, extra: extra)
     }
 }
 
@@ -157,7 +163,14 @@ public struct PASSporTClaims: Hashable, Sendable {
         return .object(m + other)
     }
 
-    static let knownClaims: Set<String> = ["orig", "dest", "iat", "attest", "origid", "rcd", "crn", "rcdi", "mky"]
+    /// The claims with a field of their own (the rest go to `other`): a switch compares the
+    /// short keys in place, where a Set would hash every key.
+    static func isKnownClaim(_ key: String) -> Bool {
+        switch key {
+        case "orig", "dest", "iat", "attest", "origid", "rcd", "crn", "rcdi", "mky": true
+        default: false
+        }
+    }
 
     /// Reads claims from a payload and applies the RFC 8225 shape rules plus the rules of `ppt`
     /// (SHAKEN, RCD). Collects every problem rather than stopping at the first.
@@ -190,7 +203,7 @@ public struct PASSporTClaims: Hashable, Sendable {
         // A nil orig/dest/iat always records a problem above, so this guard never fails.
         guard let orig, let dest, let iat else { return .failure(PASSporTRejection(.missingClaim("orig"))) }
         let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: attest, origid: origid, rcd: rcd, crn: crn, rcdi: rcdi,
-                                    mky: json["mky"], other: members.filter { !knownClaims.contains($0.key) })
+                                    mky: json["mky"], other: members.filter { !isKnownClaim($0.key) })
         return .success(claims)
     }
 
@@ -296,8 +309,12 @@ public struct PASSporTClaims: Hashable, Sendable {
             if jcd.arrayValue == nil { problems.append(.claimWrongType("rcd.jcd", expected: .array, found: jcd.kind)) }
             rcd.jcd = jcd
         }
-        let known: Set<String> = ["nam", "apn", "icn", "jcd", "jcl"]
-        rcd.extra = members.filter { !known.contains($0.key) }
+        rcd.extra = members.filter {
+            switch $0.key {
+            case "nam", "apn", "icn", "jcd", "jcl": false
+            default: true
+            }
+        }
         return rcd
     }
 

@@ -15,12 +15,18 @@ public enum SHAKEN {
     /// RFC 4122 textual form 8-4-4-4-12 hex digits (any case, any version).
     public static func isUUID(_ s: String) -> Bool {
         // 8-4-4-4-12 hex digits, checked byte by byte (a Character split costs microseconds).
-        let u = s.utf8
+        // From the contiguous bytes: stepping a UTF-8 view with enumerated() costs ~90
+        // instructions a byte.
+        var text = s
+        return text.withUTF8 { isUUID(bytes: $0) }
+    }
+
+    static func isUUID(bytes u: UnsafeBufferPointer<UInt8>) -> Bool {
         guard u.count == 36 else { return false }
-        for (i, b) in u.enumerated() {
+        for i in 0..<36 {
             if i == 8 || i == 13 || i == 18 || i == 23 {
-                guard b == UInt8(ascii: "-") else { return false }
-            } else if !isHexDigit(b) {
+                guard u[i] == UInt8(ascii: "-") else { return false }
+            } else if !isHexDigit(u[i]) {
                 return false
             }
         }

@@ -80,7 +80,9 @@ extension SIPMessage {
     /// Writes `values` as the fields of `header` (one field per value), replacing any there.
     public mutating func setHeaderValues<H: HeaderValue>(_ values: [H], _ header: KnownHeader? = nil) {
         let h = header ?? H.headers.first ?? .other
-        setHeader(h.name, values: values.map(\.description))
+        // A closure, not the key path `\.description`: from a generic context a key path is
+        // built and applied at run time for every value.
+        setHeader(h.name, values: values.map { $0.description })
     }
 
     public mutating func setHeaderValue<H: HeaderValue>(_ value: H?, _ header: KnownHeader? = nil) {

@@ -38,16 +38,35 @@ public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var s = ""
         if let displayName, !displayName.isEmpty {
-            let tokens = displayName.split(separator: " ", omittingEmptySubsequences: false)
-            s = tokens.allSatisfy({ isToken(String($0)) }) ? displayName : quoteString(displayName)
+            s = Self.isTokenWords(displayName) ? displayName : quoteString(displayName)
             s += " "
         }
-        if angleBrackets || displayName != nil || Self.needsBrackets(uri) {
-            s += "<\(uri)>"
+        // The URI's text is made once (it is both tested and written).
+        let u = uri.description
+        if angleBrackets || displayName != nil || Self.needsBrackets(u) {
+            s += "<"
+            s += u
+            s += ">"
         } else {
-            s += uri.description
+            s += u
         }
         return s
+    }
+
+    /// Whether `name` is tokens separated by single spaces (it is then written unquoted):
+    /// checked on the bytes, with no split into Strings.
+    static func isTokenWords(_ name: String) -> Bool {
+        var previousSpace = true  // no space first, none twice
+        for b in name.utf8 {
+            if b == ASCII.sp {
+                if previousSpace { return false }
+                previousSpace = true
+            } else {
+                guard ByteClass.isToken(b) else { return false }
+                previousSpace = false
+            }
+        }
+        return !previousSpace  // none last (and not empty)
     }
 
     init(display: SharedText?, quoted: Bool, uri: URI, angleBrackets: Bool) {
@@ -67,8 +86,8 @@ public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     // A URI with ',', ';' or '?' must be enclosed (RFC 3261 §20).
-    static func needsBrackets(_ uri: URI) -> Bool {
-        uri.description.utf8.contains { $0 == ASCII.comma || $0 == ASCII.semicolon || $0 == ASCII.question }
+    static func needsBrackets(_ uriText: String) -> Bool {
+        uriText.utf8.contains { $0 == ASCII.comma || $0 == ASCII.semicolon || $0 == ASCII.question }
     }
 }
 

@@ -141,8 +141,12 @@ public struct Parameters: Hashable, Sendable, Sequence, ExpressibleByArrayLitera
 
     /// Sets `name` to `value` (quoted when it is not a token), replacing an earlier value.
     public mutating func set(_ name: String, _ value: String?) {
-        let raw = value.map { isToken($0) || Self.isHostLike($0) ? $0 : quoteString($0) }
-        setRaw(name, raw)
+        setRaw(name, value.map(Self.written))
+    }
+
+    /// A value as `set` writes it: as it is when a token or host-like, else quoted.
+    static func written(_ value: String) -> String {
+        isToken(value) || isHostLike(value) ? value : quoteString(value)
     }
 
     /// Sets `name` to `raw` exactly as given (already quoted if it needs to be).

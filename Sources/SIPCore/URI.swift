@@ -181,6 +181,9 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     /// (where `verstat` sits in a SIP URI, TS 24.229 §7.2A.20).
     public var userNumber: (number: String, parameters: Parameters)? {
         guard let user else { return nil }
+        // No ';' byte, no ';' Character: the whole user part is the number (the usual case,
+        // with no split into Strings).
+        if !user.utf8.contains(ASCII.semicolon) { return (user, Parameters()) }
         let parts = user.split(separator: ";", omittingEmptySubsequences: false)
         let params = parts.dropFirst().compactMap { p -> Parameter? in
             let kv = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -1,4 +1,6 @@
 import Testing
+import Foundation
+import TestSupport
 @testable import Identity
 import Crypto
 
@@ -198,5 +200,41 @@ struct RCDTypeErrorTests {
     @Test func mistypedNamReportedOnce() {
         let payload: JSONValue = .object(["orig": .object(["tn": "1"]), "dest": .object(["tn": ["2"]]), "iat": 1, "rcd": .object(["nam": 7])])
         #expect(PASSporTClaims.parse(payload, ppt: "rcd") == .failure(PASSporTRejection(.claimWrongType("rcd.nam", expected: .string, found: .integer))))
+    }
+}
+
+/// `isUUID` reads the contiguous bytes: checked against the rule written over the UTF-8 view.
+struct UUIDCheckTests {
+    static func reference(_ s: String) -> Bool {
+        let u = s.utf8
+        guard u.count == 36 else { return false }
+        for (i, b) in u.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard b == UInt8(ascii: "-") else { return false }
+            } else if !SHAKEN.isHexDigit(b) {
+                return false
+            }
+        }
+        return true
+    }
+
+    @Test func matchesViewRule() {
+        var rng = SplitMix64(seed: 0x4122)
+        let alphabet = Array("0123456789abcdefABCDEFgG-{} é".unicodeScalars)
+        for n in 0..<3000 {
+            var s = String(format: "%08x-%04x-%04x-%04x-%012llx", UInt32(truncatingIfNeeded: rng.next()), UInt16(truncatingIfNeeded: rng.next()),
+                           UInt16(truncatingIfNeeded: rng.next()), UInt16(truncatingIfNeeded: rng.next()), rng.next() & 0xFFFF_FFFF_FFFF)
+            if n % 2 == 1 {
+                var scalars = Array(s.unicodeScalars)
+                let at = Int(rng.next() % UInt64(scalars.count))
+                switch rng.next() % 3 {
+                case 0: scalars[at] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                case 1: scalars.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: at)
+                default: scalars.remove(at: at)
+                }
+                s = String(String.UnicodeScalarView(scalars))
+            }
+            #expect(SHAKEN.isUUID(s) == Self.reference(s), "\(s)")
+        }
     }
 }

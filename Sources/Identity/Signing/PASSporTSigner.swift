@@ -20,16 +20,19 @@ public struct PASSporTSigner {
     /// Certificate URL, written to `x5u` and the Identity `info` parameter.
     public let x5u: String
 
-    /// `b64u(canonical header)` for the usual `ppt` values (none, shaken, rcd): the header of
-    /// a signer never changes, so it is encoded once rather than per call.
-    private let encodedHeaders: [String: String]
+    /// `b64u(canonical header) '.'` for the usual `ppt` values (none, shaken, rcd): the header
+    /// of a signer never changes, so it is encoded once rather than per call.
+    private let encodedHeaders: [String: [UInt8]]
 
     public init(key: P256.Signing.PrivateKey, x5u: String) {
         self.key = key
         self.x5u = x5u
-        var encoded: [String: String] = [:]
+        var encoded: [String: [UInt8]] = [:]
         for ppt in [nil, SHAKEN.ppt, RCDRules.ppt] as [String?] {
-            encoded[Self.headerKey(ppt)] = Base64URL.encode(PASSporTHeader(ppt: ppt, x5u: x5u).json.canonicalBytes)
+            var segment: [UInt8] = []
+            Base64URL.encode(PASSporTHeader(ppt: ppt, x5u: x5u).json.canonicalBytes, into: &segment)
+            segment.append(UInt8(ascii: "."))
+            encoded[Self.headerKey(ppt)] = segment
         }
         encodedHeaders = encoded
     }
@@ -51,16 +54,28 @@ public struct PASSporTSigner {
         guard let header = encodedHeaders[Self.headerKey(ppt)] else {
             return try signUnchecked(header: header(ppt: ppt).json, payload: payload)
         }
-        let input = Array((header + "." + Base64URL.encode(payload.canonicalBytes)).utf8)
+        // The token is built in one buffer: the signing input, then '.' and the signature.
+        let payloadBytes = payload.canonicalBytes
+        var jws: [UInt8] = []
+        jws.reserveCapacity(header.count + (payloadBytes.count + 2) / 3 * 4 + 1 + 86)
+        jws += header
+        Base64URL.encode(payloadBytes, into: &jws)
+        try appendSignature(to: &jws)
+        return String(decoding: jws, as: UTF8.self)
+    }
+
+    /// Signs `input` (the JWS signing input) and appends `.b64u(R||S)` to it.
+    private func appendSignature(to input: inout [UInt8]) throws(PASSporTSigningError) {
         let signature = try ES256.sign(input, key: key)
-        return String(decoding: input, as: UTF8.self) + "." + Base64URL.encode(signature)
+        input.append(UInt8(ascii: "."))
+        Base64URL.encode(signature, into: &input)
     }
 
     /// Signs any header and payload as given (canonicalised): for attack and negative scenarios.
     public func signUnchecked(header: JSONValue, payload: JSONValue) throws(PASSporTSigningError) -> String {
-        let input = PASSporT.signingInput(header: header, payload: payload)
-        let signature = try ES256.sign(input, key: key)
-        return String(decoding: input, as: UTF8.self) + "." + Base64URL.encode(signature)
+        var jws = PASSporT.signingInput(header: header, payload: payload)
+        try appendSignature(to: &jws)
+        return String(decoding: jws, as: UTF8.self)
     }
 
     /// An RFC 8224 Identity header value; `compact` drops header and payload (RFC 8225 §7).
@@ -74,7 +89,11 @@ public struct PASSporTSigner {
 public enum PASSporT {
     /// ASCII(b64u(canonical header) '.' b64u(canonical payload)).
     public static func signingInput(header: JSONValue, payload: JSONValue) -> [UInt8] {
-        Array((Base64URL.encode(header.canonicalBytes) + "." + Base64URL.encode(payload.canonicalBytes)).utf8)
+        var input: [UInt8] = []
+        Base64URL.encode(header.canonicalBytes, into: &input)
+        input.append(UInt8(ascii: "."))
+        Base64URL.encode(payload.canonicalBytes, into: &input)
+        return input
     }
 
     /// `..signature` from any JWS (RFC 8225 §7).

@@ -144,12 +144,12 @@ public struct VerificationService {
                 return Self.verdict(policy: policy.name, failure: f, context: context)
             }
         }
-        let perIdentity = policies.filter { $0.scope == .perIdentity }
         var failures: [IdentityVerdict] = []
         for index in context.candidates {
             context.select(index)
             var failed: IdentityVerdict?
-            for policy in perIdentity {
+            // Walked in place: a filtered copy of the existentials cost more than the test.
+            for policy in policies where policy.scope == .perIdentity {
                 if case .fails(let f) = policy.evaluate(&context) {
                     failed = Self.verdict(policy: policy.name, failure: f, context: context)
                     break

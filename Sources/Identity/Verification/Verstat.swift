@@ -39,17 +39,28 @@ public enum VerstatMarking {
     /// Strips any upstream `verstat`, then sets `verstat` on every TN URI (tel, or sip with
     /// user=phone) in `headers`. URIs that are not TNs are left without one.
     public static func apply(_ verstat: Verstat, to message: inout SIPMessage, headers: [KnownHeader] = defaultHeaders) {
+        _ = apply(verstat, to: &message, headers: headers, deferring: nil)
+    }
+
+    /// `apply`, except that the marked values of `deferred` (when present and parsable) are
+    /// returned rather than written: a caller that rewrites that header next (the STI-VS
+    /// showing RCD on P-Asserted-Identity) writes it once. nil when nothing was deferred.
+    public static func apply(_ verstat: Verstat, to message: inout SIPMessage, headers: [KnownHeader] = defaultHeaders,
+                             deferring deferred: KnownHeader?) -> [AddressValue]? {
         var all = defaultHeaders
         for h in headers where !all.contains(h) { all.append(h) }
+        var kept: [AddressValue]?
         // One rewrite per header: stripping twice is stripping once, so a marked header
         // needs no separate strip pass.
         for header in all {
-            if headers.contains(header) {
-                rewrite(&message, header) { marked(stripped($0), verstat) }
+            let change: (URI) -> URI = headers.contains(header) ? { marked(stripped($0), verstat) } : { stripped($0) }
+            if header == deferred, message.contains(header), let values = try? message.addressValues(header) {
+                kept = edited(values, change)
             } else {
-                rewrite(&message, header) { stripped($0) }
+                rewrite(&message, header, change)
             }
         }
+        return kept
     }
 
     /// Applies the verdict's `verstat`.
@@ -73,17 +84,21 @@ public enum VerstatMarking {
     static func rewrite(_ message: inout SIPMessage, _ header: KnownHeader, _ change: (URI) -> URI) {
         guard message.contains(header) else { return }
         if let values = try? message.addressValues(header) {
-            let edited = values.map { v -> AddressValue in
-                var v = v
-                v.uri = change(v.uri)
-                return v
-            }
+            let edited = edited(values, change)
             if edited != values { message.setHeaderValues(edited, header) }
         } else {
             // Unparsable: still make sure no verstat survives, on the raw text.
             let raws = message.values(header)
             let cleaned = raws.map(removeVerstatText)
             if cleaned != raws { message.setHeader(header.name, values: cleaned) }
+        }
+    }
+
+    static func edited(_ values: [AddressValue], _ change: (URI) -> URI) -> [AddressValue] {
+        values.map { v -> AddressValue in
+            var v = v
+            v.uri = change(v.uri)
+            return v
         }
     }
 

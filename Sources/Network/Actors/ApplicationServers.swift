@@ -132,9 +132,7 @@ struct SignIdentity: ProxyRule {
         for i in 0..<2 { let w = e.ctx.random.next(); for j in 0..<8 { uuidBytes[i * 8 + j] = UInt8(truncatingIfNeeded: w >> (8 * j)) } }
         uuidBytes[6] = (uuidBytes[6] & 0x0F) | 0x40
         uuidBytes[8] = (uuidBytes[8] & 0x3F) | 0x80
-        let origid = UUID(uuid: (uuidBytes[0], uuidBytes[1], uuidBytes[2], uuidBytes[3], uuidBytes[4], uuidBytes[5], uuidBytes[6], uuidBytes[7],
-                                 uuidBytes[8], uuidBytes[9], uuidBytes[10], uuidBytes[11], uuidBytes[12], uuidBytes[13], uuidBytes[14], uuidBytes[15]))
-            .uuidString.lowercased()
+        let origid = Self.uuidText(uuidBytes)
         let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: attest, origid: origid, rcd: rcd,
                                     crn: rcd == nil ? nil : facts.callReason,
                                     mky: e.policy.bool("sign_mky") ? DataChannelSDP.mky(of: x.request) : nil)
@@ -142,6 +140,23 @@ struct SignIdentity: ProxyRule {
                     note: "signed orig \(facts.origTN ?? facts.origURI ?? "?") attest \(attest)") {
             try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: e.policy.bool("compact_form"))
         }
+    }
+}
+
+extension SignIdentity {
+    /// RFC 4122 text of 16 bytes in lower case (`UUID(uuid:).uuidString.lowercased()`, written
+    /// straight from the bytes).
+    static func uuidText(_ bytes: [UInt8]) -> String {
+        precondition(bytes.count == 16)
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (i, b) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -221,11 +236,19 @@ struct VerifyIdentity: ProxyRule {
             let rcd = verdict.rcdAuthorised == false ? "; RCD not shown: " + (verdict.notes.first { $0.hasPrefix("rich call data") } ?? "not authorised") : ""
             e.note(name, "Identity verified (\(verdict.attestation?.rawValue ?? "-"))" + rcd)
         }
+        // With RCD shown, P-Asserted-Identity is rewritten twice (verstat, then display
+        // names): its marked values are handed on and it is written once.
+        var markedPAI: [AddressValue]?
         if v.markVerstat {
-            VerstatMarking.apply(verdict, to: &x.request)
+            markedPAI = VerstatMarking.apply(verdict.verstat, to: &x.request, deferring: v.showRCD ? .pAssertedIdentity : nil)
             x.changes.append("\(name) verstat=\(verdict.verstat.rawValue)")
         }
-        if v.showRCD { showRCD(verdict, &x) }
+        if v.showRCD { showRCD(verdict, &x, assertedIdentities: markedPAI) }
+    }
+
+    /// The PAI field values with `name` (the verified RCD name, or none) as display name.
+    static func named(_ values: [AddressValue], _ name: String?) -> [String] {
+        values.map { AddressValue(NameAddress(displayName: name, uri: $0.uri), parameters: $0.parameters).description }
     }
 
     /// The first string in a jCard that is an absolute http(s) URI.
@@ -239,13 +262,12 @@ struct VerifyIdentity: ProxyRule {
     }
 
     /// Only verified RCD reaches the UE: display names on PAI are replaced by the verified
-    /// `nam` (or removed), and a verified `crn` is passed in Call-Info.
-    private func showRCD(_ v: IdentityVerdict, _ x: inout ProxyExchange) {
-        let values = x.request.nameAddresses(.pAssertedIdentity)
+    /// `nam` (or removed), and a verified `crn` is passed in Call-Info. `assertedIdentities`:
+    /// the PAI values as verstat marking left them but did not write.
+    private func showRCD(_ v: IdentityVerdict, _ x: inout ProxyExchange, assertedIdentities: [AddressValue]?) {
+        let values = assertedIdentities ?? x.request.nameAddresses(.pAssertedIdentity)
         if !values.isEmpty {
-            let name = v.callerName
-            let rewritten = values.map { AddressValue(NameAddress(displayName: name, uri: $0.uri), parameters: $0.parameters) }
-            x.request.setHeader("P-Asserted-Identity", values: rewritten.map(\.description))
+            x.request.setHeader("P-Asserted-Identity", values: Self.named(values, v.callerName))
         }
         x.request.removeHeader("Call-Info")
         if let reason = v.callReason {

@@ -170,8 +170,9 @@ struct CheckMediaKey: ProxyRule {
             let jws = whole.withUTF8 { b in
                 b.firstIndex(of: UInt8(ascii: ";")).map { String(decoding: UnsafeBufferPointer(rebasing: b[..<$0]), as: UTF8.self) }
             } ?? value
-            guard let parts = try? JWSParts(jws), !parts.isCompactForm, let payload = try? parts.decodedPayload(),
-                  let signed = payload["mky"] else { continue }
+            guard let parts = try? JWSParts(jws), !parts.isCompactForm,
+                  let payloadBytes = try? Base64URL.decode(parts.payloadSegment), Self.mayHoldMky(payloadBytes),
+                  let signed = (try? JSONValue.parse(payloadBytes))?["mky"] else { continue }
             let actual = DataChannelSDP.mky(of: x.request)
             let signedSet = Set((signed.arrayValue ?? []).map(\.canonicalString))
             let actualSet = Set((actual?.arrayValue ?? []).map(\.canonicalString))
@@ -181,6 +182,22 @@ struct CheckMediaKey: ProxyRule {
                 return
             }
             e.note(name, "SDP fingerprints match the signed mky")
+        }
+    }
+}
+
+extension CheckMediaKey {
+    /// Whether decoded payload bytes can hold an `mky` member: its key is spelled out, or
+    /// written with a `\` escape. A payload with neither (most calls) is not parsed.
+    static func mayHoldMky(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            while i < b.count {
+                if b[i] == UInt8(ascii: "\\") { return true }
+                if b[i] == UInt8(ascii: "m"), i + 2 < b.count, b[i + 1] == UInt8(ascii: "k"), b[i + 2] == UInt8(ascii: "y") { return true }
+                i += 1
+            }
+            return false
         }
     }
 }

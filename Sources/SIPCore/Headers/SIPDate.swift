@@ -29,12 +29,32 @@ public struct SIPDate: ScannableHeaderValue, Hashable, Comparable {
             return String(format: "%@, %02d %@ %04lld %02lld:%02lld:%02lld GMT", Self.weekdays[wd], d, Self.months[m - 1], y,
                           secs / 3600, secs % 3600 / 60, secs % 60)
         }
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let t = String(v)
-            return t.utf8.count >= width ? t : String(repeating: "0", count: width - t.utf8.count) + t
+        // Every field has a fixed width here (year 0-9999, the rest two digits): written as
+        // digits into one buffer, with no String per field.
+        var out: [UInt8] = []
+        out.reserveCapacity(29)
+        func digits(_ v: Int64, _ width: Int) {
+            var divisor: Int64 = width == 4 ? 1000 : 10
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v / divisor % 10))
+                divisor /= 10
+            }
         }
-        return "\(Self.weekdays[wd]), \(pad(Int64(d), 2)) \(Self.months[m - 1]) \(pad(Int64(y), 4)) "
-            + "\(pad(secs / 3600, 2)):\(pad(secs % 3600 / 60, 2)):\(pad(secs % 60, 2)) GMT"
+        out += Self.weekdays[wd].utf8
+        out += ", ".utf8
+        digits(Int64(d), 2)
+        out.append(UInt8(ascii: " "))
+        out += Self.months[m - 1].utf8
+        out.append(UInt8(ascii: " "))
+        digits(Int64(y), 4)
+        out.append(UInt8(ascii: " "))
+        digits(secs / 3600, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(secs % 3600 / 60, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(secs % 60, 2)
+        out += " GMT".utf8
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func scan(_ s: inout ByteScanner) throws(HeaderSyntaxError) -> SIPDate {

@@ -1,0 +1,100 @@
+import Foundation
+import Identity
+import SIPCore
+import Testing
+import TestSupport
+@testable import Network
+
+/// Fast paths of the STI-VS rules, each checked against the general path on seeded inputs.
+struct IdentityFastPathTests {
+    /// A payload the pre-scan passes over must be one whose parse has no `mky` member.
+    @Test func mkyPrescanNeverSkipsAnMky() {
+        var rng = SplitMix64(seed: 0x6D6B79)
+        let keys = ["orig", "dest", "iat", "mky", "m\\u006By", "\\u006dky", "mk", "ky", "xmky", "attest", "m\\\"ky"]
+        let values = ["1", "\"mky\"", "[\"sha-256 AA\"]", "{\"tn\":\"1202\"}", "\"\\u006d\"", "null", "\"m\"", "[]"]
+        for n in 0..<3000 {
+            var text = "{"
+            for i in 0..<Int(rng.next() % 5) {
+                if i > 0 { text += "," }
+                text += "\"" + keys[Int(rng.next() % UInt64(keys.count))] + "\":" + values[Int(rng.next() % UInt64(values.count))]
+            }
+            text += n % 7 == 0 ? "" : "}"
+            var bytes = Array(text.utf8)
+            // Some inputs lose a byte, so malformed JSON is covered too.
+            if n % 5 == 0, !bytes.isEmpty { bytes.remove(at: Int(rng.next() % UInt64(bytes.count))) }
+            let parsed = (try? JSONValue.parse(bytes))?["mky"]
+            if !CheckMediaKey.mayHoldMky(bytes) { #expect(parsed == nil, "\(String(decoding: bytes, as: UTF8.self))") }
+        }
+        #expect(CheckMediaKey.mayHoldMky(Array("{\"mky\":[]}".utf8)))
+        #expect(CheckMediaKey.mayHoldMky(Array("{\"m\\u006by\":[]}".utf8)))
+        #expect(!CheckMediaKey.mayHoldMky(Array("{\"orig\":{\"tn\":\"1\"}}".utf8)))
+    }
+
+    /// P-Asserted-Identity marked with verstat and handed to the RCD rewrite unwritten must
+    /// end as the same bytes as marking it, writing it, parsing it again and rewriting it.
+    @Test func deferredVerstatMarkingMatchesTwoWrites() throws {
+        var rng = SplitMix64(seed: 0x7E25)
+        func pick(_ xs: [String]) -> String { xs[Int(rng.next() % UInt64(xs.count))] }
+        let uris = ["tel:+12025550110", "tel:+1-202-555-0110;verstat=TN-Validation-Failed", "tel:2025550110;phone-context=+1",
+                    "sip:+12025550110@ims.example;user=phone", "sip:+12025550110;verstat=No-TN-Validation@ims.example;user=phone",
+                    "sip:u0@ims.example", "sip:u0@ims.example;verstat=x", "sips:+44%2020@ims.example;user=phone;lr",
+                    "tel:+12025550110;VERSTAT=TN-Validation-Passed;ext=7", "sip:%2B1202@ims.example;user=phone", "urn:service:sos"]
+        let names = ["", "\"Acme 0\" ", "Bob ", "\"a\\\"b\" "]
+        let params = ["", ";tag=x", ";p=1;q", ";verstat=TN-Validation-Passed"]
+        for n in 0..<400 {
+            var pai: [String] = []
+            for _ in 0...Int(rng.next() % 3) { pai.append(pick(names) + "<" + pick(uris) + ">" + pick(params)) }
+            let oneField = n % 2 == 0
+            var text = "INVITE sip:bob@ims.example SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n"
+            text += oneField ? "P-Asserted-Identity: " + pai.joined(separator: ", ") + "\r\n"
+                             : pai.map { "P-Asserted-Identity: " + $0 + "\r\n" }.joined()
+            text += "From: " + pick(names) + "<" + pick(uris) + ">;tag=f\r\nTo: <sip:bob@ims.example>\r\nCall-ID: c\r\n"
+            if n % 3 == 0 { text += "P-Asserted-Identity: <" + pick(uris) + ">\r\n" }
+            text += "Content-Length: 0\r\n\r\n"
+            let message = try SIPMessage(parsing: text)
+            let verstat = Verstat.allCases[n % Verstat.allCases.count]
+            let name: String? = n % 4 == 0 ? nil : "Acme \(n % 3)"
+
+            var general = message
+            VerstatMarking.apply(verstat, to: &general)
+            let reparsed = general.nameAddresses(.pAssertedIdentity)
+            if !reparsed.isEmpty { general.setHeader("P-Asserted-Identity", values: VerifyIdentity.named(reparsed, name)) }
+
+            var fused = message
+            let handed = VerstatMarking.apply(verstat, to: &fused, deferring: .pAssertedIdentity)
+            let values = handed ?? fused.nameAddresses(.pAssertedIdentity)
+            if !values.isEmpty { fused.setHeader("P-Asserted-Identity", values: VerifyIdentity.named(values, name)) }
+
+            #expect(fused.bytes == general.bytes, "\(text)")
+        }
+    }
+
+    /// `origid` is written from the bytes as Foundation's UUID text, lower-cased.
+    @Test func uuidTextMatchesFoundation() {
+        var rng = SplitMix64(seed: 0x0415)
+        for _ in 0..<500 {
+            let b = (0..<16).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let uuid = UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+            #expect(SignIdentity.uuidText(b) == uuid.uuidString.lowercased())
+        }
+    }
+
+    /// The signer's Identity value (no parameters yet) is written in one buffer: the same
+    /// text as setting info, alg and ppt one after another.
+    @Test func identityValueParametersMatchSetters() {
+        var rng = SplitMix64(seed: 0x1D)
+        let infos: [String?] = [nil, "https://cert.example/sp.pem", "", "http://x/a;b", "https://[::1]/c?d=e"]
+        let tokens: [String?] = [nil, "ES256", "shaken", "rcd", "a b", "x;ppt=y", "\"q\"", "host:1", ""]
+        for _ in 0..<500 {
+            let info = infos[Int(rng.next() % UInt64(infos.count))]
+            let alg = tokens[Int(rng.next() % UInt64(tokens.count))], ppt = tokens[Int(rng.next() % UInt64(tokens.count))]
+            var general = IdentityValue(jws: "a.b.c", parameters: [])
+            if let info { general.info = info }
+            if let alg { general.alg = alg }
+            if let ppt { general.ppt = ppt }
+            let fast = IdentityValue(jws: "a.b.c", info: info, alg: alg, ppt: ppt)
+            #expect(fast.description == general.description)
+            #expect(fast == general)
+        }
+    }
+}
