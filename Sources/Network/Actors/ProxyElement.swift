@@ -66,8 +66,7 @@ class ProxyElement: Element {
         }
         let rules = pipeline
         for i in rules.indices { rules[i].onEgress(&x, self, next: next) }
-        let branch = ctx.branch()
-        x.request.prependHeader("Via", via(to: next, branch: branch))
+        x.request.prependHeader("Via", via(to: next))
         if recordsRoute, x.method == "INVITE", x.isInitial {
             x.request.prependHeader("Record-Route", recordRouteValue)
         }

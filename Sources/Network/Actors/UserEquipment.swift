@@ -74,21 +74,21 @@ final class UserEquipment: Element {
         cseq += 1
         let requestURI = "sip:\(userDomain)"
         var t = MessageText(startLine: "REGISTER \(requestURI) SIP/2.0")
-        t.add("Via", via(to: pcscf, branch: ctx.branch()))
+        t.add("Via", via(to: pcscf))
         t.add("Max-Forwards", "70")
-        t.add("From", "<\(impu)>;tag=\(ctx.tag())")
-        t.add("To", "<\(impu)>")
+        t.add("From", bytes: "<\(impu)>;tag=\(ctx.tag())")
+        t.add("To", bytes: "<\(impu)>")
         t.add("Call-ID", registerCallID)
-        t.add("CSeq", "\(cseq) REGISTER")
-        t.add("Contact", "<\(contact)>;expires=\(expires)")
-        t.add("Expires", String(expires))
+        t.add("CSeq", bytes: "\(cseq) REGISTER")
+        t.add("Contact", bytes: "<\(contact)>;expires=\(expires)")
+        t.add("Expires", bytes: "\(expires)")
         if let c = challenge, let alg = Digest.Algorithm(name: c.algorithm ?? "MD5") {
             let realm = c.realm ?? userDomain
             let nonce = c.nonce ?? ""
             let cnonce = ctx.random.hex(16)
             let r = Digest.response(alg, user: subscriber.name, realm: realm, password: password, method: "REGISTER",
                                     uri: requestURI, nonce: nonce, nc: "00000001", cnonce: cnonce, qop: "auth")
-            t.add("Authorization", "Digest username=\"\(subscriber.name)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(requestURI)\", response=\"\(r)\", algorithm=\(alg.rawValue), cnonce=\"\(cnonce)\", qop=auth, nc=00000001")
+            t.add("Authorization", bytes: "Digest username=\"\(subscriber.name)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(requestURI)\", response=\"\(r)\", algorithm=\(alg.rawValue), cnonce=\"\(cnonce)\", qop=auth, nc=00000001")
         }
         if let authorization { t.add("Authorization", authorization) }
         for (n, v) in secAgreeHeaders(register: true) { t.add(n, v) }
@@ -145,14 +145,14 @@ final class UserEquipment: Element {
         let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: "<\(target)>", target: target)
         dialogs[callID] = d
         var t = MessageText(startLine: "INVITE \(target) SIP/2.0")
-        t.add("Via", via(to: pcscf, branch: ctx.branch()))
+        t.add("Via", via(to: pcscf))
         t.add("Max-Forwards", "70")
         t.add("Route", (["<sip:\(ctx.host(of: pcscf));lr>"] + serviceRoute).joined(separator: ", "))
         t.add("From", local)
-        t.add("To", "<\(target)>")
+        t.add("To", bytes: "<\(target)>")
         t.add("Call-ID", callID)
         t.add("CSeq", "1 INVITE")
-        t.add("Contact", "<\(contact)>")
+        t.add("Contact", bytes: "<\(contact)>")
         t.add("P-Preferred-Identity", options.preferredIdentity.map { "<\($0)>" })
         t.add("P-Asserted-Identity", options.assertedIdentity.map { "<\($0)>" })
         t.add("Privacy", options.privacy)
@@ -226,13 +226,13 @@ final class UserEquipment: Element {
     private func inDialogRequest(_ method: String, _ d: Dialog, cseq: UInt32) -> SIPMessage? {
         guard let next = nextHop(d) else { return nil }
         var t = MessageText(startLine: "\(method) \(d.remoteTarget) SIP/2.0")
-        t.add("Via", via(to: next, branch: ctx.branch()))
+        t.add("Via", via(to: next))
         t.add("Max-Forwards", "70")
         if !d.routeSet.isEmpty { t.add("Route", d.routeSet.joined(separator: ", ")) }
         t.add("From", d.localValue)
         t.add("To", d.remoteValue)
         t.add("Call-ID", d.callID)
-        t.add("CSeq", "\(cseq) \(method)")
+        t.add("CSeq", bytes: "\(cseq) \(method)")
         return t.message()
     }
 

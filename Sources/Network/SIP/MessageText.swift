@@ -23,6 +23,17 @@ struct MessageText {
 
     mutating func add(_ name: String, _ value: String?) { if let value { add(name, value) } }
 
+    /// `add(name, value)` for a value written as an interpolation straight into bytes
+    /// (`t.add("From", bytes: "<\(impu)>;tag=\(tag)")`): no String is built piece by piece.
+    mutating func add(_ name: String, bytes value: ValueBytes) {
+        Self.append(name, to: &bytes)
+        bytes.append(0x3A)
+        bytes.append(0x20)
+        bytes.append(contentsOf: value.bytes)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+    }
+
     /// Copies every field of `header` from `message` as `name: value` lines.
     mutating func copy(_ header: KnownHeader, as name: String, from message: SIPMessage) {
         message.appendFields(header, as: name, to: &bytes)
@@ -35,23 +46,23 @@ struct MessageText {
     }
 
     /// Parses the text; a builder bug must not crash a run, so failure is an Optional.
-    func message(body: String = "", contentType: String? = nil) -> SIPMessage? {
-        var out = bytes
+    /// Consuming: the lines are completed in place, not in a copy.
+    consuming func message(body: String = "", contentType: String? = nil) -> SIPMessage? {
         let count = body.utf8.count
         if count > 0, let contentType {
-            Self.append("Content-Type: ", to: &out)
-            Self.append(contentType, to: &out)
-            out.append(0x0D)
-            out.append(0x0A)
+            Self.append("Content-Type: ", to: &bytes)
+            Self.append(contentType, to: &bytes)
+            bytes.append(0x0D)
+            bytes.append(0x0A)
         }
-        Self.append("Content-Length: ", to: &out)
-        Self.append(String(count), to: &out)
-        out.append(0x0D)
-        out.append(0x0A)
-        out.append(0x0D)
-        out.append(0x0A)
-        Self.append(body, to: &out)
-        return try? SIPMessage(parsing: out)
+        Self.append("Content-Length: ", to: &bytes)
+        ValueBytes.appendDecimal(count, to: &bytes)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+        Self.append(body, to: &bytes)
+        return try? SIPMessage(parsing: bytes)
     }
 
     @inline(__always)
@@ -83,5 +94,50 @@ struct MessageText {
         }
         for (n, v) in extra { t.add(n, v) }
         return t.message(body: body, contentType: contentType)
+    }
+}
+
+/// A header value written as a string interpolation into a byte buffer: literal pieces and
+/// interpolated Strings and integers are appended as UTF-8, with none of the String growth
+/// an interpolated String pays at every piece.
+struct ValueBytes: ExpressibleByStringInterpolation {
+    var bytes: [UInt8]
+
+    init(stringLiteral value: String) { bytes = Array(value.utf8) }
+    init(stringInterpolation i: Interpolation) { bytes = i.bytes }
+
+    struct Interpolation: StringInterpolationProtocol {
+        var bytes: [UInt8] = []
+
+        init(literalCapacity: Int, interpolationCount: Int) {
+            bytes.reserveCapacity(literalCapacity + 24 * interpolationCount)
+        }
+
+        mutating func appendLiteral(_ s: String) { appendInterpolation(s) }
+
+        mutating func appendInterpolation(_ s: String) {
+            var s = s
+            s.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+
+        /// Decimal, as `String(n)` writes it.
+        mutating func appendInterpolation(_ n: Int) { ValueBytes.appendDecimal(n, to: &bytes) }
+        mutating func appendInterpolation(_ n: UInt32) { ValueBytes.appendDecimal(Int(n), to: &bytes) }
+    }
+
+    /// The decimal digits of `n` (with a '-' when negative), as `String(n)` writes them.
+    static func appendDecimal(_ n: Int, to out: inout [UInt8]) {
+        if n < 0 { out.append(0x2D) }
+        var m = n.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, backwards
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = 0x30 + UInt8(m % 10)
+                m /= 10
+                count += 1
+            } while m > 0
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append(d[i]) }
+        }
     }
 }
