@@ -14,8 +14,8 @@ class ProxyElement: Element {
     /// `record_route`, read once (policies are fixed for a run).
     private lazy var recordsRoute = policy.bool("record_route")
 
-    /// Record-Route value of this element.
-    var recordRouteValue: String { "<sip:\(ctx.host(of: name));lr>" }
+    /// Record-Route value of this element (its host is fixed for a run, like the Via prefixes).
+    private(set) lazy var recordRouteValue = "<sip:\(ctx.host(of: name));lr>"
 
     override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
         if request.method == "INVITE", let tx { respond(to: request, tx, peer: peer, status: 100, reason: "Trying") }

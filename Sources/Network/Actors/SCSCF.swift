@@ -41,8 +41,6 @@ final class SCSCF: ProxyElement {
         ])
     }
 
-    override var recordRouteValue: String { "<sip:\(ctx.host(of: name));lr>" }
-
     /// AS names for a session case: the policy list, or "auto" = linked ASs in a fixed order.
     /// Worked out once per case: the policy and the links are fixed for a run.
     func filterCriteria(_ c: SessionCase) -> [String] { c == .originating ? ifcOriginating : ifcTerminating }
