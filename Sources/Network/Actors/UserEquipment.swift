@@ -56,7 +56,8 @@ final class UserEquipment: Element {
 
     var pcscf: String? { ctx.peers(of: name, role: .pcscf).first }
     var impu: String { subscriber.impus.first ?? "sip:\(subscriber.name)@\(domain)" }
-    var contact: String { "sip:\(subscriber.name)@\(ctx.host(of: name))" }
+    /// Made once: the subscriber and the hosts are fixed for a run.
+    private(set) lazy var contact = "sip:\(subscriber.name)@\(ctx.host(of: name))"
     /// The registrar domain: the host of the default IMPU (fixed for the UE; parsed once).
     lazy var userDomain: String = Addressing.host(impu) ?? domain
 
@@ -141,8 +142,9 @@ final class UserEquipment: Element {
             let unquoted = name.utf8.contains(0x22) ? String(String.UnicodeScalarView(name.unicodeScalars.filter { $0 != "\"" })) : name
             return "\"\(unquoted)\" "
         } ?? ""
-        let local = "\(display)<\(impu)>;tag=\(fromTag)"
-        let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: "<\(target)>", target: target)
+        let local = ValueBytes("\(display)<\(impu)>;tag=\(fromTag)").string
+        let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: ValueBytes("<\(target)>").string,
+                       target: target)
         dialogs[callID] = d
         var t = MessageText(startLine: "INVITE \(target) SIP/2.0")
         t.add(.via, via(to: pcscf))

@@ -75,6 +75,9 @@ struct ValueBytes: ExpressibleByStringInterpolation {
     init(stringLiteral value: String) { bytes = Array(value.utf8) }
     init(stringInterpolation i: Interpolation) { bytes = i.bytes }
 
+    /// The value as a String (for header lists kept as Strings): one String from the bytes.
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+
     struct Interpolation: StringInterpolationProtocol {
         var bytes: [UInt8] = []
 
