@@ -45,6 +45,12 @@ final class SessionDescriptionTests: XCTestCase {
         }
     }
 
+    func testAddressTypeIsTheColonSearch() {
+        for host in ["10.0.0.1", "h", "", "::1", "fe80::1%eth0", "[::1]", "a:\u{301}b", ":", "\u{301}:", "caf\u{e9}"] {
+            XCTAssertEqual(SessionDescription.addressType(of: host), host.contains(":") ? "IP6" : "IP4", host.debugDescription)
+        }
+    }
+
     func testAnswerTakesTheAudioAndRefusesTheDataChannel() {
         // RFC 3264 §6: one m-line per offered stream, in order; a refused stream has port 0.
         let want = "v=0\r\no=- 2 1 IN IP4 10.0.0.3\r\ns=-\r\nc=IN IP4 10.0.0.3\r\nt=0 0\r\n"

@@ -2,19 +2,26 @@
 /// IMS data channel bootstrap m-lines (TS 26.114 §6.2.10).
 enum SessionDescription {
     static func offer(host: String, dataChannel: Bool) -> String {
-        let ip = host.contains(":") ? "IP6" : "IP4"
-        var s = "v=0\r\no=- 1 1 IN \(ip) \(host)\r\ns=-\r\nc=IN \(ip) \(host)\r\nt=0 0\r\n"
-        s += "m=audio 49170 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
+        let ip = addressType(of: host)
+        var s: ValueBytes = "v=0\r\no=- 1 1 IN \(ip) \(host)\r\ns=-\r\nc=IN \(ip) \(host)\r\nt=0 0\r\n"
+        s.bytes += "m=audio 49170 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n".utf8
         if dataChannel {
-            s += "m=application 52718 UDP/DTLS/SCTP webrtc-datachannel\r\na=sctp-port:5000\r\na=max-message-size:1024\r\n"
-            s += "a=setup:actpass\r\na=dcmap:0 subprotocol=\"http\"\r\na=dcmap:10 subprotocol=\"http\"\r\n"
+            s.bytes += "m=application 52718 UDP/DTLS/SCTP webrtc-datachannel\r\na=sctp-port:5000\r\na=max-message-size:1024\r\n".utf8
+            s.bytes += "a=setup:actpass\r\na=dcmap:0 subprotocol=\"http\"\r\na=dcmap:10 subprotocol=\"http\"\r\n".utf8
         }
-        return s
+        return s.string
+    }
+
+    /// "IP6" for a host with a colon, else "IP4". Only a host whose bytes hold a colon can
+    /// contain one as a Character (no other Character is equivalent to ":"), so the
+    /// Foundation search runs only for those.
+    static func addressType(of host: String) -> String {
+        host.utf8.contains(0x3A) && host.contains(":") ? "IP6" : "IP4"
     }
 
     /// Accepts the offer's audio and, with port 0, refuses any other stream (RFC 3264 §6).
     static func answer(to offer: String, host: String) -> String {
-        let ip = host.contains(":") ? "IP6" : "IP4"
+        let ip = addressType(of: host)
         var s: ValueBytes = "v=0\r\no=- 2 1 IN \(ip) \(host)\r\ns=-\r\nc=IN \(ip) \(host)\r\nt=0 0\r\n"
         for line in lines(offer) where startsWithMEquals(line) && line.hasPrefix("m=") {
             if line.hasPrefix("m=audio") {
