@@ -162,28 +162,35 @@ extension SIPMessage {
     /// fields were copied.
     @discardableResult
     public func appendFields(_ header: KnownHeader, as name: String, to out: inout [UInt8], firstOnly: Bool = false) -> Int {
-        storage.withUnsafeBufferPointer { p in
-            var copied = 0
-            for f in fields where f.header == header {
-                if firstOnly, copied > 0 { break }
-                copied += 1
-                var n = name
-                n.withUTF8 { out.append(contentsOf: $0) }
-                out.append(ASCII.colon)
-                out.append(ASCII.sp)
-                let r = f.value
-                // Folded or non-ASCII values go through the String path (folding collapsed,
-                // invalid UTF-8 repaired) so the bytes equal what `values(header)` gives.
-                if ByteClass.hasLineBreak(p, r, orNonASCII: true) {
-                    var v = valueText(r)
-                    v.withUTF8 { out.append(contentsOf: $0) }
-                } else if !r.isEmpty {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: p[r]))
-                }
-                out.append(ASCII.cr)
-                out.append(ASCII.lf)
-            }
-            return copied
+        var copied = 0
+        for f in fields where f.header == header {
+            if firstOnly, copied > 0 { break }
+            copied += 1
+            var n = name
+            n.withUTF8 { out.append(contentsOf: $0) }
+            out.append(ASCII.colon)
+            out.append(ASCII.sp)
+            appendValue(of: f, to: &out)
+            out.append(ASCII.cr)
+            out.append(ASCII.lf)
+        }
+        return copied
+    }
+
+    /// Appends the value of `f` as `values(header)` gives it: folded or non-ASCII values go
+    /// through the String path (folding collapsed, invalid UTF-8 repaired), plain ones are
+    /// copied as bytes.
+    func appendValue(of f: Field, to out: inout [UInt8]) {
+        storage.withUnsafeBufferPointer { Self.appendValue($0, f.value, to: &out) }
+    }
+
+    /// `appendValue(of:to:)` for the value at `r` in a message's buffer `p`.
+    static func appendValue(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, to out: inout [UInt8]) {
+        if ByteClass.hasLineBreak(p, r, orNonASCII: true) {
+            var v = valueText(p, r)
+            v.withUTF8 { out.append(contentsOf: $0) }
+        } else if !r.isEmpty {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[r]))
         }
     }
 }

@@ -239,24 +239,26 @@ public struct SIPMessage: Sendable {
 
     /// Value text with folding (CRLF + whitespace) collapsed to one space.
     func valueText(_ r: Range<Int>) -> String {
-        storage.withUnsafeBufferPointer { p in
-            if !ByteClass.hasLineBreak(p, r) { return String(p, r) }
-            var out = [UInt8]()
-            out.reserveCapacity(r.count)
-            var i = r.lowerBound
-            while i < r.upperBound {
-                let b = p[i]
-                if b == ASCII.cr || b == ASCII.lf {
-                    while i < r.upperBound, ByteClass.isLWS(p[i]) { i += 1 }
-                    while let last = out.last, ByteClass.isSpace(last) { out.removeLast() }
-                    out.append(ASCII.sp)
-                    continue
-                }
-                out.append(b)
-                i += 1
+        storage.withUnsafeBufferPointer { Self.valueText($0, r) }
+    }
+
+    static func valueText(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        if !ByteClass.hasLineBreak(p, r) { return String(p, r) }
+        var out = [UInt8]()
+        out.reserveCapacity(r.count)
+        var i = r.lowerBound
+        while i < r.upperBound {
+            let b = p[i]
+            if b == ASCII.cr || b == ASCII.lf {
+                while i < r.upperBound, ByteClass.isLWS(p[i]) { i += 1 }
+                while let last = out.last, ByteClass.isSpace(last) { out.removeLast() }
+                out.append(ASCII.sp)
+                continue
             }
-            return String(decoding: out, as: UTF8.self)
+            out.append(b)
+            i += 1
         }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -43,17 +43,24 @@ class Element: MessageReceiver, TransactionUser {
         ctx.trace.record(nowMs, .rule, from: name, to: name, note: "\(name) \(rule): \(text())")
     }
 
-    /// A Via for a request this element sends to `peer`: synthetic address, link transport.
-    func via(to peer: String, branch: String) -> String {
-        if let prefix = viaPrefixes[peer] { return prefix + branch }
-        let t = transport.transportKind(from: name, to: peer) ?? .udp
-        let addr = transport.address(of: name) ?? SocketAddress(host: name, port: 5060)
-        let prefix = "SIP/2.0/\(t.rawValue) \(addr.uriHost):\(addr.port);branch="
-        viaPrefixes[peer] = prefix
-        return prefix + branch
+    /// A Via for a request this element sends to `peer`: synthetic address, link transport and
+    /// a fresh branch (the same draw as `ctx.branch()`), written after the prefix in one String.
+    func via(to peer: String) -> String {
+        ctx.random.hex(16, after: viaPrefix(to: peer))
     }
 
-    /// Via text before the branch, per next hop (links and addresses are fixed for a run).
+    /// The Via text up to and including the branch's magic cookie.
+    private func viaPrefix(to peer: String) -> String {
+        if let prefix = viaPrefixes[peer] { return prefix }
+        let t = transport.transportKind(from: name, to: peer) ?? .udp
+        let addr = transport.address(of: name) ?? SocketAddress(host: name, port: 5060)
+        let prefix = "SIP/2.0/\(t.rawValue) \(addr.uriHost):\(addr.port);branch=\(Via.magicCookie)"
+        viaPrefixes[peer] = prefix
+        return prefix
+    }
+
+    /// Via text before the branch's random part, per next hop (links and addresses are fixed
+    /// for a run).
     private var viaPrefixes = ActorNameMap<String>()
 
     /// The actor a Route / Request-URI text points at.

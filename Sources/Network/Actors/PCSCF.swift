@@ -27,6 +27,10 @@ final class PCSCF: ProxyElement {
     }
 
     func isFromUE(_ x: ProxyExchange) -> Bool { ctx.roles[x.peer] == .ue }
+
+    /// What follows the icid in P-Charging-Vector: this element's address and domain, fixed for
+    /// a run (like the Via prefixes).
+    lazy var chargingVectorTail = ";icid-generated-at=\(transport.address(of: name)?.host ?? name);orig-ioi=\(domain)"
 }
 
 /// REGISTER from a UE: add Path and send it to the registrar; learn the binding from the 200.
@@ -103,8 +107,7 @@ struct InsertChargingVector: ProxyRule {
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard let p = e as? PCSCF, p.isFromUE(x), x.method != "ACK" else { return }
         if x.request.contains(.pChargingVector) { e.note(name, "replaced a P-Charging-Vector sent by the UE") }
-        let addr = e.transport.address(of: e.name)?.host ?? e.name
-        x.request.setHeader("P-Charging-Vector", "icid-value=\(e.ctx.random.hex(16));icid-generated-at=\(addr);orig-ioi=\(e.domain)")
+        x.request.setHeader("P-Charging-Vector", e.ctx.random.hex(16, after: "icid-value=", before: p.chargingVectorTail))
         x.changes.append("\(name) set P-Charging-Vector")
     }
 }

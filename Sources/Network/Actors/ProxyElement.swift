@@ -14,8 +14,8 @@ class ProxyElement: Element {
     /// `record_route`, read once (policies are fixed for a run).
     private lazy var recordsRoute = policy.bool("record_route")
 
-    /// Record-Route value of this element.
-    var recordRouteValue: String { "<sip:\(ctx.host(of: name));lr>" }
+    /// Record-Route value of this element (its host is fixed for a run, like the Via prefixes).
+    private(set) lazy var recordRouteValue = "<sip:\(ctx.host(of: name));lr>"
 
     override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
         if request.method == "INVITE", let tx { respond(to: request, tx, peer: peer, status: 100, reason: "Trying") }
@@ -66,8 +66,7 @@ class ProxyElement: Element {
         }
         let rules = pipeline
         for i in rules.indices { rules[i].onEgress(&x, self, next: next) }
-        let branch = ctx.branch()
-        x.request.prependHeader("Via", via(to: next, branch: branch))
+        x.request.prependHeader("Via", via(to: next))
         if recordsRoute, x.method == "INVITE", x.isInitial {
             x.request.prependHeader("Record-Route", recordRouteValue)
         }

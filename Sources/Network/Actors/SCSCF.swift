@@ -41,7 +41,8 @@ final class SCSCF: ProxyElement {
         ])
     }
 
-    override var recordRouteValue: String { "<sip:\(ctx.host(of: name));lr>" }
+    /// Service-Route value of this S-CSCF (its host is fixed for a run).
+    private(set) lazy var serviceRouteValue = "<sip:\(ctx.host(of: name));lr;orig>"
 
     /// AS names for a session case: the policy list, or "auto" = linked ASs in a fixed order.
     /// Worked out once per case: the policy and the links are fixed for a run.
@@ -135,7 +136,8 @@ struct Registrar: ProxyRule {
         return algs.map { a in
             let n = s.ctx.nonce()
             s.nonces.issue(n, algorithm: a, nowMs: s.nowMs)
-            return ("WWW-Authenticate", "Digest realm=\"\(realm)\", nonce=\"\(n)\", algorithm=\(a.rawValue), qop=\"auth\"")
+            let value: ValueBytes = "Digest realm=\"\(realm)\", nonce=\"\(n)\", algorithm=\(a.rawValue), qop=\"auth\""
+            return ("WWW-Authenticate", value.string)
         }
     }
 
@@ -159,9 +161,12 @@ struct Registrar: ProxyRule {
         }
         var extra: [(String, String)] = []
         for p in path { extra.append(("Path", p)) }
-        extra.append(("Service-Route", "<sip:\(s.ctx.host(of: s.name));lr;orig>"))
+        extra.append(("Service-Route", s.serviceRouteValue))
         extra.append(("P-Associated-URI", impus.map { "<\($0)>" }.joined(separator: ", ")))
-        if !contact.isEmpty { extra.append(("Contact", "<\(contact)>;expires=\(granted)")) }
+        if !contact.isEmpty {
+            let value: ValueBytes = "<\(contact)>;expires=\(granted)"
+            extra.append(("Contact", value.string))
+        }
         extra.append(("Expires", String(granted)))
         x.response = MessageText.response(to: req, status: 200, reason: "OK", toTag: s.ctx.tag(), extra: extra)
         s.note(name, "registered \(sub.name): \(impus.joined(separator: ", ")) at \(contact)")
@@ -207,7 +212,9 @@ struct SCSCFRouting: ProxyRule {
                 let token = s.ctx.random.hex(8)
                 s.odi[token] = IFCState(sessionCase: state.sessionCase, index: state.index + 1)
                 let rest = x.request.listValues("Route")
-                x.request.setHeader("Route", values: ["<sip:\(s.ctx.host(of: appServer));lr>", "<sip:\(s.ctx.host(of: s.name));lr;odi=\(token)>"] + rest)
+                let toAS: ValueBytes = "<sip:\(s.ctx.host(of: appServer));lr>"
+                let back: ValueBytes = "<sip:\(s.ctx.host(of: s.name));lr;odi=\(token)>"
+                x.request.setHeader("Route", values: [toAS.string, back.string] + rest)
                 x.nextHop = appServer
                 x.changes.append("iFC (\(state.sessionCase.rawValue)) -> \(appServer)")
                 e.note(name, "\(state.sessionCase.rawValue) iFC \(state.index + 1): \(appServer)")

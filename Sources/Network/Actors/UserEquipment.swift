@@ -56,7 +56,8 @@ final class UserEquipment: Element {
 
     var pcscf: String? { ctx.peers(of: name, role: .pcscf).first }
     var impu: String { subscriber.impus.first ?? "sip:\(subscriber.name)@\(domain)" }
-    var contact: String { "sip:\(subscriber.name)@\(ctx.host(of: name))" }
+    /// Made once: the subscriber and the hosts are fixed for a run.
+    private(set) lazy var contact = "sip:\(subscriber.name)@\(ctx.host(of: name))"
     /// The registrar domain: the host of the default IMPU (fixed for the UE; parsed once).
     lazy var userDomain: String = Addressing.host(impu) ?? domain
 
@@ -74,23 +75,23 @@ final class UserEquipment: Element {
         cseq += 1
         let requestURI = "sip:\(userDomain)"
         var t = MessageText(startLine: "REGISTER \(requestURI) SIP/2.0")
-        t.add("Via", via(to: pcscf, branch: ctx.branch()))
-        t.add("Max-Forwards", "70")
-        t.add("From", "<\(impu)>;tag=\(ctx.tag())")
-        t.add("To", "<\(impu)>")
-        t.add("Call-ID", registerCallID)
-        t.add("CSeq", "\(cseq) REGISTER")
-        t.add("Contact", "<\(contact)>;expires=\(expires)")
-        t.add("Expires", String(expires))
+        t.add(.via, via(to: pcscf))
+        t.add(.maxForwards, "70")
+        t.add(.from, bytes: "<\(impu)>;tag=\(ctx.tag())")
+        t.add(.to, bytes: "<\(impu)>")
+        t.add(.callID, registerCallID)
+        t.add(.cseq, bytes: "\(cseq) REGISTER")
+        t.add(.contact, bytes: "<\(contact)>;expires=\(expires)")
+        t.add(.expires, bytes: "\(expires)")
         if let c = challenge, let alg = Digest.Algorithm(name: c.algorithm ?? "MD5") {
             let realm = c.realm ?? userDomain
             let nonce = c.nonce ?? ""
             let cnonce = ctx.random.hex(16)
             let r = Digest.response(alg, user: subscriber.name, realm: realm, password: password, method: "REGISTER",
                                     uri: requestURI, nonce: nonce, nc: "00000001", cnonce: cnonce, qop: "auth")
-            t.add("Authorization", "Digest username=\"\(subscriber.name)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(requestURI)\", response=\"\(r)\", algorithm=\(alg.rawValue), cnonce=\"\(cnonce)\", qop=auth, nc=00000001")
+            t.add(.authorization, bytes: "Digest username=\"\(subscriber.name)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(requestURI)\", response=\"\(r)\", algorithm=\(alg.rawValue), cnonce=\"\(cnonce)\", qop=auth, nc=00000001")
         }
-        if let authorization { t.add("Authorization", authorization) }
+        if let authorization { t.add(.authorization, authorization) }
         for (n, v) in secAgreeHeaders(register: true) { t.add(n, v) }
         guard let m = t.message() else { return }
         layer.sendRequest(m, to: pcscf, onResponse: { [weak self] r in
@@ -141,25 +142,26 @@ final class UserEquipment: Element {
             let unquoted = name.utf8.contains(0x22) ? String(String.UnicodeScalarView(name.unicodeScalars.filter { $0 != "\"" })) : name
             return "\"\(unquoted)\" "
         } ?? ""
-        let local = "\(display)<\(impu)>;tag=\(fromTag)"
-        let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: "<\(target)>", target: target)
+        let local = ValueBytes("\(display)<\(impu)>;tag=\(fromTag)").string
+        let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: ValueBytes("<\(target)>").string,
+                       target: target)
         dialogs[callID] = d
         var t = MessageText(startLine: "INVITE \(target) SIP/2.0")
-        t.add("Via", via(to: pcscf, branch: ctx.branch()))
-        t.add("Max-Forwards", "70")
-        t.add("Route", (["<sip:\(ctx.host(of: pcscf));lr>"] + serviceRoute).joined(separator: ", "))
-        t.add("From", local)
-        t.add("To", "<\(target)>")
-        t.add("Call-ID", callID)
-        t.add("CSeq", "1 INVITE")
-        t.add("Contact", "<\(contact)>")
-        t.add("P-Preferred-Identity", options.preferredIdentity.map { "<\($0)>" })
-        t.add("P-Asserted-Identity", options.assertedIdentity.map { "<\($0)>" })
-        t.add("Privacy", options.privacy)
+        t.add(.via, via(to: pcscf))
+        t.add(.maxForwards, "70")
+        t.add(.route, (["<sip:\(ctx.host(of: pcscf));lr>"] + serviceRoute).joined(separator: ", "))
+        t.add(.from, local)
+        t.add(.to, bytes: "<\(target)>")
+        t.add(.callID, callID)
+        t.add(.cseq, "1 INVITE")
+        t.add(.contact, bytes: "<\(contact)>")
+        t.add(.pPreferredIdentity, options.preferredIdentity.map { "<\($0)>" })
+        t.add(.pAssertedIdentity, options.assertedIdentity.map { "<\($0)>" })
+        t.add(.privacy, options.privacy)
         if let reason = options.callReason {
             var ci = CallInfo(uri: "urn:ietf:params:sip:rcd")
             ci.callReason = reason
-            t.add("Call-Info", ci.description)
+            t.add(.callInfo, ci.description)
         }
         for (n, v) in options.extraHeaders { t.add(n, v) }
         for (n, v) in secAgreeHeaders(register: false) { t.add(n, v) }
@@ -226,13 +228,13 @@ final class UserEquipment: Element {
     private func inDialogRequest(_ method: String, _ d: Dialog, cseq: UInt32) -> SIPMessage? {
         guard let next = nextHop(d) else { return nil }
         var t = MessageText(startLine: "\(method) \(d.remoteTarget) SIP/2.0")
-        t.add("Via", via(to: next, branch: ctx.branch()))
-        t.add("Max-Forwards", "70")
-        if !d.routeSet.isEmpty { t.add("Route", d.routeSet.joined(separator: ", ")) }
-        t.add("From", d.localValue)
-        t.add("To", d.remoteValue)
-        t.add("Call-ID", d.callID)
-        t.add("CSeq", "\(cseq) \(method)")
+        t.add(.via, via(to: next))
+        t.add(.maxForwards, "70")
+        if !d.routeSet.isEmpty { t.add(.route, d.routeSet.joined(separator: ", ")) }
+        t.add(.from, d.localValue)
+        t.add(.to, d.remoteValue)
+        t.add(.callID, d.callID)
+        t.add(.cseq, bytes: "\(cseq) \(method)")
         return t.message()
     }
 

@@ -19,20 +19,28 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// does not shift every later random value).
     public mutating func chance(_ p: Double) -> Bool { p > 0 && unit() < p }
 
-    /// `count` lowercase hex digits, after `prefix` when given (one buffer for a Via branch).
-    public mutating func hex(_ count: Int, after prefix: StaticString = "") -> String {
-        let p = prefix.utf8CodeUnitCount
-        guard count > 0 else { return p == 0 ? "" : String(decoding: UnsafeBufferPointer(start: prefix.utf8Start, count: p), as: UTF8.self) }
+    /// `count` lowercase hex digits between `prefix` and `suffix`, in one buffer (a Via with its
+    /// branch, a charging vector with its icid: no String concatenation after the draw).
+    public mutating func hex(_ count: Int, after prefix: String = "", before suffix: String = "") -> String {
+        guard count > 0 else { return prefix + suffix }
         var word = next()
+        var prefix = prefix, suffix = suffix
         // Bytes, not Characters: tags and branches are made for every message.
-        return String(unsafeUninitializedCapacity: p + count) { out in
-            for i in 0..<p { out[i] = prefix.utf8Start[i] }
-            for i in 0..<count {
-                if i > 0, i % 16 == 0 { word = next() }
-                out[p + i] = hexDigit(UInt8(truncatingIfNeeded: word & 0xF))
-                word >>= 4
+        return prefix.withUTF8 { p in
+            suffix.withUTF8 { s in
+                String(unsafeUninitializedCapacity: p.count + count + s.count) { out in
+                    var o = 0
+                    for b in p { out[o] = b; o += 1 }
+                    for i in 0..<count {
+                        if i > 0, i % 16 == 0 { word = next() }
+                        out[o] = hexDigit(UInt8(truncatingIfNeeded: word & 0xF))
+                        word >>= 4
+                        o += 1
+                    }
+                    for b in s { out[o] = b; o += 1 }
+                    return o
+                }
             }
-            return p + count
         }
     }
 }

@@ -19,17 +19,23 @@ enum Digest {
         func hex(_ s: String) -> String { hex(bytes: Array(s.utf8)) }
 
         func hex(bytes: [UInt8]) -> String {
-            let d: [UInt8]
             switch self {
-            case .md5: d = Array(Insecure.MD5.hash(data: bytes))
-            case .sha256: d = Array(SHA256.hash(data: bytes))
+            case .md5: return Self.hexString(Insecure.MD5.hash(data: bytes))
+            case .sha256: return Self.hexString(SHA256.hash(data: bytes))
             }
-            return String(unsafeUninitializedCapacity: d.count * 2) { out in
-                for (i, b) in d.enumerated() {
-                    out[2 * i] = hexDigit(b >> 4)
-                    out[2 * i + 1] = hexDigit(b & 0xF)
+        }
+
+        /// Lowercase hex of a digest, read in place (copying it into an Array first cost more
+        /// than the hex).
+        private static func hexString<D: Crypto.Digest>(_ d: D) -> String {
+            d.withUnsafeBytes { raw in
+                String(unsafeUninitializedCapacity: raw.count * 2) { out in
+                    for (i, b) in raw.enumerated() {
+                        out[2 * i] = hexDigit(b >> 4)
+                        out[2 * i + 1] = hexDigit(b & 0xF)
+                    }
+                    return raw.count * 2
                 }
-                return d.count * 2
             }
         }
     }
@@ -44,8 +50,19 @@ enum Digest {
     /// A binary password: IMS AKA uses RES as it is (RFC 3310 §3.3), MD5 for AKAv1-MD5.
     static func response(_ alg: Algorithm, user: String, realm: String, password: [UInt8], method: String, uri: String,
                          nonce: String, nc: String, cnonce: String, qop: String) -> String {
-        let ha1 = alg.hex(bytes: Array("\(user):\(realm):".utf8) + password)
-        let ha2 = alg.hex("\(method):\(uri)")
-        return alg.hex("\(ha1):\(nonce):\(nc):\(cnonce):\(qop):\(ha2)")
+        let ha1 = alg.hex(bytes: colonJoined([user, realm, ""]) + password)
+        let ha2 = alg.hex(bytes: colonJoined([method, uri]))
+        return alg.hex(bytes: colonJoined([ha1, nonce, nc, cnonce, qop, ha2]))
+    }
+
+    /// `parts` joined by ':' as UTF-8: the hash inputs, without an interpolated String.
+    private static func colonJoined(_ parts: [String]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(parts.reduce(parts.count) { $0 + $1.utf8.count })
+        for i in parts.indices {
+            if i > 0 { out.append(0x3A) }
+            out.append(contentsOf: parts[i].utf8)
+        }
+        return out
     }
 }

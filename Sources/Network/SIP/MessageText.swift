@@ -1,63 +1,43 @@
 import SIPCore
 
-/// Builds a message as bytes and parses it once: SIPMessage is always a parse of real bytes.
-/// Lines go straight into one buffer (no per-line Strings to join).
+/// Builds a message as bytes; `MessageBuilder` indexes each line as it is written, so the
+/// message is exactly a parse of its bytes without parsing them again.
 struct MessageText {
-    private var bytes: [UInt8] = []
+    private var builder: MessageBuilder
 
-    init(startLine: String) {
-        bytes.reserveCapacity(768)
-        Self.append(startLine, to: &bytes)
-        bytes.append(0x0D)
-        bytes.append(0x0A)
+    init(startLine: ValueBytes) {
+        builder = MessageBuilder(startLine: startLine.bytes)
     }
 
-    mutating func add(_ name: String, _ value: String) {
-        Self.append(name, to: &bytes)
-        bytes.append(0x3A)
-        bytes.append(0x20)
-        Self.append(value, to: &bytes)
-        bytes.append(0x0D)
-        bytes.append(0x0A)
-    }
+    mutating func add(_ name: String, _ value: String) { builder.add(name, value) }
 
     mutating func add(_ name: String, _ value: String?) { if let value { add(name, value) } }
 
-    /// Copies every field of `header` from `message` as `name: value` lines.
-    mutating func copy(_ header: KnownHeader, as name: String, from message: SIPMessage) {
-        message.appendFields(header, as: name, to: &bytes)
+    /// A known header under its canonical name (the builder then need not look the name up).
+    mutating func add(_ header: KnownHeader, _ value: String) { builder.add(header, value) }
+
+    mutating func add(_ header: KnownHeader, _ value: String?) { if let value { add(header, value) } }
+
+    mutating func add(_ header: KnownHeader, bytes value: ValueBytes) { builder.add(header, bytes: value.bytes) }
+
+    /// `add(name, value)` for a value written as an interpolation straight into bytes
+    /// (`t.add("From", bytes: "<\(impu)>;tag=\(tag)")`): no String is built piece by piece.
+    mutating func add(_ name: String, bytes value: ValueBytes) { builder.add(name, bytes: value.bytes) }
+
+    /// Copies every field of `header` from `message`, under the canonical name.
+    mutating func copy(_ header: KnownHeader, from message: SIPMessage) {
+        builder.copy(header, from: message)
     }
 
-    /// `add(name, message.value(header) ?? "")` without the String: the first field, or an
+    /// `add(header, message.value(header) ?? "")` without the String: the first field, or an
     /// empty value when there is none.
-    mutating func copyFirst(_ header: KnownHeader, as name: String, from message: SIPMessage) {
-        if message.appendFields(header, as: name, to: &bytes, firstOnly: true) == 0 { add(name, "") }
+    mutating func copyFirst(_ header: KnownHeader, from message: SIPMessage) {
+        if builder.copy(header, from: message, firstOnly: true) == 0 { add(header, "") }
     }
 
-    /// Parses the text; a builder bug must not crash a run, so failure is an Optional.
-    func message(body: String = "", contentType: String? = nil) -> SIPMessage? {
-        var out = bytes
-        let count = body.utf8.count
-        if count > 0, let contentType {
-            Self.append("Content-Type: ", to: &out)
-            Self.append(contentType, to: &out)
-            out.append(0x0D)
-            out.append(0x0A)
-        }
-        Self.append("Content-Length: ", to: &out)
-        Self.append(String(count), to: &out)
-        out.append(0x0D)
-        out.append(0x0A)
-        out.append(0x0D)
-        out.append(0x0A)
-        Self.append(body, to: &out)
-        return try? SIPMessage(parsing: out)
-    }
-
-    @inline(__always)
-    private static func append(_ s: String, to out: inout [UInt8]) {
-        var s = s
-        s.withUTF8 { out.append(contentsOf: $0) }
+    /// The message; a builder bug must not crash a run, so failure is an Optional.
+    consuming func message(body: String = "", contentType: String? = nil) -> SIPMessage? {
+        builder.message(body: body, contentType: contentType)
     }
 
     /// A response to `request` (§8.2.6): Via, From, To (with `toTag` added when missing),
@@ -67,21 +47,53 @@ struct MessageText {
                          extra: [(String, String)] = [], body: String = "", contentType: String? = nil,
                          to toValue: String? = nil) -> SIPMessage? {
         var t = MessageText(startLine: "SIP/2.0 \(status) \(reason)")
-        t.copy(.via, as: "Via", from: request)
-        t.copyFirst(.from, as: "From", from: request)
+        t.copy(.via, from: request)
+        t.copyFirst(.from, from: request)
         if let toValue {
-            t.add("To", toValue)
+            t.add(.to, toValue)
         } else if let toTag, status > 100, request.addressValue(.to)?.tag == nil {
-            t.add("To", (request.value(.to) ?? "") + ";tag=\(toTag)")
+            t.add(.to, bytes: "\(request.value(.to) ?? "");tag=\(toTag)")
         } else {
-            t.copyFirst(.to, as: "To", from: request)
+            t.copyFirst(.to, from: request)
         }
-        t.copyFirst(.callID, as: "Call-ID", from: request)
-        t.copyFirst(.cseq, as: "CSeq", from: request)
+        t.copyFirst(.callID, from: request)
+        t.copyFirst(.cseq, from: request)
         if (101..<300).contains(status), request.method == "INVITE" {
-            t.copy(.recordRoute, as: "Record-Route", from: request)
+            t.copy(.recordRoute, from: request)
         }
         for (n, v) in extra { t.add(n, v) }
         return t.message(body: body, contentType: contentType)
+    }
+}
+
+/// A header value written as a string interpolation into a byte buffer: literal pieces and
+/// interpolated Strings and integers are appended as UTF-8, with none of the String growth
+/// an interpolated String pays at every piece.
+struct ValueBytes: ExpressibleByStringInterpolation {
+    var bytes: [UInt8]
+
+    init(stringLiteral value: String) { bytes = Array(value.utf8) }
+    init(stringInterpolation i: Interpolation) { bytes = i.bytes }
+
+    /// The value as a String (for header lists kept as Strings): one String from the bytes.
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    struct Interpolation: StringInterpolationProtocol {
+        var bytes: [UInt8] = []
+
+        init(literalCapacity: Int, interpolationCount: Int) {
+            bytes.reserveCapacity(literalCapacity + 24 * interpolationCount)
+        }
+
+        mutating func appendLiteral(_ s: String) { appendInterpolation(s) }
+
+        mutating func appendInterpolation(_ s: String) {
+            var s = s
+            s.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+
+        /// Decimal, as `String(n)` writes it.
+        mutating func appendInterpolation(_ n: Int) { MessageBuilder.appendDecimal(n, to: &bytes) }
+        mutating func appendInterpolation(_ n: UInt32) { MessageBuilder.appendDecimal(Int(n), to: &bytes) }
     }
 }

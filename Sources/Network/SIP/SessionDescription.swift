@@ -2,47 +2,65 @@
 /// IMS data channel bootstrap m-lines (TS 26.114 §6.2.10).
 enum SessionDescription {
     static func offer(host: String, dataChannel: Bool) -> String {
-        let ip = host.contains(":") ? "IP6" : "IP4"
-        var s = "v=0\r\no=- 1 1 IN \(ip) \(host)\r\ns=-\r\nc=IN \(ip) \(host)\r\nt=0 0\r\n"
-        s += "m=audio 49170 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
+        let ip = addressType(of: host)
+        var s: ValueBytes = "v=0\r\no=- 1 1 IN \(ip) \(host)\r\ns=-\r\nc=IN \(ip) \(host)\r\nt=0 0\r\n"
+        s.bytes += "m=audio 49170 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n".utf8
         if dataChannel {
-            s += "m=application 52718 UDP/DTLS/SCTP webrtc-datachannel\r\na=sctp-port:5000\r\na=max-message-size:1024\r\n"
-            s += "a=setup:actpass\r\na=dcmap:0 subprotocol=\"http\"\r\na=dcmap:10 subprotocol=\"http\"\r\n"
+            s.bytes += "m=application 52718 UDP/DTLS/SCTP webrtc-datachannel\r\na=sctp-port:5000\r\na=max-message-size:1024\r\n".utf8
+            s.bytes += "a=setup:actpass\r\na=dcmap:0 subprotocol=\"http\"\r\na=dcmap:10 subprotocol=\"http\"\r\n".utf8
         }
-        return s
+        return s.string
+    }
+
+    /// "IP6" for a host with a colon, else "IP4". Only a host whose bytes hold a colon can
+    /// contain one as a Character (no other Character is equivalent to ":"), so the
+    /// Foundation search runs only for those.
+    static func addressType(of host: String) -> String {
+        host.utf8.contains(0x3A) && host.contains(":") ? "IP6" : "IP4"
     }
 
     /// Accepts the offer's audio and, with port 0, refuses any other stream (RFC 3264 §6).
     static func answer(to offer: String, host: String) -> String {
-        let ip = host.contains(":") ? "IP6" : "IP4"
-        var s = "v=0\r\no=- 2 1 IN \(ip) \(host)\r\ns=-\r\nc=IN \(ip) \(host)\r\nt=0 0\r\n"
-        for line in lines(offer) where line.hasPrefix("m=") {
+        let ip = addressType(of: host)
+        var s: ValueBytes = "v=0\r\no=- 2 1 IN \(ip) \(host)\r\ns=-\r\nc=IN \(ip) \(host)\r\nt=0 0\r\n"
+        for line in lines(offer) where startsWithMEquals(line) && line.hasPrefix("m=") {
             if line.hasPrefix("m=audio") {
-                s += "m=audio 3456 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
+                s.bytes += "m=audio 3456 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n".utf8
             } else {
                 let parts = line.split(separator: " ")
-                if parts.count >= 3 { s += "\(parts[0]) 0 \(parts[2...].joined(separator: " "))\r\n" }
+                if parts.count >= 3 {
+                    let refused: ValueBytes = "\(String(parts[0])) 0 \(parts[2...].joined(separator: " "))\r\n"
+                    s.bytes += refused.bytes
+                }
             }
         }
-        return s
+        return s.string
+    }
+
+    /// Whether the line's bytes start with "m=". A line whose Characters start with "m=" does
+    /// (no other Character is equivalent to "m" or "="), so the slower Character test
+    /// (`hasPrefix`, which a combining mark after the "=" fails) runs only on these.
+    private static func startsWithMEquals(_ line: Substring) -> Bool {
+        var u = line.utf8.makeIterator()
+        return u.next() == 0x6D && u.next() == 0x3D
     }
 
     /// The text's lines, ended by CR LF (RFC 8866 §5), or a lone CR or LF; empty lines dropped.
     /// Cut on the UTF-8 bytes: CR and LF never occur inside a multi-byte character, and a
     /// Character split would not do (CR LF is one Character, equal to neither "\r" nor "\n").
+    /// The bytes are scanned in place and each line made from its offsets.
     static func lines(_ text: String) -> [Substring] {
         let u = text.utf8
-        var out: [Substring] = []
-        var start = u.startIndex, i = u.startIndex
-        while i != u.endIndex {
-            let next = u.index(after: i)
-            if u[i] == 0x0D || u[i] == 0x0A {
-                if start != i { out.append(text[start..<i]) }
-                start = next
+        var ranges: [Range<Int>] = []
+        let scanned: Void? = u.withContiguousStorageIfAvailable { p in
+            var start = 0
+            for i in 0..<p.count where p[i] == 0x0D || p[i] == 0x0A {
+                if start != i { ranges.append(start..<i) }
+                start = i + 1
             }
-            i = next
+            if start != p.count { ranges.append(start..<p.count) }
         }
-        if start != u.endIndex { out.append(text[start..<u.endIndex]) }
-        return out
+        if scanned == nil { return lines(String(decoding: Array(u), as: UTF8.self)) }  // bridged text: made native
+        return ranges.map { r in text[u.index(u.startIndex, offsetBy: r.lowerBound)..<u.index(u.startIndex, offsetBy: r.upperBound)] }
     }
 }

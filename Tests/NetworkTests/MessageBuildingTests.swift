@@ -1,0 +1,42 @@
+@testable import Network
+import TestSupport
+import Testing
+
+/// The byte-level builders give exactly what the String forms they replace gave.
+@Suite struct MessageBuildingTests {
+    /// `ValueBytes` interpolation against String interpolation, seeded integers and strings.
+    @Test func valueBytesMatchStringInterpolation() {
+        var g = SplitMix64(seed: 5)
+        let words = ["", "a", "<sip:u0@ims.example>", "caf\u{e9}", "\u{1F600}", "tag=\"x\""]
+        var ints = [0, 1, -1, 9, 10, -10, Int.max, Int.min, 4_294_967_295]
+        for _ in 0..<200 { ints.append(Int(truncatingIfNeeded: g.next()) >> Int(g.next() % 64)) }
+        for n in ints {
+            let w = g.pick(words), u = UInt32(truncatingIfNeeded: n)
+            let v: ValueBytes = "x\(w)=\(n);\(u) \(w)"
+            #expect(v.bytes == Array("x\(w)=\(n);\(u) \(w)".utf8))
+        }
+        let plain: ValueBytes = "70"
+        #expect(plain.bytes == Array("70".utf8))
+    }
+
+    /// `hex(_:after:before:)` is the prefix, the same draw as `hex(_:)`, and the suffix.
+    @Test func hexBetweenPrefixAndSuffix() {
+        for count in 0..<40 {
+            var a = SeededRandom(seed: UInt64(count)), b = a
+            let joined = a.hex(count, after: "SIP/2.0/UDP h:5060;branch=z9hG4bK", before: ";x=\u{e9}")
+            #expect(joined == "SIP/2.0/UDP h:5060;branch=z9hG4bK" + b.hex(count) + ";x=\u{e9}")
+            #expect(a.state == b.state)
+        }
+    }
+
+    /// RFC 2617 §3.5 (MD5) and RFC 7616 §3.9.1 (SHA-256) responses.
+    @Test func digestResponses() {
+        #expect(Digest.response(.md5, user: "Mufasa", realm: "testrealm@host.com", password: "Circle Of Life", method: "GET",
+                                uri: "/dir/index.html", nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093", nc: "00000001",
+                                cnonce: "0a4f113b", qop: "auth") == "6629fae49393a05397450978507c4ef1")
+        #expect(Digest.response(.sha256, user: "Mufasa", realm: "http-auth@example.org", password: "Circle of Life", method: "GET",
+                                uri: "/dir/index.html", nonce: "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", nc: "00000001",
+                                cnonce: "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", qop: "auth")
+                == "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1")
+    }
+}
