@@ -19,19 +19,21 @@ protocol TransactionUser: AnyObject {
 
 /// What matches a message to its transaction (§17.1.3, §17.2.3): top Via branch, method
 /// (CSeq method for responses; ACK matches INVITE) and, server side, the peer it came from.
-/// A struct rather than a joined String: one is built for every message.
-struct TransactionKey: Hashable {
+/// Two keys match when all three are equal Strings; `TransactionTable` finds them.
+struct TransactionKey: Equatable {
     var branch: String
     var method: String
     var peer: String = ""
+}
 
-    /// The branch alone is hashed (it is random per transaction); equality still compares all three.
-    func hash(into h: inout Hasher) { h.combine(branch) }
+/// A transaction held in a `TransactionTable`.
+protocol KeyedTransaction: AnyObject {
+    var key: TransactionKey { get }
 }
 
 /// A client transaction (§17.1): INVITE (timers A, B, D; RFC 6026 accepted state, timer M)
 /// or non-INVITE (timers E, F, K). Retransmits only over unreliable transports.
-final class ClientTransaction {
+final class ClientTransaction: KeyedTransaction {
     enum State { case calling, proceeding, completed, accepted, terminated }
     let key: TransactionKey
     let request: SIPMessage
@@ -63,7 +65,7 @@ final class ClientTransaction {
 
 /// A server transaction (§17.2): INVITE (timers G, H, I; accepted state, timer L) or
 /// non-INVITE (timer J). Absorbs retransmitted requests by resending the last response.
-final class ServerTransaction {
+final class ServerTransaction: KeyedTransaction {
     enum State { case proceeding, completed, confirmed, accepted, terminated }
     let key: TransactionKey
     let request: SIPMessage
@@ -95,8 +97,8 @@ final class TransactionLayer {
     let scheduler: Scheduler
     let transport: Transport
     weak var user: TransactionUser?
-    private var clients: [TransactionKey: ClientTransaction] = [:]
-    private var servers: [TransactionKey: ServerTransaction] = [:]
+    private var clients = TransactionTable<ClientTransaction>()
+    private var servers = TransactionTable<ServerTransaction>()
     /// Called for bytes that do not parse (traced by the actor).
     var onUnparsable: ((_ bytes: [UInt8], _ peer: String, _ error: String) -> Void)?
 
@@ -118,16 +120,35 @@ final class TransactionLayer {
         return r
     }
 
-    static func branch(_ m: SIPMessage) -> String? { m.topViaBranch }
-
+    /// The key of a request this layer sends: top Via branch and CSeq method.
     static func clientKey(_ m: SIPMessage) -> TransactionKey? {
-        guard let b = branch(m), let method = m.cseqMethodName else { return nil }
+        guard let b = m.topViaBranch, let method = m.cseqMethodName else { return nil }
         return TransactionKey(branch: b, method: method)
     }
 
-    static func serverKey(_ m: SIPMessage, peer: String) -> TransactionKey? {
-        guard let b = branch(m), let method = m.method else { return nil }
-        return TransactionKey(branch: b, method: method == "ACK" ? "INVITE" : method, peer: peer)
+    /// The method a request's server transaction is keyed by: ACK matches INVITE.
+    static func serverMethod(_ method: String) -> String { method == "ACK" ? "INVITE" : method }
+
+    /// A received message's transaction in `table`, if its key (branch from the top Via) has one.
+    private enum Match<Tx> {
+        /// The message has no key (no branch, or no method).
+        case none
+        case found(Tx)
+        /// No transaction has the key; a new one would.
+        case absent(TransactionKey)
+    }
+
+    private static func match<Tx>(_ m: SIPMessage, method: String?, peer: String, in table: TransactionTable<Tx>) -> Match<Tx> {
+        var match = Match<Tx>.none
+        m.withTopViaBranch { b in
+            guard let b, let method else { return }
+            if let tx = table.find(branch: b, method: method, peer: peer) {
+                match = .found(tx)
+            } else {
+                match = .absent(TransactionKey(branch: String(decoding: b, as: UTF8.self), method: method, peer: peer))
+            }
+        }
+        return match
     }
 
     // MARK: Client side
@@ -145,7 +166,7 @@ final class TransactionLayer {
         }
         let tx = ClientTransaction(key: key, request: request, peer: peer, reliable: reliable(peer),
                                    onResponse: onResponse, onTimeout: onTimeout)
-        clients[key] = tx
+        clients.set(tx)
         transport.send(tx.wire, from: owner, to: peer, note: note)
         if !tx.reliable { armRetransmit(tx) }
         after(SIPTimers.long, tx, .noFinalResponse)
@@ -192,11 +213,12 @@ final class TransactionLayer {
     private func terminate(_ tx: ClientTransaction) {
         tx.state = .terminated
         tx.timers.cancel()
-        clients[tx.key] = nil
+        clients.remove(key: tx.key)
     }
 
     private func receiveResponse(_ m: SIPMessage, from peer: String) {
-        guard let key = Self.clientKey(m), let tx = clients[key], let code = m.statusCode else {
+        guard let method = m.cseqMethodName, let code = m.statusCode,
+              case .found(let tx) = Self.match(m, method: method, peer: "", in: clients) else {
             user?.handleStrayResponse(m, from: peer)
             return
         }
@@ -260,13 +282,15 @@ final class TransactionLayer {
     // MARK: Server side
 
     private func receiveRequest(_ m: SIPMessage, from peer: String) {
-        guard let key = Self.serverKey(m, peer: peer) else {
+        let method = m.method
+        let match = Self.match(m, method: method.map(Self.serverMethod), peer: peer, in: servers)
+        if case .none = match {
             // No branch: still hand it up (the TU answers 400 or ignores it).
             user?.handleRequest(m, transaction: nil, from: peer)
             return
         }
-        if m.method == "ACK" {
-            if let tx = servers[key], tx.isInvite {
+        if method == "ACK" {
+            if case .found(let tx) = match, tx.isInvite {
                 if tx.state == .completed {
                     tx.state = .confirmed
                     let wait = tx.reliable ? 0 : SIPTimers.t4  // Timer I
@@ -277,16 +301,16 @@ final class TransactionLayer {
             user?.handleRequest(m, transaction: nil, from: peer)
             return
         }
-        if let tx = servers[key] {
+        guard case .absent(let key) = match else {
             // A retransmission: resend the last response, never bother the TU.
-            if let last = tx.lastResponse, tx.state != .accepted {
+            if case .found(let tx) = match, let last = tx.lastResponse, tx.state != .accepted {
                 transport.send(last, from: owner, to: peer, note: "response retransmitted for repeated request")
             }
             return
         }
         let tx = ServerTransaction(key: key, request: m, peer: peer, reliable: reliable(peer))
         tx.layer = self
-        servers[key] = tx
+        servers.add(tx)
         user?.handleRequest(m, transaction: tx, from: peer)
     }
 
@@ -330,7 +354,7 @@ final class TransactionLayer {
     /// longer in the table), so timers may hold their transaction strongly (no side table).
     private func terminate(_ tx: ServerTransaction) {
         tx.state = .terminated
-        if servers[tx.key] === tx { servers[tx.key] = nil }
+        servers.remove(tx)
     }
 
     // MARK: Input
