@@ -27,50 +27,38 @@ public final class TimerHandle {
 /// The discrete-event core: a virtual clock and a min-heap of events ordered by (time, sequence),
 /// so events due at the same millisecond run in the order they were scheduled.
 public final class VirtualScheduler: Scheduler {
-    private struct Entry {
-        var time: Int64
-        var seq: UInt64
-        /// nil for an event nobody can cancel (a packet in flight): no handle to allocate.
-        var handle: TimerHandle?
-        var action: () -> Void
-    }
-
-    public private(set) var nowMs: Int64 = 0
-    private var heap: [Entry] = []
-    private var nextSeq: UInt64 = 0
-    /// Events run so far (a guard against runaway scenarios).
-    public private(set) var eventsRun = 0
+    /// The heap, clock and counters, changed together: one exclusive access schedules or pops an
+    /// event, where separate stored properties would cost one each.
+    private var queue = EventQueue()
 
     public init() {}
 
-    public var pendingCount: Int { heap.count }
+    public var nowMs: Int64 { queue.nowMs }
+    /// Events run so far (a guard against runaway scenarios).
+    public var eventsRun: Int { queue.eventsRun }
+    public var pendingCount: Int { queue.heap.count }
 
     @discardableResult
     public func schedule(afterMs delayMs: Int64, _ action: @escaping () -> Void) -> TimerHandle {
         let h = TimerHandle()
-        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: h, action: action))
-        nextSeq += 1
+        queue.push(afterMs: delayMs, handle: h, action)
         return h
     }
 
     public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle, _ action: @escaping () -> Void) {
-        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: handle, action: action))
-        nextSeq += 1
+        queue.push(afterMs: delayMs, handle: handle, action)
     }
 
     /// `schedule` for an event that is never cancelled; same order, no handle.
     func scheduleUncancellable(afterMs delayMs: Int64, _ action: @escaping () -> Void) {
-        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: nil, action: action))
-        nextSeq += 1
+        queue.push(afterMs: delayMs, handle: nil, action)
     }
 
     /// Runs every event due up to `nowMs + ms`, then sets the clock there.
     public func advance(ms: Int64) {
-        let until = nowMs + max(0, ms)
-        while let top = heap.first, top.time <= until {
-            runNext()
-        }
-        nowMs = until
+        let until = queue.nowMs + max(0, ms)
+        while let action = queue.popRunnable(dueBy: until) { action() }
+        queue.nowMs = until
     }
 
     /// Runs events until none is left (cancelled ones are discarded without moving the clock)
@@ -78,27 +66,52 @@ public final class VirtualScheduler: Scheduler {
     @discardableResult
     public func runUntilIdle(maxEvents: Int = 10_000_000) -> Bool {
         var n = 0
-        while !heap.isEmpty {
+        while !queue.heap.isEmpty {
             if n >= maxEvents { return false }
-            if runNext() { n += 1 }
+            guard let action = queue.popRunnable(dueBy: .max) else { break }
+            action()
+            n += 1
         }
         return true
     }
+}
 
-    /// Pops one entry; true when it ran (was not cancelled).
-    @discardableResult
-    private func runNext() -> Bool {
-        let e = pop()
-        if e.handle?.isCancelled == true { return false }
-        nowMs = max(nowMs, e.time)
-        eventsRun += 1
-        e.action()
-        return true
+/// `VirtualScheduler`'s state.
+private struct EventQueue {
+    struct Entry {
+        var time: Int64
+        var seq: UInt64
+        /// nil for an event nobody can cancel (a packet in flight): no handle to allocate.
+        var handle: TimerHandle?
+        var action: () -> Void
+    }
+
+    var nowMs: Int64 = 0
+    var heap: [Entry] = []
+    var nextSeq: UInt64 = 0
+    var eventsRun = 0
+
+    mutating func push(afterMs delayMs: Int64, handle: TimerHandle?, _ action: @escaping () -> Void) {
+        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: handle, action: action))
+        nextSeq += 1
+    }
+
+    /// Pops entries due by `until` up to the first one not cancelled, moves the clock to it and
+    /// counts it; returns its action (to run outside this access), nil when none is due.
+    mutating func popRunnable(dueBy until: Int64) -> (() -> Void)? {
+        while !heap.isEmpty, heap[0].time <= until {
+            let e = pop()
+            if e.handle?.isCancelled == true { continue }
+            nowMs = max(nowMs, e.time)
+            eventsRun += 1
+            return e.action
+        }
+        return nil
     }
 
     // The heap is sifted through its buffer: comparing and moving entries in place costs no
-    // retain/release of their closures and no exclusivity check per step.
-    private func push(_ e: Entry) {
+    // retain/release of their closures.
+    private mutating func push(_ e: consuming Entry) {
         heap.append(e)
         heap.withUnsafeMutableBufferPointer { h in
             var i = h.count - 1
@@ -115,7 +128,7 @@ public final class VirtualScheduler: Scheduler {
         return ta != tb ? ta < tb : h[a].seq < h[b].seq
     }
 
-    private func pop() -> Entry {
+    private mutating func pop() -> Entry {
         var top = heap.removeLast()
         guard !heap.isEmpty else { return top }
         swap(&top, &heap[0])
