@@ -50,13 +50,14 @@ final class ClientTransaction: KeyedTransaction {
     let onResponse: (SIPMessage) -> Void
     let onTimeout: () -> Void
 
-    init(key: TransactionKey, request: SIPMessage, peer: String, reliable: Bool,
+    /// `method`: the request's (read once by the layer).
+    init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool,
          onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
         self.key = key
         self.request = request
         self.wire = request.wire
         self.peer = peer
-        self.isInvite = request.method == "INVITE"
+        self.isInvite = method == "INVITE"
         self.reliable = reliable
         self.onResponse = onResponse
         self.onTimeout = onTimeout
@@ -77,11 +78,12 @@ final class ServerTransaction: KeyedTransaction {
     var interval = SIPTimers.t1
     weak var layer: TransactionLayer?
 
-    init(key: TransactionKey, request: SIPMessage, peer: String, reliable: Bool) {
+    /// `method`: the request's (read once by the layer).
+    init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool) {
         self.key = key
         self.request = request
         self.peer = peer
-        self.isInvite = request.method == "INVITE"
+        self.isInvite = method == "INVITE"
         self.reliable = reliable
     }
 
@@ -156,7 +158,8 @@ final class TransactionLayer {
     /// Starts a client transaction for `request` (which must carry its own top Via).
     func sendRequest(_ request: SIPMessage, to peer: String, note: String = "",
                      onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
-        if request.method == "ACK" {
+        let method = request.method
+        if method == "ACK" {
             transport.send(request.wire, from: owner, to: peer, note: note)
             return
         }
@@ -164,7 +167,7 @@ final class TransactionLayer {
             transport.send(request.wire, from: owner, to: peer, note: note)
             return
         }
-        let tx = ClientTransaction(key: key, request: request, peer: peer, reliable: reliable(peer),
+        let tx = ClientTransaction(key: key, request: request, method: method, peer: peer, reliable: reliable(peer),
                                    onResponse: onResponse, onTimeout: onTimeout)
         clients.set(tx)
         transport.send(tx.wire, from: owner, to: peer, note: note)
@@ -308,7 +311,7 @@ final class TransactionLayer {
             }
             return
         }
-        let tx = ServerTransaction(key: key, request: m, peer: peer, reliable: reliable(peer))
+        let tx = ServerTransaction(key: key, request: m, method: method, peer: peer, reliable: reliable(peer))
         tx.layer = self
         servers.add(tx)
         user?.handleRequest(m, transaction: tx, from: peer)
