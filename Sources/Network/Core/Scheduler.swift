@@ -9,12 +9,28 @@ public protocol Scheduler: AnyObject {
     /// `schedule` under an existing handle: timers that are only ever cancelled together
     /// (a transaction's) share one instead of allocating one each.
     func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle, _ action: @escaping () -> Void)
+    /// Calls `target.timerFired(code)` `delayMs` from now, unless `handle` is cancelled by then:
+    /// a transaction arms its many timers this way without allocating a closure for each.
+    func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle?, target: TimerTarget, code: Int)
 }
 
 extension Scheduler {
     public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle, _ action: @escaping () -> Void) {
         schedule(afterMs: delayMs) { if !handle.isCancelled { action() } }
     }
+
+    public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle?, target: TimerTarget, code: Int) {
+        if let handle {
+            schedule(afterMs: delayMs, cancelledBy: handle) { target.timerFired(code) }
+        } else {
+            schedule(afterMs: delayMs) { target.timerFired(code) }
+        }
+    }
+}
+
+/// What a timer armed with a code fires on (held strongly until it fires or is discarded).
+public protocol TimerTarget: AnyObject {
+    func timerFired(_ code: Int)
 }
 
 /// A cancellable timer. Cancelled entries stay queued but are skipped without moving the clock.
@@ -41,23 +57,27 @@ public final class VirtualScheduler: Scheduler {
     @discardableResult
     public func schedule(afterMs delayMs: Int64, _ action: @escaping () -> Void) -> TimerHandle {
         let h = TimerHandle()
-        queue.push(afterMs: delayMs, handle: h, action)
+        queue.push(afterMs: delayMs, handle: h, .closure(action))
         return h
     }
 
     public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle, _ action: @escaping () -> Void) {
-        queue.push(afterMs: delayMs, handle: handle, action)
+        queue.push(afterMs: delayMs, handle: handle, .closure(action))
+    }
+
+    public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle?, target: TimerTarget, code: Int) {
+        queue.push(afterMs: delayMs, handle: handle, .timer(target, code))
     }
 
     /// `schedule` for an event that is never cancelled; same order, no handle.
     func scheduleUncancellable(afterMs delayMs: Int64, _ action: @escaping () -> Void) {
-        queue.push(afterMs: delayMs, handle: nil, action)
+        queue.push(afterMs: delayMs, handle: nil, .closure(action))
     }
 
     /// Runs every event due up to `nowMs + ms`, then sets the clock there.
     public func advance(ms: Int64) {
         let until = queue.nowMs + max(0, ms)
-        while let action = queue.popRunnable(dueBy: until) { action() }
+        while let work = queue.popRunnable(dueBy: until) { work.run() }
         queue.nowMs = until
     }
 
@@ -68,8 +88,8 @@ public final class VirtualScheduler: Scheduler {
         var n = 0
         while !queue.heap.isEmpty {
             if n >= maxEvents { return false }
-            guard let action = queue.popRunnable(dueBy: .max) else { break }
-            action()
+            guard let work = queue.popRunnable(dueBy: .max) else { break }
+            work.run()
             n += 1
         }
         return true
@@ -78,12 +98,25 @@ public final class VirtualScheduler: Scheduler {
 
 /// `VirtualScheduler`'s state.
 private struct EventQueue {
+    /// What an event does.
+    enum Work {
+        case closure(() -> Void)
+        case timer(TimerTarget, Int)
+
+        func run() {
+            switch self {
+            case .closure(let action): action()
+            case .timer(let target, let code): target.timerFired(code)
+            }
+        }
+    }
+
     struct Entry {
         var time: Int64
         var seq: UInt64
         /// nil for an event nobody can cancel (a packet in flight): no handle to allocate.
         var handle: TimerHandle?
-        var action: () -> Void
+        var work: Work
     }
 
     var nowMs: Int64 = 0
@@ -91,20 +124,20 @@ private struct EventQueue {
     var nextSeq: UInt64 = 0
     var eventsRun = 0
 
-    mutating func push(afterMs delayMs: Int64, handle: TimerHandle?, _ action: @escaping () -> Void) {
-        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: handle, action: action))
+    mutating func push(afterMs delayMs: Int64, handle: TimerHandle?, _ work: Work) {
+        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: handle, work: work))
         nextSeq += 1
     }
 
     /// Pops entries due by `until` up to the first one not cancelled, moves the clock to it and
-    /// counts it; returns its action (to run outside this access), nil when none is due.
-    mutating func popRunnable(dueBy until: Int64) -> (() -> Void)? {
+    /// counts it; returns its work (to run outside this access), nil when none is due.
+    mutating func popRunnable(dueBy until: Int64) -> Work? {
         while !heap.isEmpty, heap[0].time <= until {
             let e = pop()
             if e.handle?.isCancelled == true { continue }
             nowMs = max(nowMs, e.time)
             eventsRun += 1
-            return e.action
+            return e.work
         }
         return nil
     }

@@ -33,7 +33,7 @@ protocol KeyedTransaction: AnyObject {
 
 /// A client transaction (§17.1): INVITE (timers A, B, D; RFC 6026 accepted state, timer M)
 /// or non-INVITE (timers E, F, K). Retransmits only over unreliable transports.
-final class ClientTransaction: KeyedTransaction {
+final class ClientTransaction: KeyedTransaction, TimerTarget {
     enum State { case calling, proceeding, completed, accepted, terminated }
     let key: TransactionKey
     let request: SIPMessage
@@ -49,6 +49,7 @@ final class ClientTransaction: KeyedTransaction {
     var ack: WireMessage?
     let onResponse: (SIPMessage) -> Void
     let onTimeout: () -> Void
+    weak var layer: TransactionLayer?
 
     /// `method`: the request's (read once by the layer).
     init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool,
@@ -62,11 +63,16 @@ final class ClientTransaction: KeyedTransaction {
         self.onResponse = onResponse
         self.onTimeout = onTimeout
     }
+
+    func timerFired(_ code: Int) {
+        guard let timer = TransactionLayer.ClientTimer(rawValue: code) else { return }
+        TransactionLayer.fire(timer, self, layer)
+    }
 }
 
 /// A server transaction (§17.2): INVITE (timers G, H, I; accepted state, timer L) or
 /// non-INVITE (timer J). Absorbs retransmitted requests by resending the last response.
-final class ServerTransaction: KeyedTransaction {
+final class ServerTransaction: KeyedTransaction, TimerTarget {
     enum State { case proceeding, completed, confirmed, accepted, terminated }
     let key: TransactionKey
     let request: SIPMessage
@@ -90,6 +96,11 @@ final class ServerTransaction: KeyedTransaction {
     /// Sends a response through the transaction (to the peer the request came from).
     func respond(_ response: SIPMessage, note: String = "") {
         layer?.send(response, in: self, note: note)
+    }
+
+    func timerFired(_ code: Int) {
+        guard let timer = TransactionLayer.ServerTimer(rawValue: code) else { return }
+        layer?.fire(timer, self)
     }
 }
 
@@ -169,6 +180,7 @@ final class TransactionLayer {
         }
         let tx = ClientTransaction(key: key, request: request, method: method, peer: peer, reliable: reliable(peer),
                                    onResponse: onResponse, onTimeout: onTimeout)
+        tx.layer = self
         clients.set(tx)
         transport.send(tx.wire, from: owner, to: peer, note: note)
         if !tx.reliable { armRetransmit(tx) }
@@ -176,22 +188,24 @@ final class TransactionLayer {
     }
 
     /// What a client transaction timer does when it fires.
-    private enum ClientTimer { case retransmit, noFinalResponse, terminate }
+    enum ClientTimer: Int { case retransmit, noFinalResponse, terminate }
 
-    /// One closure per timer (no per-timer body closure besides it). The layer is held weakly;
-    /// the transaction strongly, as its timers are cancelled when it terminates: a weak
-    /// reference would cost each transaction a side table, for no difference.
+    /// A timer armed on the transaction itself (no closure to allocate). The transaction is
+    /// held strongly by its timers, as they are cancelled when it terminates; it holds the
+    /// layer weakly.
     private func after(_ ms: Int64, _ tx: ClientTransaction, _ timer: ClientTimer) {
-        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers) { [weak self, tx] in
-            switch timer {
-            case .retransmit: self?.retransmit(tx)
-            case .noFinalResponse:
-                // Timer B / F: no final response in time.
-                guard tx.state == .calling || (!tx.isInvite && tx.state == .proceeding) else { return }
-                self?.terminate(tx)
-                tx.onTimeout()
-            case .terminate: self?.terminate(tx)
-            }
+        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers, target: tx, code: timer.rawValue)
+    }
+
+    static func fire(_ timer: ClientTimer, _ tx: ClientTransaction, _ layer: TransactionLayer?) {
+        switch timer {
+        case .retransmit: layer?.retransmit(tx)
+        case .noFinalResponse:
+            // Timer B / F: no final response in time.
+            guard tx.state == .calling || (!tx.isInvite && tx.state == .proceeding) else { return }
+            layer?.terminate(tx)
+            tx.onTimeout()
+        case .terminate: layer?.terminate(tx)
         }
     }
 
@@ -297,7 +311,7 @@ final class TransactionLayer {
                 if tx.state == .completed {
                     tx.state = .confirmed
                     let wait = tx.reliable ? 0 : SIPTimers.t4  // Timer I
-                    scheduler.schedule(afterMs: wait) { [weak self, tx] in self?.terminate(tx) }
+                    after(wait, tx, .terminate)
                 }
                 if tx.state == .confirmed { return }
             }
@@ -327,30 +341,43 @@ final class TransactionLayer {
             if code < 300 {
                 if tx.state != .accepted {
                     tx.state = .accepted
-                    scheduler.schedule(afterMs: SIPTimers.long) { [weak self, tx] in self?.terminate(tx) }  // Timer L
+                    after(SIPTimers.long, tx, .terminate)  // Timer L
                 }
             } else {
                 tx.state = .completed
                 if !tx.reliable { armTimerG(tx) }
-                scheduler.schedule(afterMs: SIPTimers.long) { [weak self, tx] in  // Timer H
-                    guard let self, tx.state == .completed else { return }
-                    self.terminate(tx)
-                }
+                after(SIPTimers.long, tx, .terminateIfCompleted)  // Timer H
             }
         } else {
             tx.state = .completed
             let wait = tx.reliable ? 0 : SIPTimers.long  // Timer J
-            scheduler.schedule(afterMs: wait) { [weak self, tx] in self?.terminate(tx) }
+            after(wait, tx, .terminate)
+        }
+    }
+
+    /// What a server transaction timer does when it fires.
+    enum ServerTimer: Int { case terminate, terminateIfCompleted, retransmitFinal }
+
+    /// Server timers are never cancelled: no handle.
+    private func after(_ ms: Int64, _ tx: ServerTransaction, _ timer: ServerTimer) {
+        scheduler.schedule(afterMs: ms, cancelledBy: nil, target: tx, code: timer.rawValue)
+    }
+
+    func fire(_ timer: ServerTimer, _ tx: ServerTransaction) {
+        switch timer {
+        case .terminate: terminate(tx)  // Timers I, J, L
+        case .terminateIfCompleted:  // Timer H
+            if tx.state == .completed { terminate(tx) }
+        case .retransmitFinal:  // Timer G
+            guard tx.state == .completed, let last = tx.lastResponse else { return }
+            transport.send(last, from: owner, to: tx.peer, note: "final response retransmitted (Timer G, \(tx.interval) ms)")
+            tx.interval = min(tx.interval * 2, SIPTimers.t2)
+            armTimerG(tx)
         }
     }
 
     private func armTimerG(_ tx: ServerTransaction) {
-        scheduler.schedule(afterMs: tx.interval) { [weak self, tx] in
-            guard let self, tx.state == .completed, let last = tx.lastResponse else { return }
-            self.transport.send(last, from: self.owner, to: tx.peer, note: "final response retransmitted (Timer G, \(tx.interval) ms)")
-            tx.interval = min(tx.interval * 2, SIPTimers.t2)
-            self.armTimerG(tx)
-        }
+        after(tx.interval, tx, .retransmitFinal)
     }
 
     /// Also what a timer of a transaction already terminated does: nothing more (it is no
