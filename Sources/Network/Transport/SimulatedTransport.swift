@@ -157,11 +157,11 @@ final class SimulatedTransport: Transport {
     private func send(_ f: InFlight, note: String) -> Bool {
         let from = f.from, to = f.to
         guard let (link, toID) = route(from, to) else {
-            trace.record(scheduler.nowMs, .dropped, from: from, to: to, bytes: f.bytes, note: "no link \(from)<->\(to)")
+            trace.record(at: scheduler, .dropped, from: from, to: to, bytes: f.bytes, note: "no link \(from)<->\(to)")
             return false
         }
         let t = link.spec.transport
-        trace.record(scheduler.nowMs, .sent, from: from, to: to, link: link.name, transport: t, bytes: f.bytes, note: note)
+        trace.record(at: scheduler, .sent, from: from, to: to, link: link.name, transport: t, bytes: f.bytes, note: note)
         guard let tap else {
             travel(f, link, toID)
             return true
@@ -173,10 +173,10 @@ final class SimulatedTransport: Transport {
     /// Injects a packet as if sent on the link (attacker endpoint, crafted messages).
     func inject(_ p: Packet, note: String) -> Bool {
         guard let (link, toID) = route(p.from, p.to) else {
-            trace.record(scheduler.nowMs, .dropped, from: p.from, to: p.to, bytes: p.bytes, note: "no link for injection")
+            trace.record(at: scheduler, .dropped, from: p.from, to: p.to, bytes: p.bytes, note: "no link for injection")
             return false
         }
-        trace.record(scheduler.nowMs, .sent, from: p.from, to: p.to, link: link.name, transport: link.spec.transport,
+        trace.record(at: scheduler, .sent, from: p.from, to: p.to, link: link.name, transport: link.spec.transport,
                      bytes: p.bytes, note: note)
         travel(InFlight(p), link, toID)
         return true
@@ -191,7 +191,7 @@ final class SimulatedTransport: Transport {
             if random.chance(spec.loss) { delay += 200 }
         } else {
             if random.chance(spec.loss) {
-                trace.record(scheduler.nowMs, .dropped, from: f.from, to: f.to, link: link.name, transport: t, bytes: f.bytes,
+                trace.record(at: scheduler, .dropped, from: f.from, to: f.to, link: link.name, transport: t, bytes: f.bytes,
                              note: "lost on link (loss \(spec.loss))")
                 return
             }
@@ -206,7 +206,7 @@ final class SimulatedTransport: Transport {
     private func schedule(_ f: InFlight, _ link: SimulatedLink, _ toID: Int, delay: Int64) {
         scheduler.scheduleUncancellable(afterMs: delay) { [weak self] in
             guard let self else { return }
-            self.trace.record(self.scheduler.nowMs, .delivered, from: f.from, to: f.to, link: link.name,
+            self.trace.record(at: self.scheduler, .delivered, from: f.from, to: f.to, link: link.name,
                               transport: link.spec.transport, bytes: f.bytes, note: f.note)
             guard let receiver = self.receivers[toID] else { return }
             if let m = f.parsed {
