@@ -11,10 +11,31 @@ extension SIPMessage {
         return topVia?.branch
     }
 
+    /// Calls `body` once with the UTF-8 bytes of `topViaBranch` (nil when that is nil), without
+    /// making a String for the plain form: a transaction layer finds its transaction from them.
+    /// (Not generic: a generic body would not be specialised across the module boundary.)
+    public func withTopViaBranch(_ body: (UnsafeBufferPointer<UInt8>?) -> Void) {
+        guard let i = fields.firstIndex(where: { $0.header == .via }) else { return body(nil) }
+        let r = fields[i].value
+        let plain: Bool = storage.withUnsafeBufferPointer { p in
+            guard let branch = Self.plainViaBranchRange(p, r) else { return false }
+            body(branch.map { UnsafeBufferPointer(rebasing: p[$0]) })
+            return true
+        }
+        if plain { return }
+        guard let branch = topVia?.branch else { return body(nil) }
+        branch.withBytes { body($0) }
+    }
+
     /// The branch of a Via field value in the plain form, `.some(nil)` when that form has no
     /// branch value; nil when the value is not in the plain form. Everything this accepts,
     /// `Via.scan` (through `fieldValues`) accepts too, with the same branch.
     static func plainViaBranch(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String?? {
+        plainViaBranchRange(p, r).map { $0.map { String(p, $0) } }
+    }
+
+    /// `plainViaBranch` as the range of the branch value in `p`.
+    static func plainViaBranchRange(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int>?? {
         let f = ByteClass.flags
         var i = r.lowerBound, e = r.upperBound
         while i < e, ByteClass.isLWS(p[i]) { i += 1 }
@@ -72,7 +93,7 @@ extension SIPMessage {
             }
             if branch == nil, equalsLowercased(p, name, "branch") { branch = .some(value) }
         }
-        guard let b = branch, let v = b else { return .some(nil) }
-        return .some(String(p, v))
+        guard let b = branch else { return .some(nil) }
+        return .some(b)
     }
 }

@@ -28,6 +28,32 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(s.pendingCount, 0)
     }
 
+    /// Timers armed on a target with a code keep the same order and cancellation rules as closures.
+    func testTargetTimersRunInOrderWithClosures() {
+        final class Target: TimerTarget {
+            var log: [Int] = []
+            func timerFired(_ code: Int) { log.append(code) }
+        }
+        let s = VirtualScheduler()
+        let target = Target()
+        var random = SeededRandom(seed: 9)
+        var expected: [(time: Int64, id: Int)] = []
+        let shared = TimerHandle()
+        for id in 0..<500 {
+            let delay = Int64(random.next() % 20)
+            switch id % 3 {
+            case 0: s.schedule(afterMs: delay) { target.log.append(id) }
+            case 1: s.schedule(afterMs: delay, cancelledBy: nil, target: target, code: id)
+            default: s.schedule(afterMs: delay, cancelledBy: shared, target: target, code: id)
+            }
+            if id % 3 != 2 { expected.append((delay, id)) }
+        }
+        shared.cancel()
+        XCTAssertTrue(s.runUntilIdle())
+        XCTAssertEqual(target.log, expected.sorted { $0.time != $1.time ? $0.time < $1.time : $0.id < $1.id }.map(\.id))
+        XCTAssertEqual(s.eventsRun, expected.count)
+    }
+
     func testAdvanceStopsAtTheLimit() {
         let s = VirtualScheduler()
         var ran: [Int64] = []

@@ -47,6 +47,9 @@ import TestSupport
             let expected = m.topVia?.branch
             if expected != nil { withBranch += 1 }
             #expect(m.topViaBranch == expected, "case \(n): \(via.debugDescription)")
+            var bytes: [UInt8]?? = nil
+            m.withTopViaBranch { b in bytes = .some(b.map(Array.init)) }
+            #expect(bytes == .some(expected.map { Array($0.utf8) }), "case \(n): \(via.debugDescription)")
         }
         // The generator reaches both the plain form and the rejected ones.
         #expect(parsed > 1500)

@@ -9,12 +9,28 @@ public protocol Scheduler: AnyObject {
     /// `schedule` under an existing handle: timers that are only ever cancelled together
     /// (a transaction's) share one instead of allocating one each.
     func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle, _ action: @escaping () -> Void)
+    /// Calls `target.timerFired(code)` `delayMs` from now, unless `handle` is cancelled by then:
+    /// a transaction arms its many timers this way without allocating a closure for each.
+    func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle?, target: TimerTarget, code: Int)
 }
 
 extension Scheduler {
     public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle, _ action: @escaping () -> Void) {
         schedule(afterMs: delayMs) { if !handle.isCancelled { action() } }
     }
+
+    public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle?, target: TimerTarget, code: Int) {
+        if let handle {
+            schedule(afterMs: delayMs, cancelledBy: handle) { target.timerFired(code) }
+        } else {
+            schedule(afterMs: delayMs) { target.timerFired(code) }
+        }
+    }
+}
+
+/// What a timer armed with a code fires on (held strongly until it fires or is discarded).
+public protocol TimerTarget: AnyObject {
+    func timerFired(_ code: Int)
 }
 
 /// A cancellable timer. Cancelled entries stay queued but are skipped without moving the clock.
@@ -27,50 +43,42 @@ public final class TimerHandle {
 /// The discrete-event core: a virtual clock and a min-heap of events ordered by (time, sequence),
 /// so events due at the same millisecond run in the order they were scheduled.
 public final class VirtualScheduler: Scheduler {
-    private struct Entry {
-        var time: Int64
-        var seq: UInt64
-        /// nil for an event nobody can cancel (a packet in flight): no handle to allocate.
-        var handle: TimerHandle?
-        var action: () -> Void
-    }
-
-    public private(set) var nowMs: Int64 = 0
-    private var heap: [Entry] = []
-    private var nextSeq: UInt64 = 0
-    /// Events run so far (a guard against runaway scenarios).
-    public private(set) var eventsRun = 0
+    /// The heap, clock and counters, changed together: one exclusive access schedules or pops an
+    /// event, where separate stored properties would cost one each.
+    private var queue = EventQueue()
 
     public init() {}
 
-    public var pendingCount: Int { heap.count }
+    public var nowMs: Int64 { queue.nowMs }
+    /// Events run so far (a guard against runaway scenarios).
+    public var eventsRun: Int { queue.eventsRun }
+    public var pendingCount: Int { queue.heap.count }
 
     @discardableResult
     public func schedule(afterMs delayMs: Int64, _ action: @escaping () -> Void) -> TimerHandle {
         let h = TimerHandle()
-        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: h, action: action))
-        nextSeq += 1
+        queue.push(afterMs: delayMs, handle: h, .closure(action))
         return h
     }
 
     public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle, _ action: @escaping () -> Void) {
-        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: handle, action: action))
-        nextSeq += 1
+        queue.push(afterMs: delayMs, handle: handle, .closure(action))
+    }
+
+    public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle?, target: TimerTarget, code: Int) {
+        queue.push(afterMs: delayMs, handle: handle, .timer(target, code))
     }
 
     /// `schedule` for an event that is never cancelled; same order, no handle.
     func scheduleUncancellable(afterMs delayMs: Int64, _ action: @escaping () -> Void) {
-        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: nil, action: action))
-        nextSeq += 1
+        queue.push(afterMs: delayMs, handle: nil, .closure(action))
     }
 
     /// Runs every event due up to `nowMs + ms`, then sets the clock there.
     public func advance(ms: Int64) {
-        let until = nowMs + max(0, ms)
-        while let top = heap.first, top.time <= until {
-            runNext()
-        }
-        nowMs = until
+        let until = queue.nowMs + max(0, ms)
+        while let work = queue.popRunnable(dueBy: until) { work.run() }
+        queue.nowMs = until
     }
 
     /// Runs events until none is left (cancelled ones are discarded without moving the clock)
@@ -78,27 +86,65 @@ public final class VirtualScheduler: Scheduler {
     @discardableResult
     public func runUntilIdle(maxEvents: Int = 10_000_000) -> Bool {
         var n = 0
-        while !heap.isEmpty {
+        while !queue.heap.isEmpty {
             if n >= maxEvents { return false }
-            if runNext() { n += 1 }
+            guard let work = queue.popRunnable(dueBy: .max) else { break }
+            work.run()
+            n += 1
         }
         return true
     }
+}
 
-    /// Pops one entry; true when it ran (was not cancelled).
-    @discardableResult
-    private func runNext() -> Bool {
-        let e = pop()
-        if e.handle?.isCancelled == true { return false }
-        nowMs = max(nowMs, e.time)
-        eventsRun += 1
-        e.action()
-        return true
+/// `VirtualScheduler`'s state.
+private struct EventQueue {
+    /// What an event does.
+    enum Work {
+        case closure(() -> Void)
+        case timer(TimerTarget, Int)
+
+        func run() {
+            switch self {
+            case .closure(let action): action()
+            case .timer(let target, let code): target.timerFired(code)
+            }
+        }
+    }
+
+    struct Entry {
+        var time: Int64
+        var seq: UInt64
+        /// nil for an event nobody can cancel (a packet in flight): no handle to allocate.
+        var handle: TimerHandle?
+        var work: Work
+    }
+
+    var nowMs: Int64 = 0
+    var heap: [Entry] = []
+    var nextSeq: UInt64 = 0
+    var eventsRun = 0
+
+    mutating func push(afterMs delayMs: Int64, handle: TimerHandle?, _ work: Work) {
+        push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: handle, work: work))
+        nextSeq += 1
+    }
+
+    /// Pops entries due by `until` up to the first one not cancelled, moves the clock to it and
+    /// counts it; returns its work (to run outside this access), nil when none is due.
+    mutating func popRunnable(dueBy until: Int64) -> Work? {
+        while !heap.isEmpty, heap[0].time <= until {
+            let e = pop()
+            if e.handle?.isCancelled == true { continue }
+            nowMs = max(nowMs, e.time)
+            eventsRun += 1
+            return e.work
+        }
+        return nil
     }
 
     // The heap is sifted through its buffer: comparing and moving entries in place costs no
-    // retain/release of their closures and no exclusivity check per step.
-    private func push(_ e: Entry) {
+    // retain/release of their closures.
+    private mutating func push(_ e: consuming Entry) {
         heap.append(e)
         heap.withUnsafeMutableBufferPointer { h in
             var i = h.count - 1
@@ -115,7 +161,7 @@ public final class VirtualScheduler: Scheduler {
         return ta != tb ? ta < tb : h[a].seq < h[b].seq
     }
 
-    private func pop() -> Entry {
+    private mutating func pop() -> Entry {
         var top = heap.removeLast()
         guard !heap.isEmpty else { return top }
         swap(&top, &heap[0])

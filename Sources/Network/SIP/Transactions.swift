@@ -19,19 +19,21 @@ protocol TransactionUser: AnyObject {
 
 /// What matches a message to its transaction (§17.1.3, §17.2.3): top Via branch, method
 /// (CSeq method for responses; ACK matches INVITE) and, server side, the peer it came from.
-/// A struct rather than a joined String: one is built for every message.
-struct TransactionKey: Hashable {
+/// Two keys match when all three are equal Strings; `TransactionTable` finds them.
+struct TransactionKey: Equatable {
     var branch: String
     var method: String
     var peer: String = ""
+}
 
-    /// The branch alone is hashed (it is random per transaction); equality still compares all three.
-    func hash(into h: inout Hasher) { h.combine(branch) }
+/// A transaction held in a `TransactionTable`.
+protocol KeyedTransaction: AnyObject {
+    var key: TransactionKey { get }
 }
 
 /// A client transaction (§17.1): INVITE (timers A, B, D; RFC 6026 accepted state, timer M)
 /// or non-INVITE (timers E, F, K). Retransmits only over unreliable transports.
-final class ClientTransaction {
+final class ClientTransaction: KeyedTransaction, TimerTarget {
     enum State { case calling, proceeding, completed, accepted, terminated }
     let key: TransactionKey
     let request: SIPMessage
@@ -47,23 +49,30 @@ final class ClientTransaction {
     var ack: WireMessage?
     let onResponse: (SIPMessage) -> Void
     let onTimeout: () -> Void
+    weak var layer: TransactionLayer?
 
-    init(key: TransactionKey, request: SIPMessage, peer: String, reliable: Bool,
+    /// `method`: the request's (read once by the layer).
+    init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool,
          onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
         self.key = key
         self.request = request
         self.wire = request.wire
         self.peer = peer
-        self.isInvite = request.method == "INVITE"
+        self.isInvite = method == "INVITE"
         self.reliable = reliable
         self.onResponse = onResponse
         self.onTimeout = onTimeout
+    }
+
+    func timerFired(_ code: Int) {
+        guard let timer = TransactionLayer.ClientTimer(rawValue: code) else { return }
+        TransactionLayer.fire(timer, self, layer)
     }
 }
 
 /// A server transaction (§17.2): INVITE (timers G, H, I; accepted state, timer L) or
 /// non-INVITE (timer J). Absorbs retransmitted requests by resending the last response.
-final class ServerTransaction {
+final class ServerTransaction: KeyedTransaction, TimerTarget {
     enum State { case proceeding, completed, confirmed, accepted, terminated }
     let key: TransactionKey
     let request: SIPMessage
@@ -75,17 +84,23 @@ final class ServerTransaction {
     var interval = SIPTimers.t1
     weak var layer: TransactionLayer?
 
-    init(key: TransactionKey, request: SIPMessage, peer: String, reliable: Bool) {
+    /// `method`: the request's (read once by the layer).
+    init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool) {
         self.key = key
         self.request = request
         self.peer = peer
-        self.isInvite = request.method == "INVITE"
+        self.isInvite = method == "INVITE"
         self.reliable = reliable
     }
 
     /// Sends a response through the transaction (to the peer the request came from).
     func respond(_ response: SIPMessage, note: String = "") {
         layer?.send(response, in: self, note: note)
+    }
+
+    func timerFired(_ code: Int) {
+        guard let timer = TransactionLayer.ServerTimer(rawValue: code) else { return }
+        layer?.fire(timer, self)
     }
 }
 
@@ -95,8 +110,8 @@ final class TransactionLayer {
     let scheduler: Scheduler
     let transport: Transport
     weak var user: TransactionUser?
-    private var clients: [TransactionKey: ClientTransaction] = [:]
-    private var servers: [TransactionKey: ServerTransaction] = [:]
+    private var clients = TransactionTable<ClientTransaction>()
+    private var servers = TransactionTable<ServerTransaction>()
     /// Called for bytes that do not parse (traced by the actor).
     var onUnparsable: ((_ bytes: [UInt8], _ peer: String, _ error: String) -> Void)?
 
@@ -118,16 +133,35 @@ final class TransactionLayer {
         return r
     }
 
-    static func branch(_ m: SIPMessage) -> String? { m.topViaBranch }
-
+    /// The key of a request this layer sends: top Via branch and CSeq method.
     static func clientKey(_ m: SIPMessage) -> TransactionKey? {
-        guard let b = branch(m), let method = m.cseqMethodName else { return nil }
+        guard let b = m.topViaBranch, let method = m.cseqMethodName else { return nil }
         return TransactionKey(branch: b, method: method)
     }
 
-    static func serverKey(_ m: SIPMessage, peer: String) -> TransactionKey? {
-        guard let b = branch(m), let method = m.method else { return nil }
-        return TransactionKey(branch: b, method: method == "ACK" ? "INVITE" : method, peer: peer)
+    /// The method a request's server transaction is keyed by: ACK matches INVITE.
+    static func serverMethod(_ method: String) -> String { method == "ACK" ? "INVITE" : method }
+
+    /// A received message's transaction in `table`, if its key (branch from the top Via) has one.
+    private enum Match<Tx> {
+        /// The message has no key (no branch, or no method).
+        case none
+        case found(Tx)
+        /// No transaction has the key; a new one would.
+        case absent(TransactionKey)
+    }
+
+    private static func match<Tx>(_ m: SIPMessage, method: String?, peer: String, in table: TransactionTable<Tx>) -> Match<Tx> {
+        var match = Match<Tx>.none
+        m.withTopViaBranch { b in
+            guard let b, let method else { return }
+            if let tx = table.find(branch: b, method: method, peer: peer) {
+                match = .found(tx)
+            } else {
+                match = .absent(TransactionKey(branch: String(decoding: b, as: UTF8.self), method: method, peer: peer))
+            }
+        }
+        return match
     }
 
     // MARK: Client side
@@ -135,7 +169,8 @@ final class TransactionLayer {
     /// Starts a client transaction for `request` (which must carry its own top Via).
     func sendRequest(_ request: SIPMessage, to peer: String, note: String = "",
                      onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
-        if request.method == "ACK" {
+        let method = request.method
+        if method == "ACK" {
             transport.send(request.wire, from: owner, to: peer, note: note)
             return
         }
@@ -143,31 +178,34 @@ final class TransactionLayer {
             transport.send(request.wire, from: owner, to: peer, note: note)
             return
         }
-        let tx = ClientTransaction(key: key, request: request, peer: peer, reliable: reliable(peer),
+        let tx = ClientTransaction(key: key, request: request, method: method, peer: peer, reliable: reliable(peer),
                                    onResponse: onResponse, onTimeout: onTimeout)
-        clients[key] = tx
+        tx.layer = self
+        clients.set(tx)
         transport.send(tx.wire, from: owner, to: peer, note: note)
         if !tx.reliable { armRetransmit(tx) }
         after(SIPTimers.long, tx, .noFinalResponse)
     }
 
     /// What a client transaction timer does when it fires.
-    private enum ClientTimer { case retransmit, noFinalResponse, terminate }
+    enum ClientTimer: Int { case retransmit, noFinalResponse, terminate }
 
-    /// One closure per timer (no per-timer body closure besides it). The layer is held weakly;
-    /// the transaction strongly, as its timers are cancelled when it terminates: a weak
-    /// reference would cost each transaction a side table, for no difference.
+    /// A timer armed on the transaction itself (no closure to allocate). The transaction is
+    /// held strongly by its timers, as they are cancelled when it terminates; it holds the
+    /// layer weakly.
     private func after(_ ms: Int64, _ tx: ClientTransaction, _ timer: ClientTimer) {
-        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers) { [weak self, tx] in
-            switch timer {
-            case .retransmit: self?.retransmit(tx)
-            case .noFinalResponse:
-                // Timer B / F: no final response in time.
-                guard tx.state == .calling || (!tx.isInvite && tx.state == .proceeding) else { return }
-                self?.terminate(tx)
-                tx.onTimeout()
-            case .terminate: self?.terminate(tx)
-            }
+        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers, target: tx, code: timer.rawValue)
+    }
+
+    static func fire(_ timer: ClientTimer, _ tx: ClientTransaction, _ layer: TransactionLayer?) {
+        switch timer {
+        case .retransmit: layer?.retransmit(tx)
+        case .noFinalResponse:
+            // Timer B / F: no final response in time.
+            guard tx.state == .calling || (!tx.isInvite && tx.state == .proceeding) else { return }
+            layer?.terminate(tx)
+            tx.onTimeout()
+        case .terminate: layer?.terminate(tx)
         }
     }
 
@@ -192,11 +230,12 @@ final class TransactionLayer {
     private func terminate(_ tx: ClientTransaction) {
         tx.state = .terminated
         tx.timers.cancel()
-        clients[tx.key] = nil
+        clients.remove(key: tx.key)
     }
 
     private func receiveResponse(_ m: SIPMessage, from peer: String) {
-        guard let key = Self.clientKey(m), let tx = clients[key], let code = m.statusCode else {
+        guard let method = m.cseqMethodName, let code = m.statusCode,
+              case .found(let tx) = Self.match(m, method: method, peer: "", in: clients) else {
             user?.handleStrayResponse(m, from: peer)
             return
         }
@@ -260,33 +299,35 @@ final class TransactionLayer {
     // MARK: Server side
 
     private func receiveRequest(_ m: SIPMessage, from peer: String) {
-        guard let key = Self.serverKey(m, peer: peer) else {
+        let method = m.method
+        let match = Self.match(m, method: method.map(Self.serverMethod), peer: peer, in: servers)
+        if case .none = match {
             // No branch: still hand it up (the TU answers 400 or ignores it).
             user?.handleRequest(m, transaction: nil, from: peer)
             return
         }
-        if m.method == "ACK" {
-            if let tx = servers[key], tx.isInvite {
+        if method == "ACK" {
+            if case .found(let tx) = match, tx.isInvite {
                 if tx.state == .completed {
                     tx.state = .confirmed
                     let wait = tx.reliable ? 0 : SIPTimers.t4  // Timer I
-                    scheduler.schedule(afterMs: wait) { [weak self, tx] in self?.terminate(tx) }
+                    after(wait, tx, .terminate)
                 }
                 if tx.state == .confirmed { return }
             }
             user?.handleRequest(m, transaction: nil, from: peer)
             return
         }
-        if let tx = servers[key] {
+        guard case .absent(let key) = match else {
             // A retransmission: resend the last response, never bother the TU.
-            if let last = tx.lastResponse, tx.state != .accepted {
+            if case .found(let tx) = match, let last = tx.lastResponse, tx.state != .accepted {
                 transport.send(last, from: owner, to: peer, note: "response retransmitted for repeated request")
             }
             return
         }
-        let tx = ServerTransaction(key: key, request: m, peer: peer, reliable: reliable(peer))
+        let tx = ServerTransaction(key: key, request: m, method: method, peer: peer, reliable: reliable(peer))
         tx.layer = self
-        servers[key] = tx
+        servers.add(tx)
         user?.handleRequest(m, transaction: tx, from: peer)
     }
 
@@ -300,37 +341,50 @@ final class TransactionLayer {
             if code < 300 {
                 if tx.state != .accepted {
                     tx.state = .accepted
-                    scheduler.schedule(afterMs: SIPTimers.long) { [weak self, tx] in self?.terminate(tx) }  // Timer L
+                    after(SIPTimers.long, tx, .terminate)  // Timer L
                 }
             } else {
                 tx.state = .completed
                 if !tx.reliable { armTimerG(tx) }
-                scheduler.schedule(afterMs: SIPTimers.long) { [weak self, tx] in  // Timer H
-                    guard let self, tx.state == .completed else { return }
-                    self.terminate(tx)
-                }
+                after(SIPTimers.long, tx, .terminateIfCompleted)  // Timer H
             }
         } else {
             tx.state = .completed
             let wait = tx.reliable ? 0 : SIPTimers.long  // Timer J
-            scheduler.schedule(afterMs: wait) { [weak self, tx] in self?.terminate(tx) }
+            after(wait, tx, .terminate)
+        }
+    }
+
+    /// What a server transaction timer does when it fires.
+    enum ServerTimer: Int { case terminate, terminateIfCompleted, retransmitFinal }
+
+    /// Server timers are never cancelled: no handle.
+    private func after(_ ms: Int64, _ tx: ServerTransaction, _ timer: ServerTimer) {
+        scheduler.schedule(afterMs: ms, cancelledBy: nil, target: tx, code: timer.rawValue)
+    }
+
+    func fire(_ timer: ServerTimer, _ tx: ServerTransaction) {
+        switch timer {
+        case .terminate: terminate(tx)  // Timers I, J, L
+        case .terminateIfCompleted:  // Timer H
+            if tx.state == .completed { terminate(tx) }
+        case .retransmitFinal:  // Timer G
+            guard tx.state == .completed, let last = tx.lastResponse else { return }
+            transport.send(last, from: owner, to: tx.peer, note: "final response retransmitted (Timer G, \(tx.interval) ms)")
+            tx.interval = min(tx.interval * 2, SIPTimers.t2)
+            armTimerG(tx)
         }
     }
 
     private func armTimerG(_ tx: ServerTransaction) {
-        scheduler.schedule(afterMs: tx.interval) { [weak self, tx] in
-            guard let self, tx.state == .completed, let last = tx.lastResponse else { return }
-            self.transport.send(last, from: self.owner, to: tx.peer, note: "final response retransmitted (Timer G, \(tx.interval) ms)")
-            tx.interval = min(tx.interval * 2, SIPTimers.t2)
-            self.armTimerG(tx)
-        }
+        after(tx.interval, tx, .retransmitFinal)
     }
 
     /// Also what a timer of a transaction already terminated does: nothing more (it is no
     /// longer in the table), so timers may hold their transaction strongly (no side table).
     private func terminate(_ tx: ServerTransaction) {
         tx.state = .terminated
-        if servers[tx.key] === tx { servers[tx.key] = nil }
+        servers.remove(tx)
     }
 
     // MARK: Input

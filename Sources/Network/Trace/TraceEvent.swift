@@ -53,6 +53,15 @@ final class TraceRecorder {
     var enabled = true
     var count = 0
 
+    /// `record` at the scheduler's time, read only when events are kept (a read of the clock
+    /// costs an access check on every send and delivery).
+    @inline(__always)
+    func record(at scheduler: VirtualScheduler, _ kind: TraceEvent.Kind, from: String, to: String, link: String = "",
+                transport: TransportKind? = nil, bytes: @autoclosure () -> [UInt8] = [], note: @autoclosure () -> String = "") {
+        guard enabled else { count += 1; return }
+        record(scheduler.nowMs, kind, from: from, to: to, link: link, transport: transport, bytes: bytes(), note: note())
+    }
+
     func record(_ time: Int64, _ kind: TraceEvent.Kind, from: String, to: String, link: String = "",
                 transport: TransportKind? = nil, bytes: [UInt8] = [], note: String = "") {
         count += 1

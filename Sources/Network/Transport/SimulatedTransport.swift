@@ -22,6 +22,50 @@ struct Packet {
         self.init(bytes: wire.bytes, from: from, to: to)
         parsed = wire.parsed
     }
+
+    /// A packet's fields as they travel (`parsed` is of `bytes`).
+    fileprivate init(_ f: InFlight) {
+        bytes = f.bytes
+        parsed = f.parsed
+        from = f.from
+        to = f.to
+        extraDelayMs = f.extraDelayMs
+        note = f.note
+    }
+}
+
+/// A packet on its way, held by reference and made once per send: its delivery events share
+/// it. (Its fields are a `Packet`'s, not a `Packet`: a Packet built and stored here is copied
+/// in, which retains every buffer of the bytes and their parse.)
+private final class InFlight {
+    let bytes: [UInt8]
+    let parsed: SIPMessage?
+    let from: String
+    let to: String
+    let extraDelayMs: Int64
+    let note: String
+
+    init(_ p: Packet) {
+        bytes = p.bytes
+        parsed = p.parsed
+        from = p.from
+        to = p.to
+        extraDelayMs = p.extraDelayMs
+        note = p.note
+    }
+
+    /// `Packet(wire, from:to:)`, made in place.
+    init(_ wire: WireMessage, from: String, to: String) {
+        bytes = wire.bytes
+        parsed = wire.parsed
+        self.from = from
+        self.to = to
+        extraDelayMs = 0
+        note = ""
+    }
+
+    /// What the attacker's tap is given.
+    var packet: Packet { Packet(self) }
 }
 
 /// A link between two named actors, with loss, duplication and reordering drawn from the seed.
@@ -102,74 +146,74 @@ final class SimulatedTransport: Transport {
 
     @discardableResult
     func send(_ bytes: [UInt8], from: String, to: String, note: String) -> Bool {
-        send(Packet(bytes: bytes, from: from, to: to), note: note)
+        send(InFlight(Packet(bytes: bytes, from: from, to: to)), note: note)
     }
 
     @discardableResult
     func send(_ wire: WireMessage, from: String, to: String, note: String) -> Bool {
-        send(Packet(wire, from: from, to: to), note: note)
+        send(InFlight(wire, from: from, to: to), note: note)
     }
 
-    private func send(_ packet: Packet, note: String) -> Bool {
-        let from = packet.from, to = packet.to
+    private func send(_ f: InFlight, note: String) -> Bool {
+        let from = f.from, to = f.to
         guard let (link, toID) = route(from, to) else {
-            trace.record(scheduler.nowMs, .dropped, from: from, to: to, bytes: packet.bytes, note: "no link \(from)<->\(to)")
+            trace.record(at: scheduler, .dropped, from: from, to: to, bytes: f.bytes, note: "no link \(from)<->\(to)")
             return false
         }
         let t = link.spec.transport
-        trace.record(scheduler.nowMs, .sent, from: from, to: to, link: link.name, transport: t, bytes: packet.bytes, note: note)
+        trace.record(at: scheduler, .sent, from: from, to: to, link: link.name, transport: t, bytes: f.bytes, note: note)
         guard let tap else {
-            travel(packet, link, toID)
+            travel(f, link, toID)
             return true
         }
-        for p in tap(packet, link) { travel(p, link, toID) }
+        for p in tap(f.packet, link) { travel(InFlight(p), link, toID) }
         return true
     }
 
     /// Injects a packet as if sent on the link (attacker endpoint, crafted messages).
     func inject(_ p: Packet, note: String) -> Bool {
         guard let (link, toID) = route(p.from, p.to) else {
-            trace.record(scheduler.nowMs, .dropped, from: p.from, to: p.to, bytes: p.bytes, note: "no link for injection")
+            trace.record(at: scheduler, .dropped, from: p.from, to: p.to, bytes: p.bytes, note: "no link for injection")
             return false
         }
-        trace.record(scheduler.nowMs, .sent, from: p.from, to: p.to, link: link.name, transport: link.spec.transport,
+        trace.record(at: scheduler, .sent, from: p.from, to: p.to, link: link.name, transport: link.spec.transport,
                      bytes: p.bytes, note: note)
-        travel(p, link, toID)
+        travel(InFlight(p), link, toID)
         return true
     }
 
-    private func travel(_ p: Packet, _ link: SimulatedLink, _ toID: Int) {
+    private func travel(_ f: InFlight, _ link: SimulatedLink, _ toID: Int) {
         let spec = link.spec
         let t = spec.transport
-        var delay = Int64(spec.latencyMs) + p.extraDelayMs
+        var delay = Int64(spec.latencyMs) + f.extraDelayMs
         if t.isReliable {
             // A lost segment is retransmitted by TCP: it arrives late, never twice, in order.
             if random.chance(spec.loss) { delay += 200 }
         } else {
             if random.chance(spec.loss) {
-                trace.record(scheduler.nowMs, .dropped, from: p.from, to: p.to, link: link.name, transport: t, bytes: p.bytes,
+                trace.record(at: scheduler, .dropped, from: f.from, to: f.to, link: link.name, transport: t, bytes: f.bytes,
                              note: "lost on link (loss \(spec.loss))")
                 return
             }
             if random.chance(spec.reorder) { delay += 1 + Int64(random.next() % UInt64(max(1, 2 * spec.latencyMs + 5))) }
         }
-        schedule(p, link, toID, delay: delay)
+        schedule(f, link, toID, delay: delay)
         if !t.isReliable, random.chance(spec.duplicate) {
-            schedule(p, link, toID, delay: delay + 1 + Int64(random.next() % 3))
+            schedule(f, link, toID, delay: delay + 1 + Int64(random.next() % 3))
         }
     }
 
-    private func schedule(_ p: Packet, _ link: SimulatedLink, _ toID: Int, delay: Int64) {
+    private func schedule(_ f: InFlight, _ link: SimulatedLink, _ toID: Int, delay: Int64) {
         scheduler.scheduleUncancellable(afterMs: delay) { [weak self] in
             guard let self else { return }
-            self.trace.record(self.scheduler.nowMs, .delivered, from: p.from, to: p.to, link: link.name,
-                              transport: link.spec.transport, bytes: p.bytes, note: p.note)
+            self.trace.record(at: self.scheduler, .delivered, from: f.from, to: f.to, link: link.name,
+                              transport: link.spec.transport, bytes: f.bytes, note: f.note)
             guard let receiver = self.receivers[toID] else { return }
-            if let m = p.parsed {
-                assert(m.bytes == p.bytes, "a carried parse is of other bytes")
-                receiver.receive(m, bytes: p.bytes, from: p.from)
+            if let m = f.parsed {
+                assert(m.bytes == f.bytes, "a carried parse is of other bytes")
+                receiver.receive(m, bytes: f.bytes, from: f.from)
             } else {
-                receiver.receive(p.bytes, from: p.from)
+                receiver.receive(f.bytes, from: f.from)
             }
         }
     }
