@@ -153,38 +153,12 @@ extension SIPMessage {
     }
 }
 
-/// Copying fields into another message being built (responses copy Via, Record-Route, ...).
+/// Copying fields into another message being built (`MessageBuilder.copy`: responses copy
+/// Via, Record-Route, ...).
 extension SIPMessage {
-    /// Appends `name: value\r\n` to `out` for every field of `header`, in order: the value as
-    /// `values(header)` gives it (folding collapsed to one space), without making a String
-    /// for the usual plain ASCII value.
-    /// `firstOnly`: only the first field (as `value(header)` reads it). Returns how many
-    /// fields were copied.
-    @discardableResult
-    public func appendFields(_ header: KnownHeader, as name: String, to out: inout [UInt8], firstOnly: Bool = false) -> Int {
-        var copied = 0
-        for f in fields where f.header == header {
-            if firstOnly, copied > 0 { break }
-            copied += 1
-            var n = name
-            n.withUTF8 { out.append(contentsOf: $0) }
-            out.append(ASCII.colon)
-            out.append(ASCII.sp)
-            appendValue(of: f, to: &out)
-            out.append(ASCII.cr)
-            out.append(ASCII.lf)
-        }
-        return copied
-    }
-
-    /// Appends the value of `f` as `values(header)` gives it: folded or non-ASCII values go
-    /// through the String path (folding collapsed, invalid UTF-8 repaired), plain ones are
-    /// copied as bytes.
-    func appendValue(of f: Field, to out: inout [UInt8]) {
-        storage.withUnsafeBufferPointer { Self.appendValue($0, f.value, to: &out) }
-    }
-
-    /// `appendValue(of:to:)` for the value at `r` in a message's buffer `p`.
+    /// Appends the value at `r` in a message's buffer `p` as `values(header)` gives it: folded
+    /// or non-ASCII values go through the String path (folding collapsed, invalid UTF-8
+    /// repaired), plain ones are copied as bytes.
     static func appendValue(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, to out: inout [UInt8]) {
         if ByteClass.hasLineBreak(p, r, orNonASCII: true) {
             var v = valueText(p, r)

@@ -63,15 +63,16 @@ import TestSupport
         }
     }
 
-    @Test func appendFieldsCopiesValuesAsValuesReadsThem() throws {
+    @Test func copiedFieldsCarryValuesAsValuesReadsThem() throws {
         let text = "SIP/2.0 200 OK\r\nv: SIP/2.0/UDP a;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP b;branch=z9hG4bK2,\r\n"
             + " SIP/2.0/UDP c;branch=z9hG4bK3\r\nRecord-Route: <sip:\u{e9}@x;lr>\r\nCall-ID: c\r\nContent-Length: 0\r\n\r\n"
         let m = try SIPMessage(parsing: text)
         for (header, name) in [(KnownHeader.via, "Via"), (.recordRoute, "Record-Route"), (.contact, "Contact")] {
-            var out: [UInt8] = []
-            m.appendFields(header, as: name, to: &out)
-            let expected = m.values(header).map { "\(name): \($0)\r\n" }.joined()
-            #expect(out == Array(expected.utf8), "\(name)")
+            var b = MessageBuilder(startLine: Array("SIP/2.0 200 OK".utf8))
+            b.copy(header, from: m)
+            let built = try #require(b.message())
+            let expected = "SIP/2.0 200 OK\r\n" + m.values(header).map { "\(name): \($0)\r\n" }.joined() + "Content-Length: 0\r\n\r\n"
+            #expect(built.bytes == Array(expected.utf8), "\(name)")
         }
     }
 

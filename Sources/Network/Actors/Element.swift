@@ -44,7 +44,7 @@ class Element: MessageReceiver, TransactionUser {
     }
 
     /// A Via for a request this element sends to `peer`: synthetic address, link transport and
-    /// a fresh branch (the same draw as `ctx.branch()`), written after the prefix in one String.
+    /// a fresh branch (the magic cookie and 16 random hex digits), written in one String.
     func via(to peer: String) -> String {
         ctx.random.hex(16, after: viaPrefix(to: peer))
     }

@@ -129,8 +129,6 @@ final class NetworkContext {
     // MARK: Generated values
 
     func tag() -> String { random.hex(10) }
-    /// `z9hG4bK` (Via.magicCookie) and 16 hex digits.
-    func branch() -> String { random.hex(16, after: "z9hG4bK") }
     func callID() -> String { random.hex(20) }
     func nonce() -> String { random.hex(32) }
 }
