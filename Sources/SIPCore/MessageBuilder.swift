@@ -77,9 +77,10 @@ public struct MessageBuilder: Sendable {
         let limits = ParseLimits.default
         guard indexed, fields.count <= limits.maxHeaderCount, bytes.count <= limits.maxMessageSize,
               let line = startLine(limits) else { return try? SIPMessage(parsing: bytes) }
-        let built = SIPMessage(storage: bytes, messageStart: 0, startLineText: startLineText,
+        var built = SIPMessage(storage: bytes, messageStart: 0, startLineText: startLineText,
                                startLineFull: 0..<startLineText.upperBound + 2, startLine: line, fields: fields,
                                separator: separator, bodyRange: separator.upperBound..<bytes.count)
+        built.isDatagramParse = true
         // Debug builds hold the builder to its word: the index is what a parse gives.
         assert(built.hasSameIndex(as: try? SIPMessage(parsing: bytes)), "built index differs from a parse")
         return built

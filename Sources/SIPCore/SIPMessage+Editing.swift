@@ -155,6 +155,7 @@ extension SIPMessage {
 
     private mutating func didEdit() {
         isModified = true
+        isDatagramParse = false
         // Edits only append; rebuild the buffer once dead bytes dominate so a long-lived
         // message that is edited repeatedly stays bounded (a small buffer never qualifies).
         if storage.count > 4096, storage.count > 2 * serializedCount + 4096 { compact() }
