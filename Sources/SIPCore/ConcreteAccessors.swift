@@ -2,18 +2,11 @@
 /// Expires, Authorization). Called from another module, the generic `headerValue` is not
 /// specialised and pays for metadata lookups and an array per call; these are compiled here.
 extension SIPMessage {
-    /// The first value of the first field of `header`, nil when absent or malformed.
-    @inline(__always)
-    private func firstScanned<H: ScannableHeaderValue>(_ type: H.Type, _ header: KnownHeader) -> H? {
-        guard let i = fields.firstIndex(where: { $0.header == header }) else { return nil }
-        return (try? scanField(i, type))?.first
-    }
-
     /// The top Via (the first value of the first Via field).
-    public var topVia: Via? { firstScanned(Via.self, .via) }
-    public var cseqValue: CSeq? { firstScanned(CSeq.self, .cseq) }
-    public var maxForwardsValue: MaxForwards? { firstScanned(MaxForwards.self, .maxForwards) }
-    public var expiresValue: Numeric? { firstScanned(Numeric.self, .expires) }
+    public var topVia: Via? { headerValue(Via.self, .via) }
+    public var cseqValue: CSeq? { headerValue(CSeq.self, .cseq) }
+    public var maxForwardsValue: MaxForwards? { headerValue(MaxForwards.self, .maxForwards) }
+    public var expiresValue: Numeric? { headerValue(Numeric.self, .expires) }
 
     /// Every Authorization (or `header`) credential; empty when absent or malformed.
     public func credentials(_ header: KnownHeader = .authorization) -> [Credentials] {
@@ -124,11 +117,23 @@ extension SIPMessage {
         removeFirstListElement(at: i)
     }
 
-    /// The rest of the field after its first element, as `splitHeaderList` would rejoin it
-    /// (elements trimmed, joined by ", "); nil when the field holds one element.
+    /// Removes the field's first element: the field goes when it holds one (most do: each hop
+    /// adds a Via field of its own), else it is rewritten with the rest.
     private mutating func removeFirstListElement(at i: Int) {
         let r = fields[i].value
-        let rest: String? = storage.withUnsafeBufferPointer { p -> String? in
+        // No comma (one memchr), one element: folding and splitting cannot make a second.
+        let hasComma = storage.withUnsafeBufferPointer { MessageParser.find(ASCII.comma, $0, r.lowerBound, r.upperBound) != nil }
+        guard hasComma, let rest = restAfterFirstElement(r) else {
+            removeHeader(at: i)
+            return
+        }
+        replaceHeader(at: i, with: rest)
+    }
+
+    /// The rest of the field value `r` after its first element, as `splitHeaderList` would
+    /// rejoin it (elements trimmed, joined by ", "); nil when the field holds one element.
+    private func restAfterFirstElement(_ r: Range<Int>) -> String? {
+        storage.withUnsafeBufferPointer { p -> String? in
             // A folded value takes the String path.
             if ByteClass.hasLineBreak(p, r) {
                 let v = valueText(r)
@@ -147,9 +152,6 @@ extension SIPMessage {
             }
             return String(p, tail)
         }
-        let name = fieldName(i)
-        removeHeader(at: i)
-        if let rest { addHeader(name, rest, at: i) }
     }
 }
 

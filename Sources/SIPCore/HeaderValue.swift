@@ -64,6 +64,24 @@ extension SIPMessage {
         return (try? parseField(i, as: type))?.first
     }
 
+    /// `headerValues` for the types that scan straight from the buffer. Inside this module
+    /// overload resolution picks these for them, so no dynamic cast (`parseField`) is paid.
+    func headerValues<H: ScannableHeaderValue>(_ type: H.Type, _ header: KnownHeader? = nil) throws(SIPParseError) -> [H] {
+        let h = header ?? H.headers.first ?? .other
+        var out: [H] = []
+        for i in fields.indices where fields[i].header == h {
+            out += try scanField(i, type)
+        }
+        return out
+    }
+
+    /// `headerValue` for the types that scan straight from the buffer (see above).
+    func headerValue<H: ScannableHeaderValue>(_ type: H.Type, _ header: KnownHeader? = nil) -> H? {
+        let h = header ?? H.headers.first ?? .other
+        guard let i = fields.firstIndex(where: { $0.header == h }) else { return nil }
+        return (try? scanField(i, type))?.first
+    }
+
     /// `headerValues(AddressValue.self, header)` without generics at the call site: the
     /// identity checks run these per request, and a generic call from another module pays
     /// for metadata lookups that a specialisation compiled here does not.

@@ -57,7 +57,7 @@ public struct MessageBuilder: Sendable {
             for f in message.fields where f.header == header {
                 if firstOnly, copied > 0 { break }
                 copied += 1
-                writeField(header.name, known: header) { SIPMessage.appendValue(p, f.value, to: &$0) }
+                writeField(header.name, known: header, lineBreakFree: true) { SIPMessage.appendValue(p, f.value, to: &$0) }
             }
         }
         return copied
@@ -77,9 +77,10 @@ public struct MessageBuilder: Sendable {
         let limits = ParseLimits.default
         guard indexed, fields.count <= limits.maxHeaderCount, bytes.count <= limits.maxMessageSize,
               let line = startLine(limits) else { return try? SIPMessage(parsing: bytes) }
-        let built = SIPMessage(storage: bytes, messageStart: 0, startLineText: startLineText,
+        var built = SIPMessage(storage: bytes, messageStart: 0, startLineText: startLineText,
                                startLineFull: 0..<startLineText.upperBound + 2, startLine: line, fields: fields,
                                separator: separator, bodyRange: separator.upperBound..<bytes.count)
+        built.isDatagramParse = true
         // Debug builds hold the builder to its word: the index is what a parse gives.
         assert(built.hasSameIndex(as: try? SIPMessage(parsing: bytes)), "built index differs from a parse")
         return built
@@ -100,9 +101,10 @@ public struct MessageBuilder: Sendable {
     /// Writes `name: ` + the value `write` appends + CRLF, and indexes the line when it reads
     /// back as written. `known`: `name` is that header's canonical name, a token the lookup
     /// maps to it (KnownHeader tests hold this for every case), so neither is checked again.
-    /// `framing`: the Content-Length `message` writes.
+    /// `framing`: the Content-Length `message` writes. `lineBreakFree`: `write` writes no CR
+    /// or LF (a value `SIPMessage.appendValue` copies), so the value need not be scanned for them.
     private mutating func writeField(_ name: String, known: KnownHeader? = nil, framing: Bool = false,
-                                     _ write: (inout [UInt8]) -> Void) {
+                                     lineBreakFree: Bool = false, _ write: (inout [UInt8]) -> Void) {
         let start = bytes.count
         var name = name
         name.withUTF8 { bytes.append(contentsOf: $0) }
@@ -116,7 +118,8 @@ public struct MessageBuilder: Sendable {
         bytes.append(ASCII.lf)
         guard indexed else { return }
         let field = bytes.withUnsafeBufferPointer { p in
-            Self.field(p, line: start..<valueEnd + 2, nameEnd: nameEnd, value: valueStart..<valueEnd, known: known)
+            Self.field(p, line: start..<valueEnd + 2, nameEnd: nameEnd, value: valueStart..<valueEnd, known: known,
+                       lineBreakFree: lineBreakFree)
         }
         // Only the Content-Length `message` writes frames the body as the index says; one of
         // the caller's would come first and frame it.
@@ -131,10 +134,10 @@ public struct MessageBuilder: Sendable {
     /// otherwise: the name must be one token, the value free of line breaks, the line within
     /// the length limit. The value is trimmed as the parser trims it.
     private static func field(_ p: UnsafeBufferPointer<UInt8>, line: Range<Int>, nameEnd: Int,
-                              value: Range<Int>, known: KnownHeader?) -> SIPMessage.Field? {
+                              value: Range<Int>, known: KnownHeader?, lineBreakFree: Bool) -> SIPMessage.Field? {
         let name = line.lowerBound..<nameEnd
         guard !name.isEmpty, value.upperBound - line.lowerBound <= ParseLimits.default.maxLineLength,
-              !ByteClass.hasLineBreak(p, value) else { return nil }
+              lineBreakFree || !ByteClass.hasLineBreak(p, value) else { return nil }
         if known == nil {
             for i in name where !ByteClass.isToken(p[i]) { return nil }
         }

@@ -215,6 +215,7 @@ enum MessageParser {
                            separator: separator, bodyRange: body)
         m.trailingByteCount = trailing
         m.framingNotes = notes
+        m.isDatagramParse = !stream && !headersOnly && limits == .default && notes.isEmpty
         return m
     }
 

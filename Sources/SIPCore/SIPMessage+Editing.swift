@@ -4,6 +4,7 @@
 extension SIPMessage {
     /// Appends a header field after the last one (or inserts it at `index`).
     public mutating func addHeader(_ name: String, _ value: String, at index: Int? = nil) {
+        willEditFields()
         let f = makeField(name, value)
         fields.insert(f, at: min(max(index ?? fields.count, 0), fields.count))
         didEdit()
@@ -32,6 +33,7 @@ extension SIPMessage {
                     index = i
                 }
                 if index >= 0 {
+                    willEditFields()
                     fields[index] = makeField(name, value)
                     didEdit()
                     return
@@ -45,6 +47,7 @@ extension SIPMessage {
     public mutating func setHeader(_ name: String, values: [String]) {
         let existing = fieldIndices(name)
         let at = existing.first ?? fields.count
+        willEditFields()
         for i in existing.reversed() { fields.remove(at: i) }
         let new = values.map { makeField(name, $0) }
         fields.insert(contentsOf: new, at: at)
@@ -60,9 +63,19 @@ extension SIPMessage {
         return existing.count
     }
 
+    /// Replaces the field at `index` with `value` under the same name (as written for an
+    /// unknown header, canonical for a known one): what removing it and adding the new one
+    /// at `index` does.
+    mutating func replaceHeader(at index: Int, with value: String) {
+        willEditFields()
+        fields[index] = makeField(fieldName(index), value)
+        didEdit()
+    }
+
     /// Removes the header field at `index` in `headerFields` order.
     public mutating func removeHeader(at index: Int) {
         guard fields.indices.contains(index) else { return }
+        willEditFields()
         fields.remove(at: index)
         didEdit()
     }
@@ -119,42 +132,54 @@ extension SIPMessage {
         return String(out)
     }
 
-    private mutating func makeField(_ name: String, _ value: String) -> Field {
-        let start = storage.count
-        appendCleaned(name)
-        let nameRange = start..<storage.count
-        storage.append(ASCII.colon)
-        storage.append(ASCII.sp)
-        let vs = storage.count
-        appendCleaned(value)
-        let valueRange = vs..<storage.count
-        storage.append(ASCII.cr)
-        storage.append(ASCII.lf)
-        return storage.withUnsafeBufferPointer { p in
-            // Parsing reads the name back when it is one token, and the value when no
-            // whitespace around it is trimmed (line breaks are spaces by now).
-            var token = !nameRange.isEmpty
-            for i in nameRange where !ByteClass.isToken(p[i]) { token = false; break }
-            let trimmed = valueRange.isEmpty || (!ByteClass.isSpace(p[valueRange.lowerBound]) && !ByteClass.isSpace(p[valueRange.upperBound - 1]))
-            return Field(header: KnownHeader.lookup(p, nameRange), line: start..<storage.count, name: nameRange, value: valueRange,
-                         readsBack: token && trimmed)
-        }
+    /// The first edit of a message copies its field index (it is shared with the message it
+    /// was copied from): the copy gets room for the fields a hop adds, so that inserting them
+    /// does not copy it again.
+    private mutating func willEditFields() {
+        if !isModified { fields.reserveCapacity(fields.count + 8) }
     }
 
-    /// Appends the UTF-8 of `s` with CR and LF turned into spaces. Byte for byte the same as
-    /// `clean`: CR and LF are single-byte scalars that occur in no other scalar's encoding.
-    private mutating func appendCleaned(_ s: String) {
-        let from = storage.count
-        var s = s
-        s.withUTF8 { storage.append(contentsOf: $0) }
-        guard storage.withUnsafeBufferPointer({ ByteClass.hasLineBreak($0, from..<$0.count) }) else { return }
-        storage.withUnsafeMutableBufferPointer { p in
-            for i in from..<p.count where p[i] == ASCII.cr || p[i] == ASCII.lf { p[i] = ASCII.sp }
+    /// Appends `name: value` CRLF, line breaks in either turned into spaces (byte for byte
+    /// what `clean` does: CR and LF are single-byte scalars that occur in no other scalar's
+    /// encoding), and gives the field indexing it.
+    private mutating func makeField(_ name: String, _ value: String) -> Field {
+        var name = name, value = value
+        return name.withUTF8 { n in value.withUTF8 { v in makeField(n, v) } }
+    }
+
+    private mutating func makeField(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Field {
+        // The line is put together (and read back) in a scratch buffer, then appended at once:
+        // each append to `storage` checks uniqueness and capacity, a byte at a time included.
+        let nameEnd = name.count, valueStart = nameEnd + 2, valueEnd = valueStart + value.count
+        let start = storage.count
+        let field = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: valueEnd + 2) { line -> Field in
+            let base = line.baseAddress!
+            if let n = name.baseAddress { base.initialize(from: n, count: nameEnd) }
+            base[nameEnd] = ASCII.colon
+            base[nameEnd + 1] = ASCII.sp
+            if let v = value.baseAddress { (base + valueStart).initialize(from: v, count: value.count) }
+            base[valueEnd] = ASCII.cr
+            base[valueEnd + 1] = ASCII.lf
+            let p = UnsafeBufferPointer(line)
+            if ByteClass.hasLineBreak(p, 0..<valueEnd) {
+                for i in 0..<valueEnd where base[i] == ASCII.cr || base[i] == ASCII.lf { base[i] = ASCII.sp }
+            }
+            // Parsing reads the name back when it is one token, and the value when no
+            // whitespace around it is trimmed (line breaks are spaces by now).
+            var token = nameEnd > 0
+            for i in 0..<nameEnd where !ByteClass.isToken(p[i]) { token = false; break }
+            let trimmed = valueEnd == valueStart || (!ByteClass.isSpace(p[valueStart]) && !ByteClass.isSpace(p[valueEnd - 1]))
+            let header = KnownHeader.lookup(p, 0..<nameEnd)
+            storage.append(contentsOf: p)
+            return Field(header: header, line: start..<start + valueEnd + 2, name: start..<start + nameEnd,
+                         value: start + valueStart..<start + valueEnd, readsBack: token && trimmed)
         }
+        return field
     }
 
     private mutating func didEdit() {
         isModified = true
+        isDatagramParse = false
         // Edits only append; rebuild the buffer once dead bytes dominate so a long-lived
         // message that is edited repeatedly stays bounded (a small buffer never qualifies).
         if storage.count > 4096, storage.count > 2 * serializedCount + 4096 { compact() }

@@ -58,11 +58,21 @@ public struct SIPMessage: Sendable {
     var separator: Range<Int>
     var bodyRange: Range<Int>
     var isModified = false
+    /// Whether this index is what parsing `storage` as a datagram with the default limits gives,
+    /// framing notes aside (a parse so made that noted nothing, a builder's or `wire`'s index):
+    /// `wire` then sends an unedited whole buffer with its index without checking it again.
+    var isDatagramParse = false
 
     /// Octets after the body that the Content-Length left out (ignored on datagrams, RFC 3261 §18.3).
     public internal(set) var trailingByteCount = 0
     /// Framing irregularities tolerated while parsing (bare LF, no empty line at the end, ...).
-    public internal(set) var framingNotes: [String] = []
+    public internal(set) var framingNotes: [String] {
+        get { notes ?? [] }
+        set { notes = newValue.isEmpty ? nil : newValue }
+    }
+    /// Nil when there are none (almost always): a nil reference costs nothing when a message
+    /// is copied, where an empty array is retained and released like any other.
+    var notes: [String]?
 
     // MARK: Start line
 
