@@ -69,11 +69,6 @@ public final class VirtualScheduler: Scheduler {
         queue.push(afterMs: delayMs, handle: handle, .timer(target, code))
     }
 
-    /// `schedule` for an event that is never cancelled; same order, no handle.
-    func scheduleUncancellable(afterMs delayMs: Int64, _ action: @escaping () -> Void) {
-        queue.push(afterMs: delayMs, handle: nil, .closure(action))
-    }
-
     /// Runs every event due up to `nowMs + ms`, then sets the clock there.
     public func advance(ms: Int64) {
         let until = queue.nowMs + max(0, ms)
