@@ -55,8 +55,7 @@ class ProxyElement: Element {
     }
 
     /// Picks the next hop, runs egress rules, adds Via / Record-Route and sends.
-    func forward(_ input: ProxyExchange, _ tx: ServerTransaction?) {
-        var x = input
+    func forward(_ x: consuming ProxyExchange, _ tx: ServerTransaction?) {
         let next = x.nextHop ?? x.request.firstListValue(.route).flatMap { actor(for: $0) }
             ?? x.request.requestURIText.flatMap { actor(for: $0) }
         guard let next, next != name else {
@@ -75,14 +74,14 @@ class ProxyElement: Element {
             layer.sendRequest(x.request, to: next, note: note, onResponse: { _ in }, onTimeout: {})
             return
         }
-        let exchange = x
-        layer.sendRequest(x.request, to: next, note: note, onResponse: { [weak self] response in
-            self?.relay(response, exchange, tx)
-        }, onTimeout: { [weak self] in
-            guard let self else { return }
-            self.note("Transaction", "no final response from \(next) for \(exchange.request.summary): 408")
-            self.respond(to: tx.request, tx, peer: tx.peer, status: 408, reason: "Request Timeout")
-        })
+        let forwarded = Forwarded(x, tx, next: next, by: self)
+        layer.sendRequest(forwarded.exchange.request, to: next, note: note, owner: forwarded)
+    }
+
+    /// No final response from `next` in time: 408 upstream.
+    fileprivate func timedOut(_ x: ProxyExchange, _ tx: ServerTransaction, next: String) {
+        note("Transaction", "no final response from \(next) for \(x.request.summary): 408")
+        respond(to: tx.request, tx, peer: tx.peer, status: 408, reason: "Request Timeout")
     }
 
     /// Passes a response back upstream: top Via removed, response rules applied.
@@ -94,4 +93,24 @@ class ProxyElement: Element {
         for i in rules.indices { rules[i].onResponse(&r, request: x, self) }
         tx.respond(r)
     }
+}
+
+/// A request forwarded through a client transaction, with what its responses are relayed
+/// with (held by reference: the exchange is not copied again for each callback).
+private final class Forwarded: ClientTransactionOwner {
+    let exchange: ProxyExchange
+    let tx: ServerTransaction
+    let next: String
+    /// Weak, as the transaction that holds this is the element's own.
+    weak var element: ProxyElement?
+
+    init(_ exchange: consuming ProxyExchange, _ tx: ServerTransaction, next: String, by element: ProxyElement) {
+        self.exchange = exchange
+        self.tx = tx
+        self.next = next
+        self.element = element
+    }
+
+    func transactionReceived(_ response: SIPMessage) { element?.relay(response, exchange, tx) }
+    func transactionTimedOut() { element?.timedOut(exchange, tx, next: next) }
 }

@@ -17,6 +17,15 @@ protocol TransactionUser: AnyObject {
     func handleStrayResponse(_ response: SIPMessage, from peer: String)
 }
 
+/// What a client transaction reports to, as one object: a proxy keeps what it relays responses
+/// with in it (one allocation, where two closures would each copy it).
+protocol ClientTransactionOwner: AnyObject {
+    /// A response passed up by the transaction (provisional, then final ones).
+    func transactionReceived(_ response: SIPMessage)
+    /// Timer B / F fired before a final response.
+    func transactionTimedOut()
+}
+
 /// What matches a message to its transaction (§17.1.3, §17.2.3): top Via branch, method
 /// (CSeq method for responses; ACK matches INVITE) and, server side, the peer it came from.
 /// Two keys match when all three are equal Strings; `TransactionTable` finds them.
@@ -47,21 +56,37 @@ final class ClientTransaction: KeyedTransaction, TimerTarget {
     /// Cancels all of its timers at once (they are only ever cancelled together).
     let timers = TimerHandle()
     var ack: WireMessage?
-    let onResponse: (SIPMessage) -> Void
-    let onTimeout: () -> Void
+    /// Whom responses and the timeout go to.
+    enum Callbacks {
+        case closures(onResponse: (SIPMessage) -> Void, onTimeout: () -> Void)
+        case owner(ClientTransactionOwner)
+    }
+    let callbacks: Callbacks
     weak var layer: TransactionLayer?
 
     /// `method`: the request's (read once by the layer).
-    init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool,
-         onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
+    init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool, callbacks: Callbacks) {
         self.key = key
         self.request = request
         self.wire = request.wire
         self.peer = peer
         self.isInvite = method == "INVITE"
         self.reliable = reliable
-        self.onResponse = onResponse
-        self.onTimeout = onTimeout
+        self.callbacks = callbacks
+    }
+
+    func onResponse(_ response: SIPMessage) {
+        switch callbacks {
+        case .closures(let onResponse, _): onResponse(response)
+        case .owner(let owner): owner.transactionReceived(response)
+        }
+    }
+
+    func onTimeout() {
+        switch callbacks {
+        case .closures(_, let onTimeout): onTimeout()
+        case .owner(let owner): owner.transactionTimedOut()
+        }
     }
 
     func timerFired(_ code: Int) {
@@ -169,6 +194,15 @@ final class TransactionLayer {
     /// Starts a client transaction for `request` (which must carry its own top Via).
     func sendRequest(_ request: SIPMessage, to peer: String, note: String = "",
                      onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
+        sendRequest(request, to: peer, note: note, .closures(onResponse: onResponse, onTimeout: onTimeout))
+    }
+
+    /// `sendRequest` reporting to `owner`.
+    func sendRequest(_ request: SIPMessage, to peer: String, note: String = "", owner: ClientTransactionOwner) {
+        sendRequest(request, to: peer, note: note, .owner(owner))
+    }
+
+    private func sendRequest(_ request: SIPMessage, to peer: String, note: String, _ callbacks: ClientTransaction.Callbacks) {
         let method = request.method
         if method == "ACK" {
             transport.send(request.wire, from: owner, to: peer, note: note)
@@ -179,7 +213,7 @@ final class TransactionLayer {
             return
         }
         let tx = ClientTransaction(key: key, request: request, method: method, peer: peer, reliable: reliable(peer),
-                                   onResponse: onResponse, onTimeout: onTimeout)
+                                   callbacks: callbacks)
         tx.layer = self
         clients.set(tx)
         transport.send(tx.wire, from: owner, to: peer, note: note)
