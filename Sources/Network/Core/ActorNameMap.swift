@@ -13,15 +13,20 @@ struct ActorNameMap<Value> {
         for (name, value) in entries { self[name] = value }
     }
 
-    /// The name's bytes and length in one word; nil above 7 bytes.
+    /// The name's bytes and length in one word; nil above 7 bytes. Read through the UTF-8
+    /// view where it is contiguous (always, for a native String): `withUTF8` needs a mutable
+    /// copy of the String, a retain and release on every lookup.
     private static func word(_ name: String) -> UInt64? {
+        if let w = name.utf8.withContiguousStorageIfAvailable(packed) { return w }
         var name = name
-        return name.withUTF8 { b -> UInt64? in
-            guard b.count <= 7 else { return nil }
-            var w = UInt64(b.count) << 56
-            for i in 0..<b.count { w |= UInt64(b[i]) << (8 * i) }
-            return w
-        }
+        return name.withUTF8(packed)
+    }
+
+    private static func packed(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard b.count <= 7 else { return nil }
+        var w = UInt64(b.count) << 56
+        for i in 0..<b.count { w |= UInt64(b[i]) << (8 * i) }
+        return w
     }
 
     private func index(_ word: UInt64) -> Int? {
