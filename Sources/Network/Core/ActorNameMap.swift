@@ -13,14 +13,8 @@ struct ActorNameMap<Value> {
         for (name, value) in entries { self[name] = value }
     }
 
-    /// The name's bytes and length in one word; nil above 7 bytes. Read through the UTF-8
-    /// view where it is contiguous (always, for a native String): `withUTF8` needs a mutable
-    /// copy of the String, a retain and release on every lookup.
-    private static func word(_ name: String) -> UInt64? {
-        if let w = name.utf8.withContiguousStorageIfAvailable(packed) { return w }
-        var name = name
-        return name.withUTF8(packed)
-    }
+    /// The name's bytes and length in one word; nil above 7 bytes.
+    private static func word(_ name: String) -> UInt64? { withUTF8Bytes(name, packed) }
 
     private static func packed(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
         guard b.count <= 7 else { return nil }
