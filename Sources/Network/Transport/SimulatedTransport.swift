@@ -49,7 +49,7 @@ private final class InFlight: TimerTarget {
     /// The receiver's index.
     let toID: Int
     /// Weak, as a closure event held it: a queued packet keeps no network alive.
-    weak var transport: SimulatedTransport?
+    weak let transport: SimulatedTransport?
 
     init(_ p: Packet, _ link: SimulatedLink, _ toID: Int, _ transport: SimulatedTransport) {
         bytes = p.bytes
@@ -185,13 +185,13 @@ final class SimulatedTransport: Transport {
     }
 
     /// Traces a send (or its drop, without a link) and returns the hop.
-    private func sent(from: String, to: String, bytes: @autoclosure () -> [UInt8], note: String) -> (SimulatedLink, Int)? {
+    private func sent(from: String, to: String, bytes: [UInt8], note: String) -> (SimulatedLink, Int)? {
         guard let (link, toID) = route(from, to) else {
-            trace.record(at: scheduler, .dropped, from: from, to: to, bytes: bytes(), note: "no link \(from)<->\(to)")
+            trace.record(at: scheduler, .dropped, from: from, to: to, bytes: bytes, note: "no link \(from)<->\(to)")
             return nil
         }
         trace.record(at: scheduler, .sent, from: from, to: to, link: link.name, transport: link.spec.transport,
-                     bytes: bytes(), note: note)
+                     bytes: bytes, note: note)
         return (link, toID)
     }
 
