@@ -41,8 +41,9 @@ protocol KeyedTransaction: AnyObject {
 }
 
 /// A client transaction (§17.1): INVITE (timers A, B, D; RFC 6026 accepted state, timer M)
-/// or non-INVITE (timers E, F, K). Retransmits only over unreliable transports.
-final class ClientTransaction: KeyedTransaction, TimerTarget {
+/// or non-INVITE (timers E, F, K). Retransmits only over unreliable transports. It is the
+/// handle of its own timers: they are only ever cancelled together, when it terminates.
+final class ClientTransaction: TimerHandle, KeyedTransaction, TimerTarget {
     enum State { case calling, proceeding, completed, accepted, terminated }
     let key: TransactionKey
     let request: SIPMessage
@@ -53,8 +54,6 @@ final class ClientTransaction: KeyedTransaction, TimerTarget {
     let reliable: Bool
     var state: State = .calling
     var interval = SIPTimers.t1
-    /// Cancels all of its timers at once (they are only ever cancelled together).
-    let timers = TimerHandle()
     var ack: WireMessage?
     /// Whom responses and the timeout go to.
     enum Callbacks {
@@ -73,6 +72,7 @@ final class ClientTransaction: KeyedTransaction, TimerTarget {
         self.isInvite = method == "INVITE"
         self.reliable = reliable
         self.callbacks = callbacks
+        super.init()
     }
 
     func onResponse(_ response: SIPMessage) {
@@ -228,7 +228,7 @@ final class TransactionLayer {
     /// held strongly by its timers, as they are cancelled when it terminates; it holds the
     /// layer weakly.
     private func after(_ ms: Int64, _ tx: ClientTransaction, _ timer: ClientTimer) {
-        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers, target: tx, code: timer.rawValue)
+        scheduler.schedule(afterMs: ms, cancelledBy: tx, target: tx, code: timer.rawValue)
     }
 
     static func fire(_ timer: ClientTimer, _ tx: ClientTransaction, _ layer: TransactionLayer?) {
@@ -263,7 +263,7 @@ final class TransactionLayer {
 
     private func terminate(_ tx: ClientTransaction) {
         tx.state = .terminated
-        tx.timers.cancel()
+        tx.cancel()
         clients.remove(key: tx.key)
     }
 
