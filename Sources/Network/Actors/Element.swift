@@ -18,7 +18,8 @@ class Element: MessageReceiver, TransactionUser {
         self.policy = policy
         self.ctx = ctx
         self.transport = transport
-        layer = TransactionLayer(owner: spec.name, scheduler: ctx.scheduler, transport: transport)
+        layer = TransactionLayer(owner: spec.name, scheduler: ctx.scheduler, transport: transport,
+                                 peers: ctx.linkedPeers[spec.name] ?? [])
         layer.user = self
         layer.onUnparsable = { [weak self] bytes, peer, error in
             guard let self else { return }

@@ -140,22 +140,29 @@ final class TransactionLayer {
     /// Called for bytes that do not parse (traced by the actor).
     var onUnparsable: ((_ bytes: [UInt8], _ peer: String, _ error: String) -> Void)?
 
-    init(owner: String, scheduler: Scheduler, transport: Transport) {
+    /// `peers`: the actors linked to `owner`, whose hops' reliability is read once here.
+    init(owner: String, scheduler: Scheduler, transport: Transport, peers: [String] = []) {
         self.owner = owner
         self.scheduler = scheduler
         self.transport = transport
+        var reliability = ActorNameMap<Bool>()
+        for p in peers { reliability[p] = Self.reliable(transport, from: owner, to: p) }
+        self.reliability = reliability
     }
 
     var activeCount: Int { clients.count + servers.count }
 
-    /// Whether the hop to each peer is reliable, asked once per peer (links are fixed for a run).
-    private var reliability = ActorNameMap<Bool>()
+    /// Whether the hop to each linked peer is reliable, asked once (links are fixed for a run;
+    /// a constant needs no exclusivity check on each lookup).
+    private let reliability: ActorNameMap<Bool>
 
     private func reliable(_ peer: String) -> Bool {
-        if let r = reliability[peer] { return r }
-        let r = transport.transportKind(from: owner, to: peer)?.isReliable ?? true
-        reliability[peer] = r
-        return r
+        reliability[peer] ?? Self.reliable(transport, from: owner, to: peer)
+    }
+
+    /// No hop (no link) counts as reliable: nothing is retransmitted into the void.
+    private static func reliable(_ transport: Transport, from owner: String, to peer: String) -> Bool {
+        transport.transportKind(from: owner, to: peer)?.isReliable ?? true
     }
 
     /// The key of a request this layer sends: top Via branch and CSeq method.
