@@ -18,7 +18,11 @@ class Element: MessageReceiver, TransactionUser {
         self.policy = policy
         self.ctx = ctx
         self.transport = transport
-        layer = TransactionLayer(owner: spec.name, scheduler: ctx.scheduler, transport: transport)
+        let peers = ctx.linkedPeers[spec.name] ?? []
+        var prefixes = ActorNameMap<String>()
+        for p in peers { prefixes[p] = Self.viaPrefix(transport, from: spec.name, to: p) }
+        viaPrefixes = prefixes
+        layer = TransactionLayer(owner: spec.name, scheduler: ctx.scheduler, transport: transport, peers: peers)
         layer.user = self
         layer.onUnparsable = { [weak self] bytes, peer, error in
             guard let self else { return }
@@ -51,17 +55,18 @@ class Element: MessageReceiver, TransactionUser {
 
     /// The Via text up to and including the branch's magic cookie.
     private func viaPrefix(to peer: String) -> String {
-        if let prefix = viaPrefixes[peer] { return prefix }
-        let t = transport.transportKind(from: name, to: peer) ?? .udp
-        let addr = transport.address(of: name) ?? SocketAddress(host: name, port: 5060)
-        let prefix = "SIP/2.0/\(t.rawValue) \(addr.uriHost):\(addr.port);branch=\(Via.magicCookie)"
-        viaPrefixes[peer] = prefix
-        return prefix
+        viaPrefixes[peer] ?? Self.viaPrefix(transport, from: name, to: peer)
     }
 
-    /// Via text before the branch's random part, per next hop (links and addresses are fixed
-    /// for a run).
-    private var viaPrefixes = ActorNameMap<String>()
+    private static func viaPrefix(_ transport: Transport, from name: String, to peer: String) -> String {
+        let t = transport.transportKind(from: name, to: peer) ?? .udp
+        let addr = transport.address(of: name) ?? SocketAddress(host: name, port: 5060)
+        return "SIP/2.0/\(t.rawValue) \(addr.uriHost):\(addr.port);branch=\(Via.magicCookie)"
+    }
+
+    /// Via text before the branch's random part, per linked peer, made at set-up (links and
+    /// addresses are fixed for a run; a constant needs no exclusivity check on each lookup).
+    private let viaPrefixes: ActorNameMap<String>
 
     /// The actor a Route / Request-URI text points at.
     func actor(for uriText: String) -> String? {

@@ -19,12 +19,20 @@ class ProxyElement: Element {
 
     override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
         if request.method == "INVITE", let tx { respond(to: request, tx, peer: peer, status: 100, reason: "Trying") }
+        guard let x = processed(request, tx, peer: peer) else { return }
+        forward(x, tx)
+    }
+
+    /// The request after Max-Forwards, Route pre-processing and the request rules; nil when it
+    /// was answered here instead. (Returned, not kept: `forward` then takes it over, where a
+    /// local still alive at the call would be copied into it.)
+    private func processed(_ request: SIPMessage, _ tx: ServerTransaction?, peer: String) -> ProxyExchange? {
         var x = ProxyExchange(request: request, peer: peer, traced: ctx.trace.enabled)
         // Max-Forwards (§16.3 step 3).
         let hops = request.maxForwardsValue?.hops ?? 70
         if hops == 0 {
             respond(to: request, tx, peer: peer, status: 483, reason: "Too Many Hops", note: "\(name): Max-Forwards reached 0")
-            return
+            return nil
         }
         x.request.setHeader("Max-Forwards", String(hops - 1))
         // Route pre-processing (§16.4): the top Route naming this element is removed.
@@ -44,19 +52,18 @@ class ProxyElement: Element {
         }
         if let r = x.response {
             if let tx { tx.respond(r, note: x.changes.joined(separator: "; ")) }
-            return
+            return nil
         }
         if let (status, reason, extra) = x.rejection {
             respond(to: request, tx, peer: peer, status: status, reason: reason, extra: extra,
                     note: x.changes.joined(separator: "; "))
-            return
+            return nil
         }
-        forward(x, tx)
+        return x
     }
 
     /// Picks the next hop, runs egress rules, adds Via / Record-Route and sends.
-    func forward(_ input: ProxyExchange, _ tx: ServerTransaction?) {
-        var x = input
+    func forward(_ x: consuming ProxyExchange, _ tx: ServerTransaction?) {
         let next = x.nextHop ?? x.request.firstListValue(.route).flatMap { actor(for: $0) }
             ?? x.request.requestURIText.flatMap { actor(for: $0) }
         guard let next, next != name else {
@@ -75,14 +82,14 @@ class ProxyElement: Element {
             layer.sendRequest(x.request, to: next, note: note, onResponse: { _ in }, onTimeout: {})
             return
         }
-        let exchange = x
-        layer.sendRequest(x.request, to: next, note: note, onResponse: { [weak self] response in
-            self?.relay(response, exchange, tx)
-        }, onTimeout: { [weak self] in
-            guard let self else { return }
-            self.note("Transaction", "no final response from \(next) for \(exchange.request.summary): 408")
-            self.respond(to: tx.request, tx, peer: tx.peer, status: 408, reason: "Request Timeout")
-        })
+        let forwarded = Forwarded(x, tx, next: next, by: self)
+        layer.sendRequest(forwarded.exchange.request, to: next, note: note, owner: forwarded)
+    }
+
+    /// No final response from `next` in time: 408 upstream.
+    fileprivate func timedOut(_ x: ProxyExchange, _ tx: ServerTransaction, next: String) {
+        note("Transaction", "no final response from \(next) for \(x.request.summary): 408")
+        respond(to: tx.request, tx, peer: tx.peer, status: 408, reason: "Request Timeout")
     }
 
     /// Passes a response back upstream: top Via removed, response rules applied.
@@ -94,4 +101,24 @@ class ProxyElement: Element {
         for i in rules.indices { rules[i].onResponse(&r, request: x, self) }
         tx.respond(r)
     }
+}
+
+/// A request forwarded through a client transaction, with what its responses are relayed
+/// with (held by reference: the exchange is not copied again for each callback).
+private final class Forwarded: ClientTransactionOwner {
+    let exchange: ProxyExchange
+    let tx: ServerTransaction
+    let next: String
+    /// Weak, as the transaction that holds this is the element's own.
+    weak var element: ProxyElement?
+
+    init(_ exchange: consuming ProxyExchange, _ tx: ServerTransaction, next: String, by element: ProxyElement) {
+        self.exchange = exchange
+        self.tx = tx
+        self.next = next
+        self.element = element
+    }
+
+    func transactionReceived(_ response: SIPMessage) { element?.relay(response, exchange, tx) }
+    func transactionTimedOut() { element?.timedOut(exchange, tx, next: next) }
 }

@@ -24,10 +24,11 @@ struct ProxyExchange {
     /// What the rules changed, for the trace of the forwarded message.
     var changes: ChangeLog
 
-    init(request: SIPMessage, peer: String, traced: Bool = true) {
-        self.request = request
+    /// `request` borrowed: the two copies kept are all it costs.
+    init(request: borrowing SIPMessage, peer: String, traced: Bool = true) {
+        self.request = copy request
         self.peer = peer
-        arrived = request
+        arrived = copy request
         method = request.method ?? ""
         changes = ChangeLog(enabled: traced)
     }

@@ -14,14 +14,13 @@ struct ActorNameMap<Value> {
     }
 
     /// The name's bytes and length in one word; nil above 7 bytes.
-    private static func word(_ name: String) -> UInt64? {
-        var name = name
-        return name.withUTF8 { b -> UInt64? in
-            guard b.count <= 7 else { return nil }
-            var w = UInt64(b.count) << 56
-            for i in 0..<b.count { w |= UInt64(b[i]) << (8 * i) }
-            return w
-        }
+    private static func word(_ name: String) -> UInt64? { withUTF8Bytes(name, packed) }
+
+    private static func packed(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard b.count <= 7 else { return nil }
+        var w = UInt64(b.count) << 56
+        for i in 0..<b.count { w |= UInt64(b[i]) << (8 * i) }
+        return w
     }
 
     private func index(_ word: UInt64) -> Int? {

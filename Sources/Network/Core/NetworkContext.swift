@@ -22,10 +22,10 @@ final class NetworkContext {
     /// Identity key -> the first subscriber (in declaration order) whose IMPUs or TN have it.
     private let ownerByKey: [String: String]
     /// Route / Request-URI text -> actor ("" for none): the same few texts recur on every hop.
-    private var actorCache: [String: String] = [:]
+    private var actorCache = TextCache<String>()
     /// URI text -> `Addressing.identityKey` (a URI parse each time): the same few IMPUs, TNs
     /// and Request-URIs recur on every REGISTER and INVITE.
-    private var identityKeyCache: [String: String] = [:]
+    private var identityKeyCache = TextCache<String>()
     /// Live runs: actor -> `host:port` (and `;transport=` for TCP/TLS) used in its URIs, and
     /// every live `host:port` -> actor.
     private let liveHosts: [String: String]
@@ -111,8 +111,7 @@ final class NetworkContext {
     func identityKey(_ text: String) -> String {
         if let hit = identityKeyCache[text] { return hit }
         let key = Addressing.identityKey(text)
-        if identityKeyCache.count >= 4096 { identityKeyCache.removeAll(keepingCapacity: true) }
-        identityKeyCache[text] = key
+        identityKeyCache.remember(key, for: text)
         return key
     }
 
@@ -121,8 +120,7 @@ final class NetworkContext {
         if let hit = actorCache[uriText] { return hit.isEmpty ? nil : hit }
         let found = actorByHostPort.isEmpty ? Addressing.host(uriText).flatMap { Addressing.actor(forHost: $0, in: roles) }
             : Addressing.hostPort(uriText).flatMap { actorByHostPort[$0] } ?? Addressing.host(uriText).flatMap { Addressing.actor(forHost: $0, in: roles) }
-        if actorCache.count >= 4096 { actorCache.removeAll(keepingCapacity: true) }
-        actorCache[uriText] = found ?? ""
+        actorCache.remember(found ?? "", for: uriText)
         return found
     }
 

@@ -34,10 +34,12 @@ public protocol TimerTarget: AnyObject {
 }
 
 /// A cancellable timer. Cancelled entries stay queued but are skipped without moving the clock.
-public final class TimerHandle {
-    public private(set) var isCancelled = false
+/// Not final: an object whose timers are only ever cancelled together (a client transaction)
+/// can be their handle itself, one allocation fewer.
+public class TimerHandle {
+    public final private(set) var isCancelled = false
     public init() {}
-    public func cancel() { isCancelled = true }
+    public final func cancel() { isCancelled = true }
 }
 
 /// The discrete-event core: a virtual clock and a min-heap of events ordered by (time, sequence),
@@ -67,11 +69,6 @@ public final class VirtualScheduler: Scheduler {
 
     public func schedule(afterMs delayMs: Int64, cancelledBy handle: TimerHandle?, target: TimerTarget, code: Int) {
         queue.push(afterMs: delayMs, handle: handle, .timer(target, code))
-    }
-
-    /// `schedule` for an event that is never cancelled; same order, no handle.
-    func scheduleUncancellable(afterMs delayMs: Int64, _ action: @escaping () -> Void) {
-        queue.push(afterMs: delayMs, handle: nil, .closure(action))
     }
 
     /// Runs every event due up to `nowMs + ms`, then sets the clock there.

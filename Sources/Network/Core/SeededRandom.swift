@@ -29,16 +29,18 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return prefix.withUTF8 { p in
             suffix.withUTF8 { s in
                 String(unsafeUninitializedCapacity: p.count + count + s.count) { out in
-                    var o = 0
-                    for b in p { out[o] = b; o += 1 }
+                    // Prefix and suffix copied whole (checked copies: they fit by the capacity).
+                    let raw = UnsafeMutableRawBufferPointer(out)
+                    raw.copyMemory(from: UnsafeRawBufferPointer(p))
+                    var o = p.count
                     for i in 0..<count {
                         if i > 0, i % 16 == 0 { word = next() }
                         out[o] = hexDigit(UInt8(truncatingIfNeeded: word & 0xF))
                         word >>= 4
                         o += 1
                     }
-                    for b in s { out[o] = b; o += 1 }
-                    return o
+                    UnsafeMutableRawBufferPointer(rebasing: raw[o...]).copyMemory(from: UnsafeRawBufferPointer(s))
+                    return o + s.count
                 }
             }
         }

@@ -15,15 +15,10 @@ struct TransactionTable<Tx: KeyedTransaction> {
     private var slotCount = 0
     /// Transactions whose branch is not all ASCII (hostile or odd peers only).
     private var others: [Tx] = []
-    /// Seeds the hash from the process's random hashing seed: it only places entries, so
-    /// nothing observable depends on it, and crafted branches cannot be made to collide.
-    private let seed: UInt64
+    private let seed = ByteHash.randomSeed()
 
     init() {
         slots = Array(repeating: Slot(hash: 0, tx: nil), count: 16)
-        var h = Hasher()
-        h.combine(0x5458 as UInt16)
-        seed = UInt64(UInt(bitPattern: h.finalize()))
     }
 
     var count: Int { slotCount + others.count }
@@ -38,7 +33,7 @@ struct TransactionTable<Tx: KeyedTransaction> {
             let mask = slots.count - 1
             var i = Self.home(hash, mask)
             while let tx = slots[i].tx {
-                if slots[i].hash == hash, Self.equal(tx.key.branch, b), tx.key.method == method, tx.key.peer == peer {
+                if slots[i].hash == hash, ByteHash.equal(tx.key.branch, b), tx.key.method == method, tx.key.peer == peer {
                     return tx
                 }
                 i = (i + 1) & mask
@@ -151,62 +146,12 @@ struct TransactionTable<Tx: KeyedTransaction> {
     // MARK: Hashing
 
     private func branchHash(_ key: TransactionKey) -> UInt64? {
-        var branch = key.branch
-        return branch.withUTF8 { asciiHash($0) }
+        withUTF8Bytes(key.branch, asciiHash)
     }
 
-    /// A seeded hash of the bytes, a word at a time; nil when one is not ASCII.
+    /// A seeded hash of the bytes; nil when one is not ASCII.
     func asciiHash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        let raw = UnsafeRawBufferPointer(b)
-        var h = seed ^ UInt64(raw.count)
-        var bits: UInt64 = 0
-        var i = 0
-        while i + 8 <= raw.count {
-            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            bits |= w
-            h = Self.mix(h ^ w)
-            i += 8
-        }
-        // The last bytes: one more word ending at the end (overlapping), or byte by byte.
-        var tail: UInt64 = 0
-        if i < raw.count, raw.count >= 8 {
-            tail = raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self)
-        } else {
-            var shift: UInt64 = 0
-            while i < raw.count {
-                tail |= UInt64(raw[i]) << shift
-                shift += 8
-                i += 1
-            }
-        }
-        guard (bits | tail) & 0x8080_8080_8080_8080 == 0 else { return nil }
-        return Self.mix(h ^ tail)
-    }
-
-    private static func mix(_ x: UInt64) -> UInt64 {
-        var z = (x ^ (x >> 31)) &* 0x9E37_79B9_7F4A_7C15
-        z ^= z >> 29
-        return z
-    }
-
-    /// Whether the String's UTF-8 is exactly `b`.
-    private static func equal(_ s: String, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        var s = s
-        return s.withUTF8 { a in
-            guard a.count == b.count else { return false }
-            let x = UnsafeRawBufferPointer(a), y = UnsafeRawBufferPointer(b)
-            var i = 0
-            while i + 8 <= x.count {
-                guard x.loadUnaligned(fromByteOffset: i, as: UInt64.self) == y.loadUnaligned(fromByteOffset: i, as: UInt64.self) else {
-                    return false
-                }
-                i += 8
-            }
-            while i < x.count {
-                guard x[i] == y[i] else { return false }
-                i += 1
-            }
-            return true
-        }
+        let h = ByteHash.hash(b, seed: seed)
+        return h.isASCII ? h.value : nil
     }
 }

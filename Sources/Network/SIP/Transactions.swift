@@ -17,6 +17,15 @@ protocol TransactionUser: AnyObject {
     func handleStrayResponse(_ response: SIPMessage, from peer: String)
 }
 
+/// What a client transaction reports to, as one object: a proxy keeps what it relays responses
+/// with in it (one allocation, where two closures would each copy it).
+protocol ClientTransactionOwner: AnyObject {
+    /// A response passed up by the transaction (provisional, then final ones).
+    func transactionReceived(_ response: SIPMessage)
+    /// Timer B / F fired before a final response.
+    func transactionTimedOut()
+}
+
 /// What matches a message to its transaction (§17.1.3, §17.2.3): top Via branch, method
 /// (CSeq method for responses; ACK matches INVITE) and, server side, the peer it came from.
 /// Two keys match when all three are equal Strings; `TransactionTable` finds them.
@@ -32,8 +41,9 @@ protocol KeyedTransaction: AnyObject {
 }
 
 /// A client transaction (§17.1): INVITE (timers A, B, D; RFC 6026 accepted state, timer M)
-/// or non-INVITE (timers E, F, K). Retransmits only over unreliable transports.
-final class ClientTransaction: KeyedTransaction, TimerTarget {
+/// or non-INVITE (timers E, F, K). Retransmits only over unreliable transports. It is the
+/// handle of its own timers: they are only ever cancelled together, when it terminates.
+final class ClientTransaction: TimerHandle, KeyedTransaction, TimerTarget {
     enum State { case calling, proceeding, completed, accepted, terminated }
     let key: TransactionKey
     let request: SIPMessage
@@ -44,24 +54,39 @@ final class ClientTransaction: KeyedTransaction, TimerTarget {
     let reliable: Bool
     var state: State = .calling
     var interval = SIPTimers.t1
-    /// Cancels all of its timers at once (they are only ever cancelled together).
-    let timers = TimerHandle()
     var ack: WireMessage?
-    let onResponse: (SIPMessage) -> Void
-    let onTimeout: () -> Void
+    /// Whom responses and the timeout go to.
+    enum Callbacks {
+        case closures(onResponse: (SIPMessage) -> Void, onTimeout: () -> Void)
+        case owner(ClientTransactionOwner)
+    }
+    let callbacks: Callbacks
     weak var layer: TransactionLayer?
 
     /// `method`: the request's (read once by the layer).
-    init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool,
-         onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
+    init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool, callbacks: Callbacks) {
         self.key = key
         self.request = request
         self.wire = request.wire
         self.peer = peer
         self.isInvite = method == "INVITE"
         self.reliable = reliable
-        self.onResponse = onResponse
-        self.onTimeout = onTimeout
+        self.callbacks = callbacks
+        super.init()
+    }
+
+    func onResponse(_ response: SIPMessage) {
+        switch callbacks {
+        case .closures(let onResponse, _): onResponse(response)
+        case .owner(let owner): owner.transactionReceived(response)
+        }
+    }
+
+    func onTimeout() {
+        switch callbacks {
+        case .closures(_, let onTimeout): onTimeout()
+        case .owner(let owner): owner.transactionTimedOut()
+        }
     }
 
     func timerFired(_ code: Int) {
@@ -115,22 +140,29 @@ final class TransactionLayer {
     /// Called for bytes that do not parse (traced by the actor).
     var onUnparsable: ((_ bytes: [UInt8], _ peer: String, _ error: String) -> Void)?
 
-    init(owner: String, scheduler: Scheduler, transport: Transport) {
+    /// `peers`: the actors linked to `owner`, whose hops' reliability is read once here.
+    init(owner: String, scheduler: Scheduler, transport: Transport, peers: [String] = []) {
         self.owner = owner
         self.scheduler = scheduler
         self.transport = transport
+        var reliability = ActorNameMap<Bool>()
+        for p in peers { reliability[p] = Self.reliable(transport, from: owner, to: p) }
+        self.reliability = reliability
     }
 
     var activeCount: Int { clients.count + servers.count }
 
-    /// Whether the hop to each peer is reliable, asked once per peer (links are fixed for a run).
-    private var reliability = ActorNameMap<Bool>()
+    /// Whether the hop to each linked peer is reliable, asked once (links are fixed for a run;
+    /// a constant needs no exclusivity check on each lookup).
+    private let reliability: ActorNameMap<Bool>
 
     private func reliable(_ peer: String) -> Bool {
-        if let r = reliability[peer] { return r }
-        let r = transport.transportKind(from: owner, to: peer)?.isReliable ?? true
-        reliability[peer] = r
-        return r
+        reliability[peer] ?? Self.reliable(transport, from: owner, to: peer)
+    }
+
+    /// No hop (no link) counts as reliable: nothing is retransmitted into the void.
+    private static func reliable(_ transport: Transport, from owner: String, to peer: String) -> Bool {
+        transport.transportKind(from: owner, to: peer)?.isReliable ?? true
     }
 
     /// The key of a request this layer sends: top Via branch and CSeq method.
@@ -169,6 +201,15 @@ final class TransactionLayer {
     /// Starts a client transaction for `request` (which must carry its own top Via).
     func sendRequest(_ request: SIPMessage, to peer: String, note: String = "",
                      onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
+        sendRequest(request, to: peer, note: note, .closures(onResponse: onResponse, onTimeout: onTimeout))
+    }
+
+    /// `sendRequest` reporting to `owner`.
+    func sendRequest(_ request: SIPMessage, to peer: String, note: String = "", owner: ClientTransactionOwner) {
+        sendRequest(request, to: peer, note: note, .owner(owner))
+    }
+
+    private func sendRequest(_ request: SIPMessage, to peer: String, note: String, _ callbacks: ClientTransaction.Callbacks) {
         let method = request.method
         if method == "ACK" {
             transport.send(request.wire, from: owner, to: peer, note: note)
@@ -179,7 +220,7 @@ final class TransactionLayer {
             return
         }
         let tx = ClientTransaction(key: key, request: request, method: method, peer: peer, reliable: reliable(peer),
-                                   onResponse: onResponse, onTimeout: onTimeout)
+                                   callbacks: callbacks)
         tx.layer = self
         clients.set(tx)
         transport.send(tx.wire, from: owner, to: peer, note: note)
@@ -194,7 +235,7 @@ final class TransactionLayer {
     /// held strongly by its timers, as they are cancelled when it terminates; it holds the
     /// layer weakly.
     private func after(_ ms: Int64, _ tx: ClientTransaction, _ timer: ClientTimer) {
-        scheduler.schedule(afterMs: ms, cancelledBy: tx.timers, target: tx, code: timer.rawValue)
+        scheduler.schedule(afterMs: ms, cancelledBy: tx, target: tx, code: timer.rawValue)
     }
 
     static func fire(_ timer: ClientTimer, _ tx: ClientTransaction, _ layer: TransactionLayer?) {
@@ -229,7 +270,7 @@ final class TransactionLayer {
 
     private func terminate(_ tx: ClientTransaction) {
         tx.state = .terminated
-        tx.timers.cancel()
+        tx.cancel()
         clients.remove(key: tx.key)
     }
 

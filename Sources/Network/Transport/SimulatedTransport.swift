@@ -34,38 +34,52 @@ struct Packet {
     }
 }
 
-/// A packet on its way, held by reference and made once per send: its delivery events share
-/// it. (Its fields are a `Packet`'s, not a `Packet`: a Packet built and stored here is copied
-/// in, which retains every buffer of the bytes and their parse.)
-private final class InFlight {
+/// A packet on its way, held by reference and made once per send. It is also its own delivery
+/// event (a timer target: no closure to allocate), which a duplicate schedules again.
+/// (Its fields are a `Packet`'s, not a `Packet`: a Packet built and stored here is copied in,
+/// which retains every buffer of the bytes and their parse.)
+private final class InFlight: TimerTarget {
     let bytes: [UInt8]
     let parsed: SIPMessage?
     let from: String
     let to: String
     let extraDelayMs: Int64
     let note: String
+    let link: SimulatedLink
+    /// The receiver's index.
+    let toID: Int
+    /// Weak, as a closure event held it: a queued packet keeps no network alive.
+    weak let transport: SimulatedTransport?
 
-    init(_ p: Packet) {
+    init(_ p: Packet, _ link: SimulatedLink, _ toID: Int, _ transport: SimulatedTransport) {
         bytes = p.bytes
         parsed = p.parsed
         from = p.from
         to = p.to
         extraDelayMs = p.extraDelayMs
         note = p.note
+        self.link = link
+        self.toID = toID
+        self.transport = transport
     }
 
     /// `Packet(wire, from:to:)`, made in place.
-    init(_ wire: WireMessage, from: String, to: String) {
+    init(_ wire: WireMessage, from: String, to: String, _ link: SimulatedLink, _ toID: Int, _ transport: SimulatedTransport) {
         bytes = wire.bytes
         parsed = wire.parsed
         self.from = from
         self.to = to
         extraDelayMs = 0
         note = ""
+        self.link = link
+        self.toID = toID
+        self.transport = transport
     }
 
     /// What the attacker's tap is given.
     var packet: Packet { Packet(self) }
+
+    func timerFired(_ code: Int) { transport?.deliver(self) }
 }
 
 /// A link between two named actors, with loss, duplication and reordering drawn from the seed.
@@ -146,28 +160,45 @@ final class SimulatedTransport: Transport {
 
     @discardableResult
     func send(_ bytes: [UInt8], from: String, to: String, note: String) -> Bool {
-        send(InFlight(Packet(bytes: bytes, from: from, to: to)), note: note)
+        send(Packet(bytes: bytes, from: from, to: to), note: note)
     }
 
     @discardableResult
     func send(_ wire: WireMessage, from: String, to: String, note: String) -> Bool {
-        send(InFlight(wire, from: from, to: to), note: note)
-    }
-
-    private func send(_ f: InFlight, note: String) -> Bool {
-        let from = f.from, to = f.to
-        guard let (link, toID) = route(from, to) else {
-            trace.record(at: scheduler, .dropped, from: from, to: to, bytes: f.bytes, note: "no link \(from)<->\(to)")
-            return false
-        }
-        let t = link.spec.transport
-        trace.record(at: scheduler, .sent, from: from, to: to, link: link.name, transport: t, bytes: f.bytes, note: note)
-        guard let tap else {
-            travel(f, link, toID)
+        guard let (link, toID) = sent(from: from, to: to, bytes: wire.bytes, note: note) else { return false }
+        guard tap != nil else {
+            travel(InFlight(wire, from: from, to: to, link, toID, self))
             return true
         }
-        for p in tap(f.packet, link) { travel(InFlight(p), link, toID) }
+        tapped(Packet(wire, from: from, to: to), link, toID)
         return true
+    }
+
+    private func send(_ p: Packet, note: String) -> Bool {
+        guard let (link, toID) = sent(from: p.from, to: p.to, bytes: p.bytes, note: note) else { return false }
+        guard tap != nil else {
+            travel(InFlight(p, link, toID, self))
+            return true
+        }
+        tapped(p, link, toID)
+        return true
+    }
+
+    /// Traces a send (or its drop, without a link) and returns the hop.
+    private func sent(from: String, to: String, bytes: [UInt8], note: String) -> (SimulatedLink, Int)? {
+        guard let (link, toID) = route(from, to) else {
+            trace.record(at: scheduler, .dropped, from: from, to: to, bytes: bytes, note: "no link \(from)<->\(to)")
+            return nil
+        }
+        trace.record(at: scheduler, .sent, from: from, to: to, link: link.name, transport: link.spec.transport,
+                     bytes: bytes, note: note)
+        return (link, toID)
+    }
+
+    /// Sends what the attacker's tap makes of `p`.
+    private func tapped(_ p: Packet, _ link: SimulatedLink, _ toID: Int) {
+        guard let tap else { return }
+        for q in tap(p, link) { travel(InFlight(q, link, toID, self)) }
     }
 
     /// Injects a packet as if sent on the link (attacker endpoint, crafted messages).
@@ -178,11 +209,12 @@ final class SimulatedTransport: Transport {
         }
         trace.record(at: scheduler, .sent, from: p.from, to: p.to, link: link.name, transport: link.spec.transport,
                      bytes: p.bytes, note: note)
-        travel(InFlight(p), link, toID)
+        travel(InFlight(p, link, toID, self))
         return true
     }
 
-    private func travel(_ f: InFlight, _ link: SimulatedLink, _ toID: Int) {
+    private func travel(_ f: InFlight) {
+        let link = f.link
         let spec = link.spec
         let t = spec.transport
         var delay = Int64(spec.latencyMs) + f.extraDelayMs
@@ -197,24 +229,22 @@ final class SimulatedTransport: Transport {
             }
             if random.chance(spec.reorder) { delay += 1 + Int64(random.next() % UInt64(max(1, 2 * spec.latencyMs + 5))) }
         }
-        schedule(f, link, toID, delay: delay)
+        scheduler.schedule(afterMs: delay, cancelledBy: nil, target: f, code: 0)
         if !t.isReliable, random.chance(spec.duplicate) {
-            schedule(f, link, toID, delay: delay + 1 + Int64(random.next() % 3))
+            scheduler.schedule(afterMs: delay + 1 + Int64(random.next() % 3), cancelledBy: nil, target: f, code: 0)
         }
     }
 
-    private func schedule(_ f: InFlight, _ link: SimulatedLink, _ toID: Int, delay: Int64) {
-        scheduler.scheduleUncancellable(afterMs: delay) { [weak self] in
-            guard let self else { return }
-            self.trace.record(at: self.scheduler, .delivered, from: f.from, to: f.to, link: link.name,
-                              transport: link.spec.transport, bytes: f.bytes, note: f.note)
-            guard let receiver = self.receivers[toID] else { return }
-            if let m = f.parsed {
-                assert(m.bytes == f.bytes, "a carried parse is of other bytes")
-                receiver.receive(m, bytes: f.bytes, from: f.from)
-            } else {
-                receiver.receive(f.bytes, from: f.from)
-            }
+    /// A packet arrives: traced, then handed to its receiver with the sender's parse if any.
+    fileprivate func deliver(_ f: InFlight) {
+        trace.record(at: scheduler, .delivered, from: f.from, to: f.to, link: f.link.name,
+                     transport: f.link.spec.transport, bytes: f.bytes, note: f.note)
+        guard let receiver = receivers[f.toID] else { return }
+        if let m = f.parsed {
+            assert(m.bytes == f.bytes, "a carried parse is of other bytes")
+            receiver.receive(m, bytes: f.bytes, from: f.from)
+        } else {
+            receiver.receive(f.bytes, from: f.from)
         }
     }
 }
