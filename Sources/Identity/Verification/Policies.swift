@@ -78,14 +78,13 @@ public struct OrigMatchesAssertedIdentity: IdentityPolicy {
         case .failure(let f): return .fails(f)
         case .success(let c): claims = c
         }
-        let request = context.request
         let header: KnownHeader
         switch source {
         case .from: header = .from
         case .assertedIdentity: header = .pAssertedIdentity
-        case .assertedIdentityThenFrom: header = request.contains(.pAssertedIdentity) ? .pAssertedIdentity : .from
+        case .assertedIdentityThenFrom: header = context.request.contains(.pAssertedIdentity) ? .pAssertedIdentity : .from
         }
-        guard let values = try? request.addressValues(header), !values.isEmpty else {
+        guard let values = context.addressValues(header), !values.isEmpty else {
             return .fails(.invalidIdentityHeader("\(header.name) is missing or malformed; cannot check orig"))
         }
         let uris = values.map(\.uri)

@@ -60,6 +60,17 @@ struct VerifierSetup {
         markVerstat = p.bool("mark_verstat")
         showRCD = p.bool("show_rcd")
     }
+
+    /// The verdict on `request`, and the identity headers the rules parsed on the way (for
+    /// the verstat marking). The context is gone on return, so the caller's request is again
+    /// the only reference to its bytes and is edited in place.
+    func verify(_ request: SIPMessage, _ e: ProxyElement)
+        -> (IdentityVerdict, [(header: KnownHeader, values: [AddressValue]?)]) {
+        var context = IdentityVerificationContext(request: request, now: e.ctx.unixNow, config: service.config,
+                                                  keyProvider: e.ctx.pki.keyProvider)
+        let verdict = service.verify(&context)
+        return (verdict, context.parsedAddresses)
+    }
 }
 
 /// Facts both signers need from an originating INVITE.
@@ -67,7 +78,8 @@ struct OriginatingFacts {
     var origTN: String?
     var origURI: String?
     var destTN: String?
-    var destURI: String?
+    /// The To URI: `dest` reduces it to an address of record only when it names no TN.
+    var destAddress: URI?
     var displayName: String?
     var callReason: String?
 
@@ -82,7 +94,7 @@ struct OriginatingFacts {
         }
         if let to = m.addressValue(.to) {
             destTN = Addressing.tn(of: to.uri)
-            destURI = TelephoneNumber.addressOfRecord(to.uri)
+            destAddress = to.uri
         }
         callReason = m.callInfo.compactMap(\.callReason).first
     }
@@ -90,7 +102,7 @@ struct OriginatingFacts {
     var orig: PASSporTOriginator? { origTN.map { .tn($0) } ?? origURI.map { .uri(TelephoneNumber.addressOfRecord($0)) } }
     var dest: PASSporTDestination? {
         if let destTN { return PASSporTDestination(tn: [destTN]) }
-        return destURI.map { PASSporTDestination(uri: [$0]) }
+        return destAddress.map { PASSporTDestination(uri: [TelephoneNumber.addressOfRecord($0)]) }
     }
 }
 
@@ -200,7 +212,8 @@ struct VerifyIdentity: ProxyRule {
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "INVITE", x.isInitial else { return }
         let v = (e as? ApplicationServer)?.verifier ?? VerifierSetup(e)
-        var verdict = v.service.verify(x.request, now: e.ctx.unixNow, keys: e.ctx.pki.keyProvider)
+        let (verified, parsedAddresses) = v.verify(x.request, e)
+        var verdict = verified
         // RFC 8224 §6.2.2: missing or invalid claims (e.g. SHAKEN attest "D", no origid) are
         // 438 with the reason phrase "Invalid PASSporT".
         if case .invalid(let rule, let why, 438?, _) = verdict.result, rule == "PASSporTSyntax" {
@@ -240,7 +253,10 @@ struct VerifyIdentity: ProxyRule {
         // names): its marked values are handed on and it is written once.
         var markedPAI: [AddressValue]?
         if v.markVerstat {
-            markedPAI = VerstatMarking.apply(verdict.verstat, to: &x.request, deferring: v.showRCD ? .pAssertedIdentity : nil)
+            // The identity rules parsed these headers of this request (Reason, all that may
+            // have been added since, is none of them).
+            markedPAI = VerstatMarking.apply(verdict.verstat, to: &x.request, deferring: v.showRCD ? .pAssertedIdentity : nil,
+                                             parsed: parsedAddresses)
             x.changes.append("\(name) verstat=\(verdict.verstat.rawValue)")
         }
         if v.showRCD { showRCD(verdict, &x, assertedIdentities: markedPAI) }

@@ -84,11 +84,12 @@ struct Registrar: ProxyRule {
         let creds = req.credentials()
         guard s.policy.bool("authenticate") else { return accept(&x, s, sub) }
         if let aka = sub.aka { return registerAKA(&x, s, sub, aka, creds) }
-        guard let c = creds.first(where: { $0.nonce.map { s.nonces.entries[$0] != nil } ?? false }), let nonce = c.nonce else {
+        guard let (answered, nonce) = Self.firstIssued(creds, s.nonces) else {
             x.reject(401, "Unauthorized", extra: challenges(s, realm: realm))
             e.note(name, "challenged \(sub.name) (\(s.policy.string("digest_algorithm")))")
             return
         }
+        let c = DigestAnswer(answered)
         let alg: Digest.Algorithm
         switch s.nonces.check(nonce, nc: c.nc, nowMs: s.nowMs, checkReplay: s.policy.bool("check_nonce_replay")) {
         case .fresh(let a): alg = a
@@ -109,10 +110,18 @@ struct Registrar: ProxyRule {
                wrong: "digest response of \(c.username ?? "?") is wrong: 403", verified: "digest \(alg.rawValue) response of \(sub.name) verified")
     }
 
+    /// The first credentials with a nonce issued here, and that nonce.
+    static func firstIssued(_ creds: [Credentials], _ nonces: NonceTable) -> (Credentials, String)? {
+        for c in creds {
+            if let nonce = c.nonce, nonces.entries[nonce] != nil { return (c, nonce) }
+        }
+        return nil
+    }
+
     /// Settles a digest answer against the `expected` response (over the password, or AKA's
     /// XRES): a right one registers and uses up this nc; a wrong one burns the nonce (no
     /// guessing against one challenge) and gets 403.
-    func settle(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec, _ c: Credentials, nonce: String,
+    func settle(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec, _ c: DigestAnswer, nonce: String,
                 expected: String, valid: Bool = true,
                 wrong: @autoclosure () -> String, verified: @autoclosure () -> String) {
         guard valid, c.username == sub.name, c.response?.lowercased() == expected else {

@@ -115,12 +115,13 @@ final class UserEquipment: Element {
             answerAKA(r, password: password, expires: expires)
         case 401 where !retried:
             // RFC 8760: answer the strongest challenge this UE supports.
+            // Each challenge's algorithm read once: a read scans its parameters.
             let supported = supportedDigestAlgorithms
-            let usable = r.challenges.filter { c in
-                guard let a = Digest.Algorithm(name: c.algorithm ?? "MD5") else { return false }
-                return supported.contains(a.rawValue.uppercased())
+            let usable = r.challenges.compactMap { c -> (challenge: Challenge, strength: Int)? in
+                guard let a = Digest.Algorithm(name: c.algorithm ?? "MD5"), supported.contains(a.rawValue.uppercased()) else { return nil }
+                return (c, a.strength)
             }
-            guard let best = usable.max(by: { (Digest.Algorithm(name: $0.algorithm ?? "MD5")?.strength ?? 0) < (Digest.Algorithm(name: $1.algorithm ?? "MD5")?.strength ?? 0) }) else {
+            guard let best = usable.max(by: { $0.strength < $1.strength })?.challenge else {
                 registration = .failed(status: 401)
                 note("Register", "no supported digest algorithm offered")
                 return

@@ -1,4 +1,5 @@
 import Crypto
+import SIPCore
 
 /// HTTP digest for SIP (RFC 3261 §22, RFC 8760): MD5 and SHA-256, qop=auth.
 enum Digest {
@@ -64,5 +65,28 @@ enum Digest {
             out.append(contentsOf: parts[i].utf8)
         }
         return out
+    }
+}
+
+/// The fields of a digest answer (Authorization) a registrar checks, each read once: every
+/// read scans the credentials' parameter list.
+struct DigestAnswer {
+    let username: String?
+    let uri: String?
+    let response: String?
+    let cnonce: String?
+    /// nonce-count as written (8 hex digits).
+    let nc: String?
+    let qop: String?
+    let algorithm: String?
+
+    init(_ c: Credentials) {
+        username = c.username
+        uri = c.uri
+        response = c.response
+        cnonce = c.cnonce
+        nc = c.nc
+        qop = c.qop
+        algorithm = c.algorithm
     }
 }
