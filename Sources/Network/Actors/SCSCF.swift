@@ -24,6 +24,8 @@ final class SCSCF: ProxyElement {
     /// A plain stored property: through a `lazy var` every mutation copied the table.
     var nonces: NonceTable
     var akaSQN: [String: UInt64] = [:]                // subscriber name -> last SQN the HSS issued
+    /// Subscriber name -> the digest hashes of its last answer that do not depend on the nonce.
+    var digestMemos: [String: DigestMemo] = [:]
     var odi: [String: IFCState] = [:]
 
     override init(spec: ActorSpec, policy: Policy, ctx: NetworkContext, transport: Transport) {
@@ -104,8 +106,9 @@ struct Registrar: ProxyRule {
             return
         }
         let sameAlgorithm = (c.algorithm.flatMap(Digest.Algorithm.init(name:)) ?? .md5) == alg
-        let expected = Digest.response(alg, user: sub.name, realm: realm, password: sub.password, method: "REGISTER",
-                                       uri: c.uri ?? "", nonce: nonce, nc: c.nc ?? "", cnonce: c.cnonce ?? "", qop: c.qop ?? "auth")
+        let expected = s.digestMemos[sub.name, default: DigestMemo()].response(
+            alg, user: sub.name, realm: realm, password: Array(sub.password.utf8), method: "REGISTER", uri: c.uri ?? "",
+            nonce: nonce, nc: c.nc ?? "", cnonce: c.cnonce ?? "", qop: c.qop ?? "auth")
         settle(&x, s, sub, c, nonce: nonce, expected: expected, valid: sameAlgorithm,
                wrong: "digest response of \(c.username ?? "?") is wrong: 403", verified: "digest \(alg.rawValue) response of \(sub.name) verified")
     }
@@ -189,8 +192,9 @@ struct AddTelAssertedIdentity: ProxyRule {
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "INVITE", x.isInitial, x.ownRouteParameters.contains("orig") else { return }
         let pai = x.request.listValues("P-Asserted-Identity")
-        guard pai.count == 1, let uri = Addressing.uriText(ofAddress: pai[0]), Addressing.tn(of: uri) == nil,
-              let sub = e.ctx.subscriber(owning: uri) else { return }
+        // The value parsed once: its URI is both checked for a TN and looked up as text.
+        guard pai.count == 1, let asserted = try? AddressValue(parsing: pai[0]), Addressing.tn(of: asserted.uri) == nil,
+              let sub = e.ctx.subscriber(owning: asserted.uri.description) else { return }
         let tel = sub.impus.first { $0.hasPrefix("tel:") } ?? sub.tn.map { "tel:+" + $0 }
         guard let tel else { return }
         x.request.addHeader("P-Asserted-Identity", "<\(tel)>")

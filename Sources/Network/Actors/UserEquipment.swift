@@ -87,8 +87,8 @@ final class UserEquipment: Element {
             let realm = c.realm ?? userDomain
             let nonce = c.nonce ?? ""
             let cnonce = ctx.random.hex(16)
-            let r = Digest.response(alg, user: subscriber.name, realm: realm, password: password, method: "REGISTER",
-                                    uri: requestURI, nonce: nonce, nc: "00000001", cnonce: cnonce, qop: "auth")
+            let r = digestMemo.response(alg, user: subscriber.name, realm: realm, password: Array(password.utf8), method: "REGISTER",
+                                        uri: requestURI, nonce: nonce, nc: "00000001", cnonce: cnonce, qop: "auth")
             t.add(.authorization, bytes: "Digest username=\"\(subscriber.name)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(requestURI)\", response=\"\(r)\", algorithm=\(alg.rawValue), cnonce=\"\(cnonce)\", qop=auth, nc=00000001")
         }
         if let authorization { t.add(.authorization, authorization) }
@@ -98,6 +98,9 @@ final class UserEquipment: Element {
             self?.registerResponse(r, password: password, expires: expires, retried: challenge != nil || authorization != nil)
         }, onTimeout: { [weak self] in self?.registration = .failed(status: 408) })
     }
+
+    /// The digest hashes that do not depend on the nonce, from the last answer.
+    private var digestMemo = DigestMemo()
 
     /// `digest_algorithms`, upper-cased, read once (policies are fixed for a run).
     private lazy var supportedDigestAlgorithms = policy.string("digest_algorithms").split(separator: ",")
@@ -150,7 +153,7 @@ final class UserEquipment: Element {
         var t = MessageText(startLine: "INVITE \(target) SIP/2.0")
         t.add(.via, via(to: pcscf))
         t.add(.maxForwards, "70")
-        t.add(.route, (["<sip:\(ctx.host(of: pcscf));lr>"] + serviceRoute).joined(separator: ", "))
+        t.add(.route, joining: ["<sip:\(ctx.host(of: pcscf));lr>"] + serviceRoute)
         t.add(.from, local)
         t.add(.to, bytes: "<\(target)>")
         t.add(.callID, callID)
@@ -231,7 +234,7 @@ final class UserEquipment: Element {
         var t = MessageText(startLine: "\(method) \(d.remoteTarget) SIP/2.0")
         t.add(.via, via(to: next))
         t.add(.maxForwards, "70")
-        if !d.routeSet.isEmpty { t.add(.route, d.routeSet.joined(separator: ", ")) }
+        if !d.routeSet.isEmpty { t.add(.route, joining: d.routeSet) }
         t.add(.from, d.localValue)
         t.add(.to, d.remoteValue)
         t.add(.callID, d.callID)
@@ -332,11 +335,15 @@ final class UserEquipment: Element {
         let trusted = policy.bool("trust_pai_from_any") || (ctx.roles[peer] == .pcscf && peer == pcscf)
         let pai = trusted ? request.nameAddresses(.pAssertedIdentity) : []
         let from = request.addressValue(.from)
-        let shown = pai.first { $0.uri.telURI != nil } ?? pai.first
+        // The shown PAI's text is one of `asserted`: made once.
+        let asserted = pai.map { $0.uri.description }
+        let shownIndex = pai.firstIndex { $0.uri.telURI != nil } ?? pai.indices.first
+        let shown = shownIndex.map { pai[$0] }
         let uri = shown?.uri ?? from?.uri
-        return CallDisplay(identity: uri?.description, verstat: uri.flatMap { VerstatMarking.verstat(of: $0) },
+        return CallDisplay(identity: shownIndex.map { asserted[$0] } ?? from?.uri.description,
+                           verstat: uri.flatMap { VerstatMarking.verstat(of: $0) },
                            name: shown?.displayName, callReason: request.callInfo.compactMap(\.callReason).first,
-                           fromDisplayName: from?.displayName, assertedIdentities: pai.map { $0.uri.description },
+                           fromDisplayName: from?.displayName, assertedIdentities: asserted,
                            receivedAssertedIdentity: request.contains(.pAssertedIdentity), callID: request.value(.callID) ?? "")
     }
 }
