@@ -58,6 +58,8 @@ final class UserEquipment: Element {
     var impu: String { subscriber.impus.first ?? "sip:\(subscriber.name)@\(domain)" }
     /// Made once: the subscriber and the hosts are fixed for a run.
     private(set) lazy var contact = "sip:\(subscriber.name)@\(ctx.host(of: name))"
+    /// `<contact>`, the Contact of INVITEs and of responses that take one.
+    private lazy var contactValue = "<\(contact)>"
     /// The registrar domain: the host of the default IMPU (fixed for the UE; parsed once).
     lazy var userDomain: String = Addressing.host(impu) ?? domain
 
@@ -158,7 +160,7 @@ final class UserEquipment: Element {
         t.add(.to, bytes: "<\(target)>")
         t.add(.callID, callID)
         t.add(.cseq, "1 INVITE")
-        t.add(.contact, bytes: "<\(contact)>")
+        t.add(.contact, contactValue)
         t.add(.pPreferredIdentity, options.preferredIdentity.map { "<\($0)>" })
         t.add(.pAssertedIdentity, options.assertedIdentity.map { "<\($0)>" })
         t.add(.privacy, options.privacy)
@@ -300,7 +302,7 @@ final class UserEquipment: Element {
     private func response(_ d: Dialog, _ status: Int, _ reason: String, sdp: String = "") -> SIPMessage? {
         guard let invite = d.invite else { return nil }
         var extra: [(String, String)] = []
-        if status < 300 { extra.append(("Contact", "<\(contact)>")) }
+        if status < 300 { extra.append(("Contact", contactValue)) }
         return MessageText.response(to: invite, status: status, reason: reason, toTag: nil, extra: extra, body: sdp,
                                     contentType: sdp.isEmpty ? nil : "application/sdp", to: d.localValue)
     }
