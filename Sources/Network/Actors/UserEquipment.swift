@@ -54,7 +54,8 @@ final class UserEquipment: Element {
         registerCallID = ctx.callID()
     }
 
-    var pcscf: String? { ctx.peers(of: name, role: .pcscf).first }
+    /// The serving P-CSCF: found once (the links are fixed for a run).
+    private(set) lazy var pcscf: String? = ctx.peers(of: name, role: .pcscf).first
     var impu: String { subscriber.impus.first ?? "sip:\(subscriber.name)@\(domain)" }
     /// Made once: the subscriber and the hosts are fixed for a run.
     private(set) lazy var contact = "sip:\(subscriber.name)@\(ctx.host(of: name))"
