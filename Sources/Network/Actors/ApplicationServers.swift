@@ -19,6 +19,9 @@ final class ApplicationServer: ProxyElement {
         ctx.pki.signer(spec.certificate ?? (role == .enterprise ? "delegate" : "sp"))
     }
 
+    /// The STI-AS's switches, read once (policies are fixed for a run).
+    lazy var signing = SignerSwitches(policy)
+
     /// The STI-VS's service and switches, built once (policies and the PKI are fixed for a run).
     lazy var verifier = VerifierSetup(self)
 }
@@ -70,6 +73,23 @@ struct VerifierSetup {
                                                   keyProvider: e.ctx.pki.keyProvider)
         let verdict = service.verify(&context)
         return (verdict, context.parsedAddresses)
+    }
+}
+
+/// What the STI-AS switches say about signing.
+struct SignerSwitches {
+    let addDate: Bool
+    let attestation: String
+    let authoriseRCD: Bool
+    let signMky: Bool
+    let compactForm: Bool
+
+    init(_ p: Policy) {
+        addDate = p.bool("add_date")
+        attestation = p.string("attestation")
+        authoriseRCD = p.bool("authorise_rcd")
+        signMky = p.bool("sign_mky")
+        compactForm = p.bool("compact_form")
     }
 }
 
@@ -125,14 +145,15 @@ struct SignIdentity: ProxyRule {
             e.note(name, "no originating or destination identity: not signed")
             return
         }
-        let iat = e.policy.bool("add_date") ? ensureDate(&x, e) : e.ctx.unixNow
+        let switches = a.signing
+        let iat = switches.addDate ? ensureDate(&x, e) : e.ctx.unixNow
         let subscriber = facts.origURI.flatMap { e.ctx.subscriber(owning: $0) }
         let ownsTN = facts.origTN.map { tn in subscriber.map { s in s.tn == tn || s.impus.contains { Addressing.tn(of: $0) == tn } } ?? false } ?? false
-        let attest = ownsTN ? e.policy.string("attestation") : "B"
+        let attest = ownsTN ? switches.attestation : "B"
         var rcd: RichCallData?
         if let display = facts.displayName, !display.isEmpty {
             let authorised = subscriber?.thirdParty.contains { $0.name == display && (TelephoneNumber.canonical($0.tn) ?? $0.tn) == facts.origTN } ?? false
-            if authorised || !e.policy.bool("authorise_rcd") {
+            if authorised || !switches.authoriseRCD {
                 rcd = RichCallData(nam: display)
                 e.note(name, authorised ? "RCD name '\(display)' authorised for the caller's TN: signed"
                                         : "RCD name '\(display)' NOT authorised but authorise_rcd is off: signed")
@@ -147,10 +168,10 @@ struct SignIdentity: ProxyRule {
         let origid = Self.uuidText(uuidBytes)
         let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: attest, origid: origid, rcd: rcd,
                                     crn: rcd == nil ? nil : facts.callReason,
-                                    mky: e.policy.bool("sign_mky") ? DataChannelSDP.mky(of: x.request) : nil)
+                                    mky: switches.signMky ? DataChannelSDP.mky(of: x.request) : nil)
         addIdentity(&x, e, rule: name, change: "added Identity (attest \(attest), x5u \(signer.x5u))",
                     note: "signed orig \(facts.origTN ?? facts.origURI ?? "?") attest \(attest)") {
-            try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: e.policy.bool("compact_form"))
+            try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: switches.compactForm)
         }
     }
 }

@@ -38,7 +38,7 @@ extension Registrar {
             s.note(name, "\(sub.name) answered with an empty response (network authentication failed at the UE): 403")
             return
         }
-        guard case .fresh = s.nonces.check(nonce, nc: c.nc, nowMs: s.nowMs, checkReplay: s.policy.bool("check_nonce_replay")),
+        guard case .fresh = s.nonces.check(nonce, nc: c.nc, nowMs: s.nowMs, checkReplay: s.checksNonceReplay),
               let vector = s.nonces.entries[nonce]?.vector else {
             return challengeAKA(&x, s, sub, aka, milenage, why: "AKA nonce unknown, expired or replayed: new challenge")
         }

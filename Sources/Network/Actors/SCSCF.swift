@@ -43,6 +43,12 @@ final class SCSCF: ProxyElement {
         ])
     }
 
+    /// Registrar switches, read once (policies are fixed for a run).
+    private(set) lazy var authenticates = policy.bool("authenticate")
+    private(set) lazy var checksNonceReplay = policy.bool("check_nonce_replay")
+    private(set) lazy var digestAlgorithm = policy.string("digest_algorithm")
+    private(set) lazy var registerExpires = policy.int("register_expires")
+
     /// Service-Route value of this S-CSCF (its host is fixed for a run).
     private(set) lazy var serviceRouteValue = "<sip:\(ctx.host(of: name));lr;orig>"
 
@@ -84,16 +90,16 @@ struct Registrar: ProxyRule {
         }
         let realm = s.domain
         let creds = req.credentials()
-        guard s.policy.bool("authenticate") else { return accept(&x, s, sub) }
+        guard s.authenticates else { return accept(&x, s, sub) }
         if let aka = sub.aka { return registerAKA(&x, s, sub, aka, creds) }
         guard let (answered, nonce) = Self.firstIssued(creds, s.nonces) else {
             x.reject(401, "Unauthorized", extra: challenges(s, realm: realm))
-            e.note(name, "challenged \(sub.name) (\(s.policy.string("digest_algorithm")))")
+            e.note(name, "challenged \(sub.name) (\(s.digestAlgorithm))")
             return
         }
         let c = DigestAnswer(answered)
         let alg: Digest.Algorithm
-        switch s.nonces.check(nonce, nc: c.nc, nowMs: s.nowMs, checkReplay: s.policy.bool("check_nonce_replay")) {
+        switch s.nonces.check(nonce, nc: c.nc, nowMs: s.nowMs, checkReplay: s.checksNonceReplay) {
         case .fresh(let a): alg = a
         case .unknown:
             x.reject(401, "Unauthorized", extra: challenges(s, realm: realm))
@@ -140,7 +146,7 @@ struct Registrar: ProxyRule {
 
     private func challenges(_ s: SCSCF, realm: String) -> [(String, String)] {
         let algs: [Digest.Algorithm]
-        switch s.policy.string("digest_algorithm") {
+        switch s.digestAlgorithm {
         case "SHA-256": algs = [.sha256]
         case "MD5": algs = [.md5]
         default: algs = [.sha256, .md5]
@@ -156,8 +162,8 @@ struct Registrar: ProxyRule {
     func accept(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec) {
         let req = x.request
         let contact = req.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
-        let expires = req.expiresValue.map { Int($0.value) } ?? s.policy.int("register_expires")
-        let granted = min(expires, s.policy.int("register_expires"))
+        let expires = req.expiresValue.map { Int($0.value) } ?? s.registerExpires
+        let granted = min(expires, s.registerExpires)
         let barred = Set(sub.barred.map(s.ctx.identityKey))
         // Each IMPU's identity key once (it parses the URI): for the barred filter and both tables.
         let keys = sub.impus.map(s.ctx.identityKey)

@@ -102,6 +102,13 @@ final class UserEquipment: Element {
         }, onTimeout: { [weak self] in self?.registration = .failed(status: 408) })
     }
 
+    /// Switches read on every call, read once (policies are fixed for a run).
+    private lazy var sendsRinging = policy.bool("send_ringing")
+    private lazy var answersAutomatically = policy.bool("auto_answer")
+    private lazy var answerDelayMs = Int64(policy.int("answer_delay_ms"))
+    private lazy var trustsPAIFromAny = policy.bool("trust_pai_from_any")
+    lazy var usesSecAgree = policy.bool("sec_agree")
+
     /// The digest hashes that do not depend on the nonce, from the last answer.
     private var digestMemo = DigestMemo()
 
@@ -293,9 +300,9 @@ final class UserEquipment: Element {
         d.invite = request
         d.display = display(of: request, peer: peer)
         dialogs[callID] = d
-        if policy.bool("send_ringing"), let r = response(d, 180, "Ringing") { tx?.respond(r) }
-        if policy.bool("auto_answer") {
-            let delay = Int64(policy.int("answer_delay_ms"))
+        if sendsRinging, let r = response(d, 180, "Ringing") { tx?.respond(r) }
+        if answersAutomatically {
+            let delay = answerDelayMs
             if delay == 0 { answer(d) } else { ctx.scheduler.schedule(afterMs: delay) { [weak self, weak d] in if let d { self?.answer(d) } } }
         }
     }
@@ -335,7 +342,7 @@ final class UserEquipment: Element {
 
     /// RFC 3325 §8: the UE honours PAI only from its serving P-CSCF.
     func display(of request: SIPMessage, peer: String) -> CallDisplay {
-        let trusted = policy.bool("trust_pai_from_any") || (ctx.roles[peer] == .pcscf && peer == pcscf)
+        let trusted = trustsPAIFromAny || (ctx.roles[peer] == .pcscf && peer == pcscf)
         let pai = trusted ? request.nameAddresses(.pAssertedIdentity) : []
         let from = request.addressValue(.from)
         // The shown PAI's text is one of `asserted`: made once.
