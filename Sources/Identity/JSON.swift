@@ -308,10 +308,12 @@ struct JSONParser {
     mutating func object(depth: Int) throws(JSONError) -> JSONValue {
         guard depth <= limits.maxDepth else { throw error("nesting deeper than \(limits.maxDepth)") }
         pos += 1
-        var members: [JSONMember] = []
         var seen = Set<String>()
         skipWhitespace()
         if peek == UInt8(ascii: "}") { pos += 1; return .object([]) }
+        // Room for a PASSporT's claims at once, rather than growing by doubling.
+        var members: [JSONMember] = []
+        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             let keyAt = pos

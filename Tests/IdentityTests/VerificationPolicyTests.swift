@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import SIPCore
 import Testing
+import TestSupport
 @testable import Identity
 
 @Suite("STI-VS policies, one by one")
@@ -17,6 +18,33 @@ struct VerificationPolicyTests {
         #expect(TelephoneNumber.canonical(try URI(parsing: "sip:+12155550121;verstat=TN-Validation-Passed@x;user=phone")) == "12155550121")
         #expect(TelephoneNumber.canonical(try URI(parsing: "sip:alice@example.com")) == nil)
         #expect(TelephoneNumber.canonical(try URI(parsing: "sip:2155550121@x")) == nil)
+    }
+
+    /// The byte rule written as an array filter: the reference for the counted, in-place form.
+    static func referenceCanonical(_ text: String) -> String? {
+        var out: [UInt8] = []
+        for b in text.utf8 {
+            if "+-.() ".utf8.contains(b) { continue }
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || b == UInt8(ascii: "#") || b == UInt8(ascii: "*") else { return nil }
+            out.append(b)
+        }
+        return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func canonicalMatchesTheReferenceOnSeededText() {
+        var rng = SplitMix64(seed: 0x544E)
+        let pieces = ["+", "-", ".", "(", ")", " ", "0", "1", "9", "#", "*", "a", "\u{e9}", "\u{301}", "12025550110", ";", "%2B"]
+        for _ in 0..<3_000 {
+            var text = ""
+            for _ in 0..<Int(rng.next() % 24) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            let expected = Self.referenceCanonical(text)
+            #expect(TelephoneNumber.canonical(text) == expected, "\(text.debugDescription)")
+            // A Substring (what is left after a first Character, which may take a leading
+            // combining mark with it), and bridged (non-contiguous) text, read the same.
+            let rest = ("x" + text).dropFirst()
+            #expect(TelephoneNumber.canonical(rest) == Self.referenceCanonical(String(rest)))
+            #expect(TelephoneNumber.canonical(NSString(string: text) as String) == expected)
+        }
     }
 
     // MARK: IdentityPresent

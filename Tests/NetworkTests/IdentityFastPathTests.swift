@@ -69,6 +69,33 @@ struct IdentityFastPathTests {
         }
     }
 
+    /// Marking with the addresses a verifier already parsed (`parsed:`) writes the same bytes
+    /// and hands on the same values as marking that parses them, malformed fields included.
+    @Test func verstatMarkingWithParsedAddressesMatchesParsing() throws {
+        var rng = SplitMix64(seed: 0x9A25)
+        func pick(_ xs: [String]) -> String { xs[Int(rng.next() % UInt64(xs.count))] }
+        let values = ["<tel:+12025550110>", "<tel:+12025550110;verstat=TN-Validation-Failed>", "\"Acme 0\" <sip:u0@ims.example>;tag=f",
+                      "<sip:+12025550110@ims.example;user=phone>", "<sip:+1202;verstat=x@ims.example;user=phone>",
+                      "<sip:a@b", "Bob <tel:2025550110;phone-context=+1>", "<urn:service:sos>", ""]
+        for n in 0..<400 {
+            var text = "INVITE sip:bob@ims.example SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n"
+            for _ in 0..<Int(rng.next() % 3) { text += "P-Asserted-Identity: " + pick(values) + "\r\n" }
+            if n % 5 != 0 { text += "From: " + pick(values) + "\r\n" }
+            text += "To: <sip:bob@ims.example>\r\nCall-ID: c\r\nContent-Length: 0\r\n\r\n"
+            let message = try SIPMessage(parsing: text)
+            var context = IdentityVerificationContext(request: message, now: 0, keyProvider: StaticKeyProvider([:]))
+            if n % 2 == 0 { _ = context.addressValues(.pAssertedIdentity) }
+            if n % 3 == 0 { _ = context.addressValues(.from) }
+            let verstat = Verstat.allCases[n % Verstat.allCases.count]
+            let deferred: KnownHeader? = n % 4 == 0 ? nil : .pAssertedIdentity
+            var parsing = message, reusing = message
+            let handed = VerstatMarking.apply(verstat, to: &parsing, deferring: deferred)
+            let reused = VerstatMarking.apply(verstat, to: &reusing, deferring: deferred, parsed: context.parsedAddresses)
+            #expect(reusing.bytes == parsing.bytes, "\(text)")
+            #expect(reused == handed, "\(text)")
+        }
+    }
+
     /// `origid` is written from the bytes as Foundation's UUID text, lower-cased.
     @Test func uuidTextMatchesFoundation() {
         var rng = SplitMix64(seed: 0x0415)

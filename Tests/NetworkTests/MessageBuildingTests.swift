@@ -39,4 +39,36 @@ import Testing
                                 cnonce: "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", qop: "auth")
                 == "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1")
     }
+
+    /// A memo answers as `Digest.response` does over a seeded run where each input now and
+    /// then changes (so both kept and recomputed hashes are used).
+    @Test func digestMemoMatchesDigestResponse() {
+        var g = SplitMix64(seed: 7)
+        var memo = DigestMemo()
+        let users = ["u0", "u1"], realms = ["ims.example", "other.example"], passwords = ["pw0", "pw1", "caf\u{e9}"]
+        let uris = ["sip:ims.example", "sip:other.example"], methods = ["REGISTER", "INVITE"]
+        for n in 0..<300 {
+            let alg: Digest.Algorithm = g.next() % 4 == 0 ? .md5 : .sha256
+            let user = g.pick(users), realm = g.pick(realms), password = g.pick(passwords)
+            let method = g.pick(methods), uri = g.pick(uris), nonce = "n\(g.next() % 5)", cnonce = "c\(n)"
+            let memoised = memo.response(alg, user: user, realm: realm, password: Array(password.utf8), method: method, uri: uri,
+                                         nonce: nonce, nc: "00000001", cnonce: cnonce, qop: "auth")
+            #expect(memoised == Digest.response(alg, user: user, realm: realm, password: password, method: method, uri: uri,
+                                                nonce: nonce, nc: "00000001", cnonce: cnonce, qop: "auth"))
+        }
+    }
+
+    /// A list written with `add(_:joining:)` is the field `joined(separator: ", ")` gives.
+    @Test func joiningMatchesJoinedValues() {
+        var g = SplitMix64(seed: 11)
+        let words = ["<sip:pcscf;lr>", "<sip:scscf;lr;orig>", "caf\u{e9}", "", "<sip:a@b>;x=\"1,2\""]
+        for _ in 0..<100 {
+            let values = (0..<Int(g.next() % 5)).map { _ in g.pick(words) }
+            var joining = MessageText(startLine: "ACK sip:u1@h SIP/2.0")
+            joining.add(.route, joining: values)
+            var joined = MessageText(startLine: "ACK sip:u1@h SIP/2.0")
+            joined.add(.route, values.joined(separator: ", "))
+            #expect(joining.message()?.bytes == joined.message()?.bytes)
+        }
+    }
 }

@@ -45,6 +45,27 @@ final class SessionDescriptionTests: XCTestCase {
         }
     }
 
+    func testASCIIAnswerPathMatchesTheCharacterPath() {
+        // ASCII offers take the byte path: it must write what the Character path writes.
+        var random = SeededRandom(seed: 0x4153_4349)
+        let pieces = ["\r\n", "\n", "\r", "m=", "m", "=", "m=audio", "m=audio 1 RTP/AVP 0", "m=application 9 UDP x",
+                      "m=video 2  3 4 ", " ", "  ", "\t", "a=x", "x", "0", "m=audiox 1 2"]
+        for n in 0..<3_000 {
+            var text = ""
+            for _ in 0..<Int(random.next() % 12) { text += pieces[Int(random.next() % UInt64(pieces.count))] }
+            var general: [UInt8] = []
+            SessionDescription.appendMediaAnswers(text, to: &general)
+            var bytes: [UInt8] = []
+            var copy = text
+            XCTAssertTrue(copy.withUTF8 { SessionDescription.appendASCIIMediaAnswers($0, to: &bytes) })
+            XCTAssertEqual(bytes, general, "case \(n): \(text.debugDescription)")
+        }
+        var bytes: [UInt8] = []
+        var accented = "m=vid\u{e9}o 1 2 3"
+        XCTAssertFalse(accented.withUTF8 { SessionDescription.appendASCIIMediaAnswers($0, to: &bytes) })
+        XCTAssertTrue(bytes.isEmpty)
+    }
+
     func testAddressTypeIsTheColonSearch() {
         for host in ["10.0.0.1", "h", "", "::1", "fe80::1%eth0", "[::1]", "a:\u{301}b", ":", "\u{301}:", "caf\u{e9}"] {
             XCTAssertEqual(SessionDescription.addressType(of: host), host.contains(":") ? "IP6" : "IP4", host.debugDescription)

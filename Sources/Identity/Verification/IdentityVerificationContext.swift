@@ -101,7 +101,12 @@ public struct IdentityHeaderEntry: Hashable, Sendable {
 /// Everything a policy may look at: the request, the injected time, the configuration, the
 /// key lookup, and what earlier policies found out about the Identity header in hand.
 public struct IdentityVerificationContext {
-    public var request: SIPMessage
+    public var request: SIPMessage {
+        didSet { parsedAddresses = [] }
+    }
+    /// `try? request.addressValues(header)` for each header a rule has asked `addressValues`
+    /// for: the identity rules and the verstat marking after them parse each header once.
+    public private(set) var parsedAddresses: [(header: KnownHeader, values: [AddressValue]?)] = []
     /// Verification time, seconds since 1970 (injected; nothing reads the wall clock).
     public var now: Int64
     public var config: IdentityVerificationConfig
@@ -155,6 +160,15 @@ public struct IdentityVerificationContext {
         }
         self.identityHeaders = entries
         self.candidates = Array(entries.indices)
+    }
+
+    /// Every address of `header` in the request (nil when a field is malformed), parsed on
+    /// first use and kept in `parsedAddresses`.
+    public mutating func addressValues(_ header: KnownHeader) -> [AddressValue]? {
+        if let known = parsedAddresses.first(where: { $0.header == header }) { return known.values }
+        let values = try? request.addressValues(header)
+        parsedAddresses.append((header, values))
+        return values
     }
 
     /// Starts the per-header phase for `identityHeaders[index]`.
@@ -244,7 +258,7 @@ public struct IdentityVerificationContext {
             return .failure(.invalidIdentityHeader("compact-form PASSporT needs a Date header to rebuild iat"))
         }
         let origHeader: KnownHeader = request.contains(.pAssertedIdentity) ? .pAssertedIdentity : .from
-        let origURIs = ((try? request.addressValues(origHeader)) ?? []).map(\.uri)
+        let origURIs = (addressValues(origHeader) ?? []).map(\.uri)
         guard let firstOrig = origURIs.first else {
             return .failure(.invalidIdentityHeader("\(origHeader.name) is missing or malformed; cannot rebuild orig"))
         }

@@ -78,14 +78,13 @@ public struct OrigMatchesAssertedIdentity: IdentityPolicy {
         case .failure(let f): return .fails(f)
         case .success(let c): claims = c
         }
-        let request = context.request
         let header: KnownHeader
         switch source {
         case .from: header = .from
         case .assertedIdentity: header = .pAssertedIdentity
-        case .assertedIdentityThenFrom: header = request.contains(.pAssertedIdentity) ? .pAssertedIdentity : .from
+        case .assertedIdentityThenFrom: header = context.request.contains(.pAssertedIdentity) ? .pAssertedIdentity : .from
         }
-        guard let values = try? request.addressValues(header), !values.isEmpty else {
+        guard let values = context.addressValues(header), !values.isEmpty else {
             return .fails(.invalidIdentityHeader("\(header.name) is missing or malformed; cannot check orig"))
         }
         let uris = values.map(\.uri)
@@ -123,22 +122,26 @@ public struct DestMatchesRequestTarget: IdentityPolicy {
         case .failure(let f): return .fails(f)
         case .success(let c): claims = c
         }
-        var targets: [URI] = []
-        if let to = context.request.addressValue(.to) { targets.append(to.uri) }
-        if acceptRequestURI, let ruri = context.request.requestURI { targets.append(ruri) }
+        // To first: the Request-URI is parsed only when To does not match.
+        let to = context.request.addressValue(.to)?.uri
+        if let to, Self.dest(claims.dest, names: to) { return .passes }
+        let requestURI = acceptRequestURI ? context.request.requestURI : nil
+        if let requestURI, Self.dest(claims.dest, names: requestURI) { return .passes }
+        let targets = [to, requestURI].compactMap { $0 }
         guard !targets.isEmpty else { return .fails(.invalidIdentityHeader("To is missing or malformed; cannot check dest")) }
-        // Usually one dest TN against the To TN: compare lazily, no sets.
-        for target in targets {
-            if let tn = TelephoneNumber.canonical(target),
-               claims.dest.tn.contains(where: { (TelephoneNumber.canonical($0) ?? $0) == tn }) { return .passes }
-            if !claims.dest.uri.isEmpty {
-                let aor = TelephoneNumber.addressOfRecord(target)
-                if claims.dest.uri.contains(where: { TelephoneNumber.addressOfRecord($0) == aor }) { return .passes }
-            }
-        }
         let seen = targets.map { TelephoneNumber.canonical($0) ?? TelephoneNumber.addressOfRecord($0) }
         let claimed = claims.dest.tn + claims.dest.uri
         return .fails(.invalidIdentityHeader("dest \(claimed.joined(separator: ", ")) does not match the request target \(seen.joined(separator: ", "))"))
+    }
+
+    /// Whether `dest` names `target`: a TN equal after canonicalisation, or a URI with the same
+    /// address of record. Usually one dest TN against the To TN: compared lazily, no sets.
+    static func dest(_ dest: PASSporTDestination, names target: URI) -> Bool {
+        if let tn = TelephoneNumber.canonical(target),
+           dest.tn.contains(where: { (TelephoneNumber.canonical($0) ?? $0) == tn }) { return true }
+        guard !dest.uri.isEmpty else { return false }
+        let aor = TelephoneNumber.addressOfRecord(target)
+        return dest.uri.contains(where: { TelephoneNumber.addressOfRecord($0) == aor })
     }
 }
 

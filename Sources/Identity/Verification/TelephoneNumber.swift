@@ -8,19 +8,38 @@ public enum TelephoneNumber {
     /// The canonical form of a number as written, or nil when it is not a telephone number.
     public static func canonical(_ text: some StringProtocol) -> String? {
         // Byte-wise: every accepted character is ASCII, and this runs for each identity check.
-        var out: [UInt8] = []
-        out.reserveCapacity(16)
-        for b in text.utf8 {
+        if let result = text.utf8.withContiguousStorageIfAvailable({ canonical(utf8: $0) }) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer { canonical(utf8: $0) }
+    }
+
+    /// `canonical` over UTF-8 bytes: checked and counted first, then written straight into the
+    /// String (a number fits a small String, so usually nothing is allocated).
+    static func canonical(utf8 p: UnsafeBufferPointer<UInt8>) -> String? {
+        var count = 0
+        for b in p {
             switch b {
             case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: " "):
                 continue
             case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "#"), UInt8(ascii: "*"):
-                out.append(b)
+                count += 1
             default:
                 return nil
             }
         }
-        return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
+        guard count > 0 else { return nil }
+        return String(unsafeUninitializedCapacity: count) { out in
+            var n = 0
+            for b in p where isKept(b) {
+                out[n] = b
+                n += 1
+            }
+            return n
+        }
+    }
+
+    /// A byte `canonical` keeps (the others it accepts are separators).
+    private static func isKept(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "#") || b == UInt8(ascii: "*")
     }
 
     /// The canonical TN a URI names: a tel URI, or a sip/sips URI whose user part is a number

@@ -33,7 +33,7 @@ public enum VerstatMarking {
     /// Removes every `verstat` from P-Asserted-Identity and From (tel parameters, sip user-part
     /// parameters and, leniently, sip URI parameters): an upstream value must never survive.
     public static func strip(_ message: inout SIPMessage, headers: [KnownHeader] = defaultHeaders) {
-        for header in headers { rewrite(&message, header) { stripped($0) } }
+        for header in headers { rewrite(&message, header, parsed: nil) { stripped($0) } }
     }
 
     /// Strips any upstream `verstat`, then sets `verstat` on every TN URI (tel, or sip with
@@ -45,19 +45,24 @@ public enum VerstatMarking {
     /// `apply`, except that the marked values of `deferred` (when present and parsable) are
     /// returned rather than written: a caller that rewrites that header next (the STI-VS
     /// showing RCD on P-Asserted-Identity) writes it once. nil when nothing was deferred.
+    /// `parsed`: `try? message.addressValues(header)` of headers already parsed (a verifier's
+    /// `IdentityVerificationContext.parsedAddresses` for this message), not parsed again.
     public static func apply(_ verstat: Verstat, to message: inout SIPMessage, headers: [KnownHeader] = defaultHeaders,
-                             deferring deferred: KnownHeader?) -> [AddressValue]? {
+                             deferring deferred: KnownHeader?,
+                             parsed: [(header: KnownHeader, values: [AddressValue]?)] = []) -> [AddressValue]? {
         var all = defaultHeaders
         for h in headers where !all.contains(h) { all.append(h) }
         var kept: [AddressValue]?
         // One rewrite per header: stripping twice is stripping once, so a marked header
         // needs no separate strip pass.
         for header in all {
-            let change: (URI) -> URI = headers.contains(header) ? { marked(stripped($0), verstat) } : { stripped($0) }
-            if header == deferred, message.contains(header), let values = try? message.addressValues(header) {
-                kept = edited(values, change)
+            let change: (URI) -> URI? = headers.contains(header)
+                ? { uri in let s = stripped(uri); return marked(s ?? uri, verstat) ?? s } : { stripped($0) }
+            let known = parsed.first { $0.header == header }.map(\.values)
+            if header == deferred, message.contains(header), let values = known ?? (try? message.addressValues(header)) {
+                kept = edited(values, change) ?? values
             } else {
-                rewrite(&message, header, change)
+                rewrite(&message, header, parsed: known, change)
             }
         }
         return kept
@@ -80,12 +85,15 @@ public enum VerstatMarking {
     }
 
     // MARK: Internals
+    // A change gives nil for a URI it leaves as it is: values nothing touched are neither
+    // copied nor compared.
 
-    static func rewrite(_ message: inout SIPMessage, _ header: KnownHeader, _ change: (URI) -> URI) {
+    /// `parsed`: the header's values when already parsed (`.some(nil)`: malformed).
+    static func rewrite(_ message: inout SIPMessage, _ header: KnownHeader, parsed: [AddressValue]??,
+                        _ change: (URI) -> URI?) {
         guard message.contains(header) else { return }
-        if let values = try? message.addressValues(header) {
-            let edited = edited(values, change)
-            if edited != values { message.setHeaderValues(edited, header) }
+        if let values = parsed ?? (try? message.addressValues(header)) {
+            if let edited = edited(values, change), edited != values { message.setHeaderValues(edited, header) }
         } else {
             // Unparsable: still make sure no verstat survives, on the raw text.
             let raws = message.values(header)
@@ -94,48 +102,56 @@ public enum VerstatMarking {
         }
     }
 
-    static func edited(_ values: [AddressValue], _ change: (URI) -> URI) -> [AddressValue] {
-        values.map { v -> AddressValue in
-            var v = v
-            v.uri = change(v.uri)
-            return v
+    /// The values with `change` applied to their URIs; nil when it touched none.
+    static func edited(_ values: [AddressValue], _ change: (URI) -> URI?) -> [AddressValue]? {
+        var out: [AddressValue]?
+        for i in values.indices {
+            guard let uri = change(values[i].uri) else { continue }
+            if out == nil { out = values }
+            out?[i].uri = uri
         }
+        return out
     }
 
-    static func stripped(_ uri: URI) -> URI {
+    /// The URI without any `verstat`; nil when it has none.
+    static func stripped(_ uri: URI) -> URI? {
         switch uri {
         case .tel(var tel):
-            guard tel.parameters.contains("verstat") else { return uri }
+            guard tel.parameters.contains("verstat") else { return nil }
             tel.parameters.remove("verstat")
             return .tel(tel)
         case .sip(var sip):
+            var touched = false
             if let (number, params) = sip.userNumber, params.contains("verstat") {
                 let kept = params.filter { $0.name.lowercased() != "verstat" }
                 sip.user = number + kept.map { ";" + $0.description }.joined()
+                touched = true
             }
             if sip.parameters.contains("verstat") {
                 var p = sip.parameters
                 p.remove("verstat")
                 sip.parameters = p
+                touched = true
             }
-            return .sip(sip)
+            return touched ? .sip(sip) : nil
         case .other:
-            return uri
+            return nil
         }
     }
 
-    static func marked(_ uri: URI, _ verstat: Verstat) -> URI {
-        guard TelephoneNumber.canonical(uri, acceptPlusWithoutUserPhone: false) != nil else { return uri }
+    /// The URI with `verstat` set when it is a TN URI; nil for any other.
+    static func marked(_ uri: URI, _ verstat: Verstat) -> URI? {
+        guard TelephoneNumber.canonical(uri, acceptPlusWithoutUserPhone: false) != nil else { return nil }
         switch uri {
         case .tel(var tel):
             tel.verstat = verstat.rawValue
             return .tel(tel)
         case .sip(var sip):
-            guard let user = sip.user else { return uri }
+            guard let user = sip.user else { return nil }
             sip.user = user + ";verstat=" + verstat.rawValue
             return .sip(sip)
         case .other:
-            return uri
+            return nil
         }
     }
 

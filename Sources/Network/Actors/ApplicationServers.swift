@@ -19,6 +19,9 @@ final class ApplicationServer: ProxyElement {
         ctx.pki.signer(spec.certificate ?? (role == .enterprise ? "delegate" : "sp"))
     }
 
+    /// The STI-AS's switches, read once (policies are fixed for a run).
+    lazy var signing = SignerSwitches(policy)
+
     /// The STI-VS's service and switches, built once (policies and the PKI are fixed for a run).
     lazy var verifier = VerifierSetup(self)
 }
@@ -60,6 +63,34 @@ struct VerifierSetup {
         markVerstat = p.bool("mark_verstat")
         showRCD = p.bool("show_rcd")
     }
+
+    /// The verdict on `request`, and the identity headers the rules parsed on the way (for
+    /// the verstat marking). The context is gone on return, so the caller's request is again
+    /// the only reference to its bytes and is edited in place.
+    func verify(_ request: SIPMessage, _ e: ProxyElement)
+        -> (IdentityVerdict, [(header: KnownHeader, values: [AddressValue]?)]) {
+        var context = IdentityVerificationContext(request: request, now: e.ctx.unixNow, config: service.config,
+                                                  keyProvider: e.ctx.pki.keyProvider)
+        let verdict = service.verify(&context)
+        return (verdict, context.parsedAddresses)
+    }
+}
+
+/// What the STI-AS switches say about signing.
+struct SignerSwitches {
+    let addDate: Bool
+    let attestation: String
+    let authoriseRCD: Bool
+    let signMky: Bool
+    let compactForm: Bool
+
+    init(_ p: Policy) {
+        addDate = p.bool("add_date")
+        attestation = p.string("attestation")
+        authoriseRCD = p.bool("authorise_rcd")
+        signMky = p.bool("sign_mky")
+        compactForm = p.bool("compact_form")
+    }
 }
 
 /// Facts both signers need from an originating INVITE.
@@ -67,7 +98,8 @@ struct OriginatingFacts {
     var origTN: String?
     var origURI: String?
     var destTN: String?
-    var destURI: String?
+    /// The To URI: `dest` reduces it to an address of record only when it names no TN.
+    var destAddress: URI?
     var displayName: String?
     var callReason: String?
 
@@ -82,7 +114,7 @@ struct OriginatingFacts {
         }
         if let to = m.addressValue(.to) {
             destTN = Addressing.tn(of: to.uri)
-            destURI = TelephoneNumber.addressOfRecord(to.uri)
+            destAddress = to.uri
         }
         callReason = m.callInfo.compactMap(\.callReason).first
     }
@@ -90,7 +122,7 @@ struct OriginatingFacts {
     var orig: PASSporTOriginator? { origTN.map { .tn($0) } ?? origURI.map { .uri(TelephoneNumber.addressOfRecord($0)) } }
     var dest: PASSporTDestination? {
         if let destTN { return PASSporTDestination(tn: [destTN]) }
-        return destURI.map { PASSporTDestination(uri: [$0]) }
+        return destAddress.map { PASSporTDestination(uri: [TelephoneNumber.addressOfRecord($0)]) }
     }
 }
 
@@ -113,14 +145,15 @@ struct SignIdentity: ProxyRule {
             e.note(name, "no originating or destination identity: not signed")
             return
         }
-        let iat = e.policy.bool("add_date") ? ensureDate(&x, e) : e.ctx.unixNow
+        let switches = a.signing
+        let iat = switches.addDate ? ensureDate(&x, e) : e.ctx.unixNow
         let subscriber = facts.origURI.flatMap { e.ctx.subscriber(owning: $0) }
         let ownsTN = facts.origTN.map { tn in subscriber.map { s in s.tn == tn || s.impus.contains { Addressing.tn(of: $0) == tn } } ?? false } ?? false
-        let attest = ownsTN ? e.policy.string("attestation") : "B"
+        let attest = ownsTN ? switches.attestation : "B"
         var rcd: RichCallData?
         if let display = facts.displayName, !display.isEmpty {
             let authorised = subscriber?.thirdParty.contains { $0.name == display && (TelephoneNumber.canonical($0.tn) ?? $0.tn) == facts.origTN } ?? false
-            if authorised || !e.policy.bool("authorise_rcd") {
+            if authorised || !switches.authoriseRCD {
                 rcd = RichCallData(nam: display)
                 e.note(name, authorised ? "RCD name '\(display)' authorised for the caller's TN: signed"
                                         : "RCD name '\(display)' NOT authorised but authorise_rcd is off: signed")
@@ -135,10 +168,10 @@ struct SignIdentity: ProxyRule {
         let origid = Self.uuidText(uuidBytes)
         let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: attest, origid: origid, rcd: rcd,
                                     crn: rcd == nil ? nil : facts.callReason,
-                                    mky: e.policy.bool("sign_mky") ? DataChannelSDP.mky(of: x.request) : nil)
+                                    mky: switches.signMky ? DataChannelSDP.mky(of: x.request) : nil)
         addIdentity(&x, e, rule: name, change: "added Identity (attest \(attest), x5u \(signer.x5u))",
                     note: "signed orig \(facts.origTN ?? facts.origURI ?? "?") attest \(attest)") {
-            try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: e.policy.bool("compact_form"))
+            try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: switches.compactForm)
         }
     }
 }
@@ -200,7 +233,8 @@ struct VerifyIdentity: ProxyRule {
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "INVITE", x.isInitial else { return }
         let v = (e as? ApplicationServer)?.verifier ?? VerifierSetup(e)
-        var verdict = v.service.verify(x.request, now: e.ctx.unixNow, keys: e.ctx.pki.keyProvider)
+        let (verified, parsedAddresses) = v.verify(x.request, e)
+        var verdict = verified
         // RFC 8224 §6.2.2: missing or invalid claims (e.g. SHAKEN attest "D", no origid) are
         // 438 with the reason phrase "Invalid PASSporT".
         if case .invalid(let rule, let why, 438?, _) = verdict.result, rule == "PASSporTSyntax" {
@@ -240,7 +274,10 @@ struct VerifyIdentity: ProxyRule {
         // names): its marked values are handed on and it is written once.
         var markedPAI: [AddressValue]?
         if v.markVerstat {
-            markedPAI = VerstatMarking.apply(verdict.verstat, to: &x.request, deferring: v.showRCD ? .pAssertedIdentity : nil)
+            // The identity rules parsed these headers of this request (Reason, all that may
+            // have been added since, is none of them).
+            markedPAI = VerstatMarking.apply(verdict.verstat, to: &x.request, deferring: v.showRCD ? .pAssertedIdentity : nil,
+                                             parsed: parsedAddresses)
             x.changes.append("\(name) verstat=\(verdict.verstat.rawValue)")
         }
         if v.showRCD { showRCD(verdict, &x, assertedIdentities: markedPAI) }

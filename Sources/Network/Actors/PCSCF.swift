@@ -28,6 +28,11 @@ final class PCSCF: ProxyElement {
 
     func isFromUE(_ x: ProxyExchange) -> Bool { ctx.roles[x.peer] == .ue }
 
+    /// Where REGISTER goes, and the Path entry added to it: found once (the links and hosts
+    /// are fixed for a run).
+    private(set) lazy var registrar: String? = ctx.peers(of: name, role: .icscf).first ?? ctx.peers(of: name, role: .scscf).first
+    private(set) lazy var pathValue = "<sip:\(ctx.host(of: name));lr>"
+
     /// What follows the icid in P-Charging-Vector: this element's address and domain, fixed for
     /// a run (like the Via prefixes).
     lazy var chargingVectorTail = ";icid-generated-at=\(transport.address(of: name)?.host ?? name);orig-ioi=\(domain)"
@@ -38,9 +43,8 @@ struct PCSCFRegisterPath: ProxyRule {
     let name = "RegisterPath"
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "REGISTER", let p = e as? PCSCF, p.isFromUE(x) else { return }
-        x.request.prependHeader("Path", "<sip:\(e.ctx.host(of: e.name));lr>")
-        let registrar = e.ctx.peers(of: e.name, role: .icscf).first ?? e.ctx.peers(of: e.name, role: .scscf).first
-        x.nextHop = registrar
+        x.request.prependHeader("Path", p.pathValue)
+        x.nextHop = p.registrar
         x.changes.append("\(name) added Path")
     }
 

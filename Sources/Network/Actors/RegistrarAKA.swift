@@ -11,12 +11,13 @@ extension Registrar {
             s.note(name, "AKA credentials of \(sub.name) unusable: \(error)")
             return
         }
-        guard let c = creds.first(where: { $0.algorithm?.uppercased() == AKA.algorithm.uppercased() }), let nonce = c.nonce else {
+        guard let akaCredentials = creds.first(where: { $0.algorithm?.uppercased() == AKA.algorithm.uppercased() }),
+              let nonce = akaCredentials.nonce else {
             return challengeAKA(&x, s, sub, aka, milenage, why: "challenged \(sub.name) (\(AKA.algorithm))")
         }
         // Sync failure (RFC 3310 §3.4): the USIM saw an SQN not above its own. With the RAND of
         // a nonce issued here, MAC-S proves SQN_MS and the HSS counts on from it.
-        if let text = c.parameters["auts"] {
+        if let text = akaCredentials.parameters["auts"] {
             let vector = s.nonces.entries[nonce]?.vector
             s.nonces.drop(nonce)
             guard let vector else {
@@ -29,6 +30,7 @@ extension Registrar {
             return challengeAKA(&x, s, sub, aka, milenage,
                                 why: "auts verified: SQN re-synchronised to \(String(sqnMS, radix: 16)), new challenge")
         }
+        let c = DigestAnswer(akaCredentials)
         // The UE could not authenticate the network (bad MAC-A): empty response, no auts.
         if (c.response ?? "").isEmpty {
             s.nonces.drop(nonce)
@@ -36,7 +38,7 @@ extension Registrar {
             s.note(name, "\(sub.name) answered with an empty response (network authentication failed at the UE): 403")
             return
         }
-        guard case .fresh = s.nonces.check(nonce, nc: c.nc, nowMs: s.nowMs, checkReplay: s.policy.bool("check_nonce_replay")),
+        guard case .fresh = s.nonces.check(nonce, nc: c.nc, nowMs: s.nowMs, checkReplay: s.checksNonceReplay),
               let vector = s.nonces.entries[nonce]?.vector else {
             return challengeAKA(&x, s, sub, aka, milenage, why: "AKA nonce unknown, expired or replayed: new challenge")
         }

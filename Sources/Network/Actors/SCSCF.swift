@@ -24,6 +24,8 @@ final class SCSCF: ProxyElement {
     /// A plain stored property: through a `lazy var` every mutation copied the table.
     var nonces: NonceTable
     var akaSQN: [String: UInt64] = [:]                // subscriber name -> last SQN the HSS issued
+    /// Subscriber name -> the digest hashes of its last answer that do not depend on the nonce.
+    var digestMemos: [String: DigestMemo] = [:]
     var odi: [String: IFCState] = [:]
 
     override init(spec: ActorSpec, policy: Policy, ctx: NetworkContext, transport: Transport) {
@@ -40,6 +42,12 @@ final class SCSCF: ProxyElement {
             ("apply_privacy", ApplyPrivacyAtExit()),
         ])
     }
+
+    /// Registrar switches, read once (policies are fixed for a run).
+    private(set) lazy var authenticates = policy.bool("authenticate")
+    private(set) lazy var checksNonceReplay = policy.bool("check_nonce_replay")
+    private(set) lazy var digestAlgorithm = policy.string("digest_algorithm")
+    private(set) lazy var registerExpires = policy.int("register_expires")
 
     /// Service-Route value of this S-CSCF (its host is fixed for a run).
     private(set) lazy var serviceRouteValue = "<sip:\(ctx.host(of: name));lr;orig>"
@@ -82,15 +90,16 @@ struct Registrar: ProxyRule {
         }
         let realm = s.domain
         let creds = req.credentials()
-        guard s.policy.bool("authenticate") else { return accept(&x, s, sub) }
+        guard s.authenticates else { return accept(&x, s, sub) }
         if let aka = sub.aka { return registerAKA(&x, s, sub, aka, creds) }
-        guard let c = creds.first(where: { $0.nonce.map { s.nonces.entries[$0] != nil } ?? false }), let nonce = c.nonce else {
+        guard let (answered, nonce) = Self.firstIssued(creds, s.nonces) else {
             x.reject(401, "Unauthorized", extra: challenges(s, realm: realm))
-            e.note(name, "challenged \(sub.name) (\(s.policy.string("digest_algorithm")))")
+            e.note(name, "challenged \(sub.name) (\(s.digestAlgorithm))")
             return
         }
+        let c = DigestAnswer(answered)
         let alg: Digest.Algorithm
-        switch s.nonces.check(nonce, nc: c.nc, nowMs: s.nowMs, checkReplay: s.policy.bool("check_nonce_replay")) {
+        switch s.nonces.check(nonce, nc: c.nc, nowMs: s.nowMs, checkReplay: s.checksNonceReplay) {
         case .fresh(let a): alg = a
         case .unknown:
             x.reject(401, "Unauthorized", extra: challenges(s, realm: realm))
@@ -103,16 +112,25 @@ struct Registrar: ProxyRule {
             return
         }
         let sameAlgorithm = (c.algorithm.flatMap(Digest.Algorithm.init(name:)) ?? .md5) == alg
-        let expected = Digest.response(alg, user: sub.name, realm: realm, password: sub.password, method: "REGISTER",
-                                       uri: c.uri ?? "", nonce: nonce, nc: c.nc ?? "", cnonce: c.cnonce ?? "", qop: c.qop ?? "auth")
+        let expected = s.digestMemos[sub.name, default: DigestMemo()].response(
+            alg, user: sub.name, realm: realm, password: Array(sub.password.utf8), method: "REGISTER", uri: c.uri ?? "",
+            nonce: nonce, nc: c.nc ?? "", cnonce: c.cnonce ?? "", qop: c.qop ?? "auth")
         settle(&x, s, sub, c, nonce: nonce, expected: expected, valid: sameAlgorithm,
                wrong: "digest response of \(c.username ?? "?") is wrong: 403", verified: "digest \(alg.rawValue) response of \(sub.name) verified")
+    }
+
+    /// The first credentials with a nonce issued here, and that nonce.
+    static func firstIssued(_ creds: [Credentials], _ nonces: NonceTable) -> (Credentials, String)? {
+        for c in creds {
+            if let nonce = c.nonce, nonces.entries[nonce] != nil { return (c, nonce) }
+        }
+        return nil
     }
 
     /// Settles a digest answer against the `expected` response (over the password, or AKA's
     /// XRES): a right one registers and uses up this nc; a wrong one burns the nonce (no
     /// guessing against one challenge) and gets 403.
-    func settle(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec, _ c: Credentials, nonce: String,
+    func settle(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec, _ c: DigestAnswer, nonce: String,
                 expected: String, valid: Bool = true,
                 wrong: @autoclosure () -> String, verified: @autoclosure () -> String) {
         guard valid, c.username == sub.name, c.response?.lowercased() == expected else {
@@ -128,7 +146,7 @@ struct Registrar: ProxyRule {
 
     private func challenges(_ s: SCSCF, realm: String) -> [(String, String)] {
         let algs: [Digest.Algorithm]
-        switch s.policy.string("digest_algorithm") {
+        switch s.digestAlgorithm {
         case "SHA-256": algs = [.sha256]
         case "MD5": algs = [.md5]
         default: algs = [.sha256, .md5]
@@ -144,8 +162,8 @@ struct Registrar: ProxyRule {
     func accept(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec) {
         let req = x.request
         let contact = req.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
-        let expires = req.expiresValue.map { Int($0.value) } ?? s.policy.int("register_expires")
-        let granted = min(expires, s.policy.int("register_expires"))
+        let expires = req.expiresValue.map { Int($0.value) } ?? s.registerExpires
+        let granted = min(expires, s.registerExpires)
         let barred = Set(sub.barred.map(s.ctx.identityKey))
         // Each IMPU's identity key once (it parses the URI): for the barred filter and both tables.
         let keys = sub.impus.map(s.ctx.identityKey)
@@ -180,8 +198,9 @@ struct AddTelAssertedIdentity: ProxyRule {
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "INVITE", x.isInitial, x.ownRouteParameters.contains("orig") else { return }
         let pai = x.request.listValues("P-Asserted-Identity")
-        guard pai.count == 1, let uri = Addressing.uriText(ofAddress: pai[0]), Addressing.tn(of: uri) == nil,
-              let sub = e.ctx.subscriber(owning: uri) else { return }
+        // The value parsed once: its URI is both checked for a TN and looked up as text.
+        guard pai.count == 1, let asserted = try? AddressValue(parsing: pai[0]), Addressing.tn(of: asserted.uri) == nil,
+              let sub = e.ctx.subscriber(owning: asserted.uri.description) else { return }
         let tel = sub.impus.first { $0.hasPrefix("tel:") } ?? sub.tn.map { "tel:+" + $0 }
         guard let tel else { return }
         x.request.addHeader("P-Asserted-Identity", "<\(tel)>")

@@ -71,7 +71,7 @@ struct SecurityAgreement: ProxyRule {
 /// received, on every request, with `Require`/`Proxy-Require: sec-agree`.
 extension UserEquipment {
     func secAgreeHeaders(register: Bool) -> [(String, String)] {
-        guard policy.bool("sec_agree") else { return [] }
+        guard usesSecAgree else { return [] }
         var out: [(String, String)] = [("Require", SecAgree.tag), ("Proxy-Require", SecAgree.tag)]
         if register { out.append(("Security-Client", SecAgree.client)) }
         for v in securityServer { out.append(("Security-Verify", v)) }

@@ -54,10 +54,13 @@ final class UserEquipment: Element {
         registerCallID = ctx.callID()
     }
 
-    var pcscf: String? { ctx.peers(of: name, role: .pcscf).first }
+    /// The serving P-CSCF: found once (the links are fixed for a run).
+    private(set) lazy var pcscf: String? = ctx.peers(of: name, role: .pcscf).first
     var impu: String { subscriber.impus.first ?? "sip:\(subscriber.name)@\(domain)" }
     /// Made once: the subscriber and the hosts are fixed for a run.
     private(set) lazy var contact = "sip:\(subscriber.name)@\(ctx.host(of: name))"
+    /// `<contact>`, the Contact of INVITEs and of responses that take one.
+    private lazy var contactValue = "<\(contact)>"
     /// The registrar domain: the host of the default IMPU (fixed for the UE; parsed once).
     lazy var userDomain: String = Addressing.host(impu) ?? domain
 
@@ -87,8 +90,8 @@ final class UserEquipment: Element {
             let realm = c.realm ?? userDomain
             let nonce = c.nonce ?? ""
             let cnonce = ctx.random.hex(16)
-            let r = Digest.response(alg, user: subscriber.name, realm: realm, password: password, method: "REGISTER",
-                                    uri: requestURI, nonce: nonce, nc: "00000001", cnonce: cnonce, qop: "auth")
+            let r = digestMemo.response(alg, user: subscriber.name, realm: realm, password: Array(password.utf8), method: "REGISTER",
+                                        uri: requestURI, nonce: nonce, nc: "00000001", cnonce: cnonce, qop: "auth")
             t.add(.authorization, bytes: "Digest username=\"\(subscriber.name)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(requestURI)\", response=\"\(r)\", algorithm=\(alg.rawValue), cnonce=\"\(cnonce)\", qop=auth, nc=00000001")
         }
         if let authorization { t.add(.authorization, authorization) }
@@ -98,6 +101,16 @@ final class UserEquipment: Element {
             self?.registerResponse(r, password: password, expires: expires, retried: challenge != nil || authorization != nil)
         }, onTimeout: { [weak self] in self?.registration = .failed(status: 408) })
     }
+
+    /// Switches read on every call, read once (policies are fixed for a run).
+    private lazy var sendsRinging = policy.bool("send_ringing")
+    private lazy var answersAutomatically = policy.bool("auto_answer")
+    private lazy var answerDelayMs = Int64(policy.int("answer_delay_ms"))
+    private lazy var trustsPAIFromAny = policy.bool("trust_pai_from_any")
+    lazy var usesSecAgree = policy.bool("sec_agree")
+
+    /// The digest hashes that do not depend on the nonce, from the last answer.
+    private var digestMemo = DigestMemo()
 
     /// `digest_algorithms`, upper-cased, read once (policies are fixed for a run).
     private lazy var supportedDigestAlgorithms = policy.string("digest_algorithms").split(separator: ",")
@@ -115,12 +128,13 @@ final class UserEquipment: Element {
             answerAKA(r, password: password, expires: expires)
         case 401 where !retried:
             // RFC 8760: answer the strongest challenge this UE supports.
+            // Each challenge's algorithm read once: a read scans its parameters.
             let supported = supportedDigestAlgorithms
-            let usable = r.challenges.filter { c in
-                guard let a = Digest.Algorithm(name: c.algorithm ?? "MD5") else { return false }
-                return supported.contains(a.rawValue.uppercased())
+            let usable = r.challenges.compactMap { c -> (challenge: Challenge, strength: Int)? in
+                guard let a = Digest.Algorithm(name: c.algorithm ?? "MD5"), supported.contains(a.rawValue.uppercased()) else { return nil }
+                return (c, a.strength)
             }
-            guard let best = usable.max(by: { (Digest.Algorithm(name: $0.algorithm ?? "MD5")?.strength ?? 0) < (Digest.Algorithm(name: $1.algorithm ?? "MD5")?.strength ?? 0) }) else {
+            guard let best = usable.max(by: { $0.strength < $1.strength })?.challenge else {
                 registration = .failed(status: 401)
                 note("Register", "no supported digest algorithm offered")
                 return
@@ -149,12 +163,12 @@ final class UserEquipment: Element {
         var t = MessageText(startLine: "INVITE \(target) SIP/2.0")
         t.add(.via, via(to: pcscf))
         t.add(.maxForwards, "70")
-        t.add(.route, (["<sip:\(ctx.host(of: pcscf));lr>"] + serviceRoute).joined(separator: ", "))
+        t.add(.route, joining: ["<sip:\(ctx.host(of: pcscf));lr>"] + serviceRoute)
         t.add(.from, local)
         t.add(.to, bytes: "<\(target)>")
         t.add(.callID, callID)
         t.add(.cseq, "1 INVITE")
-        t.add(.contact, bytes: "<\(contact)>")
+        t.add(.contact, contactValue)
         t.add(.pPreferredIdentity, options.preferredIdentity.map { "<\($0)>" })
         t.add(.pAssertedIdentity, options.assertedIdentity.map { "<\($0)>" })
         t.add(.privacy, options.privacy)
@@ -230,7 +244,7 @@ final class UserEquipment: Element {
         var t = MessageText(startLine: "\(method) \(d.remoteTarget) SIP/2.0")
         t.add(.via, via(to: next))
         t.add(.maxForwards, "70")
-        if !d.routeSet.isEmpty { t.add(.route, d.routeSet.joined(separator: ", ")) }
+        if !d.routeSet.isEmpty { t.add(.route, joining: d.routeSet) }
         t.add(.from, d.localValue)
         t.add(.to, d.remoteValue)
         t.add(.callID, d.callID)
@@ -286,9 +300,9 @@ final class UserEquipment: Element {
         d.invite = request
         d.display = display(of: request, peer: peer)
         dialogs[callID] = d
-        if policy.bool("send_ringing"), let r = response(d, 180, "Ringing") { tx?.respond(r) }
-        if policy.bool("auto_answer") {
-            let delay = Int64(policy.int("answer_delay_ms"))
+        if sendsRinging, let r = response(d, 180, "Ringing") { tx?.respond(r) }
+        if answersAutomatically {
+            let delay = answerDelayMs
             if delay == 0 { answer(d) } else { ctx.scheduler.schedule(afterMs: delay) { [weak self, weak d] in if let d { self?.answer(d) } } }
         }
     }
@@ -296,7 +310,7 @@ final class UserEquipment: Element {
     private func response(_ d: Dialog, _ status: Int, _ reason: String, sdp: String = "") -> SIPMessage? {
         guard let invite = d.invite else { return nil }
         var extra: [(String, String)] = []
-        if status < 300 { extra.append(("Contact", "<\(contact)>")) }
+        if status < 300 { extra.append(("Contact", contactValue)) }
         return MessageText.response(to: invite, status: status, reason: reason, toTag: nil, extra: extra, body: sdp,
                                     contentType: sdp.isEmpty ? nil : "application/sdp", to: d.localValue)
     }
@@ -328,14 +342,18 @@ final class UserEquipment: Element {
 
     /// RFC 3325 §8: the UE honours PAI only from its serving P-CSCF.
     func display(of request: SIPMessage, peer: String) -> CallDisplay {
-        let trusted = policy.bool("trust_pai_from_any") || (ctx.roles[peer] == .pcscf && peer == pcscf)
+        let trusted = trustsPAIFromAny || (ctx.roles[peer] == .pcscf && peer == pcscf)
         let pai = trusted ? request.nameAddresses(.pAssertedIdentity) : []
         let from = request.addressValue(.from)
-        let shown = pai.first { $0.uri.telURI != nil } ?? pai.first
+        // The shown PAI's text is one of `asserted`: made once.
+        let asserted = pai.map { $0.uri.description }
+        let shownIndex = pai.firstIndex { $0.uri.telURI != nil } ?? pai.indices.first
+        let shown = shownIndex.map { pai[$0] }
         let uri = shown?.uri ?? from?.uri
-        return CallDisplay(identity: uri?.description, verstat: uri.flatMap { VerstatMarking.verstat(of: $0) },
+        return CallDisplay(identity: shownIndex.map { asserted[$0] } ?? from?.uri.description,
+                           verstat: uri.flatMap { VerstatMarking.verstat(of: $0) },
                            name: shown?.displayName, callReason: request.callInfo.compactMap(\.callReason).first,
-                           fromDisplayName: from?.displayName, assertedIdentities: pai.map { $0.uri.description },
+                           fromDisplayName: from?.displayName, assertedIdentities: asserted,
                            receivedAssertedIdentity: request.contains(.pAssertedIdentity), callID: request.value(.callID) ?? "")
     }
 }

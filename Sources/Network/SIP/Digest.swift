@@ -1,4 +1,5 @@
 import Crypto
+import SIPCore
 
 /// HTTP digest for SIP (RFC 3261 §22, RFC 8760): MD5 and SHA-256, qop=auth.
 enum Digest {
@@ -50,9 +51,24 @@ enum Digest {
     /// A binary password: IMS AKA uses RES as it is (RFC 3310 §3.3), MD5 for AKAv1-MD5.
     static func response(_ alg: Algorithm, user: String, realm: String, password: [UInt8], method: String, uri: String,
                          nonce: String, nc: String, cnonce: String, qop: String) -> String {
-        let ha1 = alg.hex(bytes: colonJoined([user, realm, ""]) + password)
-        let ha2 = alg.hex(bytes: colonJoined([method, uri]))
-        return alg.hex(bytes: colonJoined([ha1, nonce, nc, cnonce, qop, ha2]))
+        response(alg, ha1: ha1(alg, user: user, realm: realm, password: password), ha2: ha2(alg, method: method, uri: uri),
+                 nonce: nonce, nc: nc, cnonce: cnonce, qop: qop)
+    }
+
+    /// H(user:realm:password).
+    static func ha1(_ alg: Algorithm, user: String, realm: String, password: [UInt8]) -> String {
+        alg.hex(bytes: colonJoined([user, realm, ""]) + password)
+    }
+
+    /// H(method:uri).
+    static func ha2(_ alg: Algorithm, method: String, uri: String) -> String {
+        alg.hex(bytes: colonJoined([method, uri]))
+    }
+
+    /// H(ha1:nonce:nc:cnonce:qop:ha2).
+    static func response(_ alg: Algorithm, ha1: String, ha2: String, nonce: String, nc: String, cnonce: String,
+                         qop: String) -> String {
+        alg.hex(bytes: colonJoined([ha1, nonce, nc, cnonce, qop, ha2]))
     }
 
     /// `parts` joined by ':' as UTF-8: the hash inputs, without an interpolated String.
@@ -64,5 +80,57 @@ enum Digest {
             out.append(contentsOf: parts[i].utf8)
         }
         return out
+    }
+}
+
+/// H(A1) and H(A2) (RFC 7616 §3.4.2) of the last digest response, kept with what they were
+/// hashed from: the next response with the same user, realm, password, method and uri (a UE
+/// answering each new challenge, a registrar checking a subscriber) hashes only the part
+/// that depends on the nonce. Same inputs, same hashes: the response is unchanged.
+struct DigestMemo {
+    private var ha1: (algorithm: Digest.Algorithm, user: String, realm: String, password: [UInt8], hash: String)?
+    private var ha2: (algorithm: Digest.Algorithm, method: String, uri: String, hash: String)?
+
+    /// `Digest.response` with the password as bytes.
+    mutating func response(_ alg: Digest.Algorithm, user: String, realm: String, password: [UInt8], method: String,
+                           uri: String, nonce: String, nc: String, cnonce: String, qop: String) -> String {
+        let a1: String
+        if let h = ha1, h.algorithm == alg, h.user == user, h.realm == realm, h.password == password {
+            a1 = h.hash
+        } else {
+            a1 = Digest.ha1(alg, user: user, realm: realm, password: password)
+            ha1 = (alg, user, realm, password, a1)
+        }
+        let a2: String
+        if let h = ha2, h.algorithm == alg, h.method == method, h.uri == uri {
+            a2 = h.hash
+        } else {
+            a2 = Digest.ha2(alg, method: method, uri: uri)
+            ha2 = (alg, method, uri, a2)
+        }
+        return Digest.response(alg, ha1: a1, ha2: a2, nonce: nonce, nc: nc, cnonce: cnonce, qop: qop)
+    }
+}
+
+/// The fields of a digest answer (Authorization) a registrar checks, each read once: every
+/// read scans the credentials' parameter list.
+struct DigestAnswer {
+    let username: String?
+    let uri: String?
+    let response: String?
+    let cnonce: String?
+    /// nonce-count as written (8 hex digits).
+    let nc: String?
+    let qop: String?
+    let algorithm: String?
+
+    init(_ c: Credentials) {
+        username = c.username
+        uri = c.uri
+        response = c.response
+        cnonce = c.cnonce
+        nc = c.nc
+        qop = c.qop
+        algorithm = c.algorithm
     }
 }

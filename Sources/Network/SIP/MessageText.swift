@@ -20,6 +20,18 @@ struct MessageText {
 
     mutating func add(_ header: KnownHeader, bytes value: ValueBytes) { builder.add(header, bytes: value.bytes) }
 
+    /// `add(header, values.joined(separator: ", "))`, the list written straight into the field.
+    mutating func add(_ header: KnownHeader, joining values: [String]) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(values.reduce(2 * values.count) { $0 + $1.utf8.count })
+        for i in values.indices {
+            if i > 0 { bytes += ", ".utf8 }
+            var v = values[i]
+            v.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+        builder.add(header, bytes: bytes)
+    }
+
     /// `add(name, value)` for a value written as an interpolation straight into bytes
     /// (`t.add("From", bytes: "<\(impu)>;tag=\(tag)")`): no String is built piece by piece.
     mutating func add(_ name: String, bytes value: ValueBytes) { builder.add(name, bytes: value.bytes) }

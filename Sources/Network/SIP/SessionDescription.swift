@@ -23,18 +23,55 @@ enum SessionDescription {
     static func answer(to offer: String, host: String) -> String {
         let ip = addressType(of: host)
         var s: ValueBytes = "v=0\r\no=- 2 1 IN \(ip) \(host)\r\ns=-\r\nc=IN \(ip) \(host)\r\nt=0 0\r\n"
+        var offer = offer
+        let answered = offer.withUTF8 { appendASCIIMediaAnswers($0, to: &s.bytes) }
+        if !answered { appendMediaAnswers(offer, to: &s.bytes) }
+        return s.string
+    }
+
+    private static let audioAnswer = Array("m=audio 3456 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n".utf8)
+
+    /// The answer's m-lines for any offer, read Character by Character.
+    static func appendMediaAnswers(_ offer: String, to out: inout [UInt8]) {
         for line in lines(offer) where startsWithMEquals(line) && line.hasPrefix("m=") {
             if line.hasPrefix("m=audio") {
-                s.bytes += "m=audio 3456 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n".utf8
+                out += audioAnswer
             } else {
                 let parts = line.split(separator: " ")
                 if parts.count >= 3 {
                     let refused: ValueBytes = "\(String(parts[0])) 0 \(parts[2...].joined(separator: " "))\r\n"
-                    s.bytes += refused.bytes
+                    out += refused.bytes
                 }
             }
         }
-        return s.string
+    }
+
+    /// `appendMediaAnswers` for an all-ASCII offer (every offer the simulated UEs make), cut
+    /// on the bytes: there each byte is one Character, so byte prefixes and splits are the
+    /// Character ones. False (nothing written) for any other offer.
+    static func appendASCIIMediaAnswers(_ p: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        guard !p.contains(where: { $0 >= 0x80 }) else { return false }
+        let audio = Array("m=audio".utf8)
+        var start = 0
+        for i in 0...p.count where i == p.count || p[i] == 0x0D || p[i] == 0x0A {
+            defer { start = i + 1 }
+            let line = UnsafeBufferPointer(rebasing: p[start..<i])
+            guard line.count >= 2, line[0] == UInt8(ascii: "m"), line[1] == UInt8(ascii: "=") else { continue }
+            if line.starts(with: audio) {
+                out += audioAnswer
+                continue
+            }
+            let parts = line.split(separator: UInt8(ascii: " "))
+            guard parts.count >= 3 else { continue }
+            out += parts[0]
+            out += " 0".utf8
+            for part in parts[2...] {
+                out.append(UInt8(ascii: " "))
+                out += part
+            }
+            out += "\r\n".utf8
+        }
+        return true
     }
 
     /// Whether the line's bytes start with "m=". A line whose Characters start with "m=" does
