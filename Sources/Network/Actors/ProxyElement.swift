@@ -109,8 +109,9 @@ private final class Forwarded: ClientTransactionOwner {
     let exchange: ProxyExchange
     let tx: ServerTransaction
     let next: String
-    /// Weak, as the transaction that holds this is the element's own.
-    weak var element: ProxyElement?
+    /// Unowned, as the transaction that holds this is the element's own (a weak reference
+    /// would put every retain of the element on the slow side-table path).
+    unowned let element: ProxyElement
 
     init(_ exchange: consuming ProxyExchange, _ tx: ServerTransaction, next: String, by element: ProxyElement) {
         self.exchange = exchange
@@ -119,6 +120,6 @@ private final class Forwarded: ClientTransactionOwner {
         self.element = element
     }
 
-    func transactionReceived(_ response: SIPMessage) { element?.relay(response, exchange, tx) }
-    func transactionTimedOut() { element?.timedOut(exchange, tx, next: next) }
+    func transactionReceived(_ response: SIPMessage) { element.relay(response, exchange, tx) }
+    func transactionTimedOut() { element.timedOut(exchange, tx, next: next) }
 }
