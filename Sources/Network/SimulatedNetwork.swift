@@ -257,11 +257,16 @@ public final class SimulatedNetwork {
     /// become unknown afterwards.
     public func forgetEndedCalls() {
         func ended(_ d: Dialog) -> Bool { d.state.phase == .terminated || d.state.phase == .failed }
-        for case let u as UserEquipment in orderedElements where u.dialogs.values.contains(where: ended) {
-            u.dialogs = u.dialogs.filter { !ended($0.value) }
+        // Removed in place: a filtered copy would rebuild each dictionary after every call.
+        for u in userEquipments {
+            for id in u.dialogs.compactMap({ ended($0.value) ? $0.key : nil }) { u.dialogs[id] = nil }
         }
-        calls = calls.filter { _, c in (elements[c.ue] as? UserEquipment)?.dialogs[c.callID] != nil }
+        let forgotten = calls.compactMap { id, c in (elements[c.ue] as? UserEquipment)?.dialogs[c.callID] == nil ? id : nil }
+        for id in forgotten { calls[id] = nil }
     }
+
+    /// The UEs, in spec order (the elements are made once, at set-up).
+    private lazy var userEquipments: [UserEquipment] = orderedElements.compactMap { $0 as? UserEquipment }
 
     /// The callee's view of call `id` (the UE that received it).
     public func calleeState(_ id: String) -> CallState? {

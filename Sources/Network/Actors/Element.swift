@@ -24,8 +24,9 @@ class Element: MessageReceiver, TransactionUser {
         viaPrefixes = prefixes
         layer = TransactionLayer(owner: spec.name, scheduler: ctx.scheduler, transport: transport, peers: peers)
         layer.user = self
-        layer.onUnparsable = { [weak self] bytes, peer, error in
-            guard let self else { return }
+        // Unowned, not weak: a weak reference would put every retain of this element on the
+        // slow side-table path. The layer is this element's own and dies with it.
+        layer.onUnparsable = { [unowned self] bytes, peer, error in
             self.ctx.trace.record(self.ctx.scheduler.nowMs, .dropped, from: peer, to: self.name, bytes: bytes,
                                   note: "\(self.name) could not parse the message: \(error)")
         }

@@ -4,12 +4,13 @@ import SIPCore
 /// IBCF and the application servers. Adds Via and Record-Route, decrements Max-Forwards,
 /// forwards through a client transaction and relays responses through the server transaction.
 class ProxyElement: Element {
-    var pipeline: [any ProxyRule] = []
+    /// The rules, each boxed once as its concrete type (see `RuleCall`).
+    private var pipeline: [RuleCall] = []
 
     /// The rule list of this role; subclasses provide it.
     func makeRules() -> [any ProxyRule] { [] }
 
-    func setUp() { pipeline = makeRules() }
+    func setUp() { pipeline = makeRules().map { RuleCall.make($0) } }
 
     /// `record_route`, read once (policies are fixed for a run).
     private lazy var recordsRoute = policy.bool("record_route")
@@ -44,10 +45,8 @@ class ProxyElement: Element {
             x.request.dropFirstListValue(.route)
             while let t = x.request.firstListValue(.route), actor(for: t) == name { x.request.dropFirstListValue(.route) }
         }
-        // One read of the pipeline, rules called by index (fewer copies and access checks).
-        let rules = pipeline
-        for i in rules.indices {
-            rules[i].onRequest(&x, self)
+        for rule in pipeline {
+            rule.onRequest(&x, self)
             if x.stopped { break }
         }
         if let r = x.response {
@@ -71,8 +70,7 @@ class ProxyElement: Element {
             respond(to: x.request, tx, peer: x.peer, status: 404, reason: "Not Found")
             return
         }
-        let rules = pipeline
-        for i in rules.indices { rules[i].onEgress(&x, self, next: next) }
+        for rule in pipeline { rule.onEgress(&x, self, next: next) }
         x.request.prependHeader("Via", via(to: next))
         if recordsRoute, x.method == "INVITE", x.isInitial {
             x.request.prependHeader("Record-Route", recordRouteValue)
@@ -97,9 +95,27 @@ class ProxyElement: Element {
         guard let code = response.statusCode, code != 100 else { return }
         var r = response
         r.dropFirstListValue(.via)
-        let rules = pipeline
-        for i in rules.indices { rules[i].onResponse(&r, request: x, self) }
+        for rule in pipeline { rule.onResponse(&r, request: x, self) }
         tx.respond(r)
+    }
+}
+
+/// A rule boxed once, at set-up, as its concrete type: a call through the box borrows the rule
+/// in place, where a call on an `any ProxyRule` read from an array copies its existential.
+private class RuleCall {
+    static func make(_ rule: some ProxyRule) -> RuleCall { Boxed(rule) }
+    func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {}
+    func onEgress(_ x: inout ProxyExchange, _ e: ProxyElement, next: String) {}
+    func onResponse(_ response: inout SIPMessage, request: ProxyExchange, _ e: ProxyElement) {}
+}
+
+private final class Boxed<Rule: ProxyRule>: RuleCall {
+    let rule: Rule
+    init(_ rule: Rule) { self.rule = rule }
+    override func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) { rule.onRequest(&x, e) }
+    override func onEgress(_ x: inout ProxyExchange, _ e: ProxyElement, next: String) { rule.onEgress(&x, e, next: next) }
+    override func onResponse(_ response: inout SIPMessage, request: ProxyExchange, _ e: ProxyElement) {
+        rule.onResponse(&response, request: request, e)
     }
 }
 
@@ -109,8 +125,9 @@ private final class Forwarded: ClientTransactionOwner {
     let exchange: ProxyExchange
     let tx: ServerTransaction
     let next: String
-    /// Weak, as the transaction that holds this is the element's own.
-    weak var element: ProxyElement?
+    /// Unowned, as the transaction that holds this is the element's own (a weak reference
+    /// would put every retain of the element on the slow side-table path).
+    unowned let element: ProxyElement
 
     init(_ exchange: consuming ProxyExchange, _ tx: ServerTransaction, next: String, by element: ProxyElement) {
         self.exchange = exchange
@@ -119,6 +136,6 @@ private final class Forwarded: ClientTransactionOwner {
         self.element = element
     }
 
-    func transactionReceived(_ response: SIPMessage) { element?.relay(response, exchange, tx) }
-    func transactionTimedOut() { element?.timedOut(exchange, tx, next: next) }
+    func transactionReceived(_ response: SIPMessage) { element.relay(response, exchange, tx) }
+    func transactionTimedOut() { element.timedOut(exchange, tx, next: next) }
 }

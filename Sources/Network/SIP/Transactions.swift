@@ -134,7 +134,9 @@ final class TransactionLayer {
     let owner: String
     let scheduler: Scheduler
     let transport: Transport
-    weak var user: TransactionUser?
+    /// Unowned, not weak: the user owns this layer (and a weak reference would put every
+    /// retain of the user on the slow side-table path).
+    unowned var user: TransactionUser?
     private var clients = TransactionTable<ClientTransaction>()
     private var servers = TransactionTable<ServerTransaction>()
     /// Called for bytes that do not parse (traced by the actor).
