@@ -182,15 +182,17 @@ extension SignIdentity {
     /// straight from the bytes).
     static func uuidText(_ bytes: [UInt8]) -> String {
         precondition(bytes.count == 16)
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (i, b) in bytes.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 0x0F)])
+        // Written into the string's own storage: no digit table or byte array to allocate.
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var o = 0
+            for (i, b) in bytes.enumerated() {
+                if i == 4 || i == 6 || i == 8 || i == 10 { out[o] = UInt8(ascii: "-"); o += 1 }
+                out[o] = hexDigit(b >> 4)
+                out[o + 1] = hexDigit(b & 0x0F)
+                o += 2
+            }
+            return o
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
