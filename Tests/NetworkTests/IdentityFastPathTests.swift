@@ -30,6 +30,39 @@ struct IdentityFastPathTests {
         #expect(!CheckMediaKey.mayHoldMky(Array("{\"orig\":{\"tn\":\"1\"}}".utf8)))
     }
 
+    /// The `mky` read from the payloads the verifier decoded must be the one decoding the JWS
+    /// again gives, for well-formed, malformed and unsupported Identity headers.
+    @Test func sharedPayloadMkyMatchesDecoding() throws {
+        var rng = SplitMix64(seed: 0x4D4B59)
+        func pick(_ xs: [String]) -> String { xs[Int(rng.next() % UInt64(xs.count))] }
+        let headers = [#"{"alg":"ES256","ppt":"shaken","typ":"passport","x5u":"https://cert.example/sp.pem"}"#,
+                       #"{"alg":"ES256","typ":"passport","x5u":"https://cert.example/sp.pem"}"#, #"{"alg":"RS256"}"#, "[]", "{"]
+        let payloads = [#"{"attest":"A","dest":{"tn":["12025550111"]},"iat":1000,"orig":{"tn":"12025550110"},"origid":"x"}"#,
+                        #"{"mky":[{"alg":"sha-256","dig":"AA"}],"orig":{"tn":"1"}}"#, #"{"m\u006By":[],"iat":1}"#,
+                        #"{"mky":1,"mky":2}"#, "[1]", "{", ""]
+        let params = [";info=<https://cert.example/sp.pem>;alg=ES256;ppt=shaken", ";info=<https://cert.example/sp.pem>", ""]
+        var shared = 0
+        for _ in 0..<400 {
+            var values: [String] = []
+            for _ in 0...Int(rng.next() % 2) {
+                let segments = [Base64URL.encode(pick(headers)), Base64URL.encode(pick(payloads)), "c2ln"]
+                values.append(segments.joined(separator: rng.next() % 8 == 0 ? ".." : ".") + pick(params))
+            }
+            var text = "INVITE sip:bob@ims.example SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n"
+            text += "From: <tel:+12025550110>;tag=f\r\nTo: <tel:+12025550111>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n"
+            text += values.map { "Identity: " + $0 + "\r\n" }.joined() + "Content-Length: 0\r\n\r\n"
+            let message = try SIPMessage(parsing: text)
+            var context = IdentityVerificationContext(request: message, now: 1000, keyProvider: StaticKeyProvider([:]))
+            _ = VerificationService().verify(&context)
+            shared += context.decodedPayloads.count
+            for value in message.values(.identity) {
+                let jws = String(value.prefix { $0 != ";" })
+                #expect(CheckMediaKey.signedMky(jws, decoded: context.decodedPayloads) == CheckMediaKey.decodedMky(jws), "\(value)")
+            }
+        }
+        #expect(shared > 50)
+    }
+
     /// P-Asserted-Identity marked with verstat and handed to the RCD rewrite unwritten must
     /// end as the same bytes as marking it, writing it, parsing it again and rewriting it.
     @Test func deferredVerstatMarkingMatchesTwoWrites() throws {

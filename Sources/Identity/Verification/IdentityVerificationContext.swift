@@ -116,6 +116,9 @@ public struct IdentityVerificationContext {
     public internal(set) var identityHeaders: [IdentityHeaderEntry]
     /// Indices into `identityHeaders` still to evaluate; `.request` policies narrow it.
     public var candidates: [Int]
+    /// The payload of each full-form JWS decoded so far, with its text: a later reader of the
+    /// same JWS (the STI-VS's `mky` check) takes the payload from here instead of decoding it.
+    public private(set) var decodedPayloads: [(jws: String, payload: JSONValue)] = []
 
     // Per-header state, reset for each candidate.
     /// The Identity header being evaluated (nil while `.request` policies run).
@@ -240,6 +243,7 @@ public struct IdentityVerificationContext {
         }
         passportHeader = header
         payloadJSON = payload
+        decodedPayloads.append((value.jws, payload))
         jwsParts = parts
         signatureBytes = signature
         return .success(header)

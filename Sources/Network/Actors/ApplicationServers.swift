@@ -27,8 +27,8 @@ final class ApplicationServer: ProxyElement {
 }
 
 /// What the STI-VS switches make of RFC 8224 verification: the service with its rule list and
-/// the handling around it.
-struct VerifierSetup {
+/// the handling around it. A class: each request takes one reference, not a copy of the rule list.
+final class VerifierSetup {
     let service: VerificationService
     let requireRCDI: Bool
     let checkJCardURIs: Bool
@@ -64,15 +64,16 @@ struct VerifierSetup {
         showRCD = p.bool("show_rcd")
     }
 
-    /// The verdict on `request`, and the identity headers the rules parsed on the way (for
-    /// the verstat marking). The context is gone on return, so the caller's request is again
-    /// the only reference to its bytes and is edited in place.
+    /// The verdict on `request`, the identity headers the rules parsed on the way (for the
+    /// verstat marking) and the PASSporT payloads they decoded (for the `mky` check). The
+    /// context is gone on return, so the caller's request is again the only reference to its
+    /// bytes and is edited in place.
     func verify(_ request: SIPMessage, _ e: ProxyElement)
-        -> (IdentityVerdict, [(header: KnownHeader, values: [AddressValue]?)]) {
+        -> (IdentityVerdict, [(header: KnownHeader, values: [AddressValue]?)], [(jws: String, payload: JSONValue)]) {
         var context = IdentityVerificationContext(request: request, now: e.ctx.unixNow, config: service.config,
                                                   keyProvider: e.ctx.pki.keyProvider)
         let verdict = service.verify(&context)
-        return (verdict, context.parsedAddresses)
+        return (verdict, context.parsedAddresses, context.decodedPayloads)
     }
 }
 
@@ -181,15 +182,17 @@ extension SignIdentity {
     /// straight from the bytes).
     static func uuidText(_ bytes: [UInt8]) -> String {
         precondition(bytes.count == 16)
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (i, b) in bytes.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 0x0F)])
+        // Written into the string's own storage: no digit table or byte array to allocate.
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var o = 0
+            for (i, b) in bytes.enumerated() {
+                if i == 4 || i == 6 || i == 8 || i == 10 { out[o] = UInt8(ascii: "-"); o += 1 }
+                out[o] = hexDigit(b >> 4)
+                out[o + 1] = hexDigit(b & 0x0F)
+                o += 2
+            }
+            return o
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -233,7 +236,8 @@ struct VerifyIdentity: ProxyRule {
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "INVITE", x.isInitial else { return }
         let v = (e as? ApplicationServer)?.verifier ?? VerifierSetup(e)
-        let (verified, parsedAddresses) = v.verify(x.request, e)
+        let (verified, parsedAddresses, payloads) = v.verify(x.request, e)
+        x.decodedPayloads = payloads
         var verdict = verified
         // RFC 8224 §6.2.2: missing or invalid claims (e.g. SHAKEN attest "D", no origid) are
         // 438 with the reason phrase "Invalid PASSporT".

@@ -170,9 +170,7 @@ struct CheckMediaKey: ProxyRule {
             let jws = whole.withUTF8 { b in
                 b.firstIndex(of: UInt8(ascii: ";")).map { String(decoding: UnsafeBufferPointer(rebasing: b[..<$0]), as: UTF8.self) }
             } ?? value
-            guard let parts = try? JWSParts(jws), !parts.isCompactForm,
-                  let payloadBytes = try? Base64URL.decode(parts.payloadSegment), Self.mayHoldMky(payloadBytes),
-                  let signed = (try? JSONValue.parse(payloadBytes))?["mky"] else { continue }
+            guard let signed = Self.signedMky(jws, decoded: x.decodedPayloads) else { continue }
             let actual = DataChannelSDP.mky(of: x.request)
             let signedSet = Set((signed.arrayValue ?? []).map(\.canonicalString))
             let actualSet = Set((actual?.arrayValue ?? []).map(\.canonicalString))
@@ -187,6 +185,20 @@ struct CheckMediaKey: ProxyRule {
 }
 
 extension CheckMediaKey {
+    /// The `mky` claim of a full-form `jws`: from the payload the verifier decoded for the same
+    /// JWS text, else decoded here.
+    static func signedMky(_ jws: String, decoded: [(jws: String, payload: JSONValue)]) -> JSONValue? {
+        if let known = decoded.first(where: { $0.jws == jws }) { return known.payload["mky"] }
+        return decodedMky(jws)
+    }
+
+    /// The `mky` claim of a full-form `jws`, decoded from its payload segment.
+    static func decodedMky(_ jws: String) -> JSONValue? {
+        guard let parts = try? JWSParts(jws), !parts.isCompactForm,
+              let payloadBytes = try? Base64URL.decode(parts.payloadSegment), mayHoldMky(payloadBytes) else { return nil }
+        return (try? JSONValue.parse(payloadBytes))?["mky"]
+    }
+
     /// Whether decoded payload bytes can hold an `mky` member: its key is spelled out, or
     /// written with a `\` escape. A payload with neither (most calls) is not parsed.
     static func mayHoldMky(_ bytes: [UInt8]) -> Bool {

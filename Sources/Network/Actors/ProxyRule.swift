@@ -1,3 +1,4 @@
+import Identity
 import SIPCore
 
 /// Originating or terminating handling (TS 24.229 session cases).
@@ -21,6 +22,9 @@ struct ProxyExchange {
     var rejection: (status: Int, reason: String, extra: [(String, String)])?
     /// A complete response built by the rule (registrar).
     var response: SIPMessage?
+    /// PASSporT payloads the STI-VS decoded from this request's full-form Identity JWSs, with
+    /// their text: a payload is a function of its JWS, so a later rule reads it from here.
+    var decodedPayloads: [(jws: String, payload: JSONValue)] = []
     /// What the rules changed, for the trace of the forwarded message.
     var changes: ChangeLog
 

@@ -268,11 +268,13 @@ final class UserEquipment: Element {
     // MARK: Terminating side
 
     override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
-        let callID = request.value(.callID) ?? ""
+        // Call-ID read once here for the dialog table, the new dialog and its display.
+        let sipCallID = request.value(.callID)
+        let callID = sipCallID ?? ""
         switch request.method ?? "" {
         case "INVITE":
             if let d = dialogs[callID], !d.isCaller { _ = d; return }  // re-INVITE: not modelled
-            incoming(request, tx, peer: peer)
+            incoming(request, tx, peer: peer, callID: sipCallID)
         case "ACK":
             dialogs[callID]?.acked = true
         case "BYE":
@@ -287,9 +289,10 @@ final class UserEquipment: Element {
         }
     }
 
-    private func incoming(_ request: SIPMessage, _ tx: ServerTransaction?, peer: String) {
+    /// `sipCallID`: the request's Call-ID.
+    private func incoming(_ request: SIPMessage, _ tx: ServerTransaction?, peer: String, callID sipCallID: String?) {
         incomingCount += 1
-        let callID = request.value(.callID) ?? ctx.callID()
+        let callID = sipCallID ?? ctx.callID()
         let tag = ctx.tag()
         let to = (request.value(.to) ?? "<\(impu)>") + ";tag=\(tag)"
         let remoteTarget = request.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
@@ -298,7 +301,7 @@ final class UserEquipment: Element {
         d.routeSet = request.listValues("Record-Route")
         d.inviteTx = tx
         d.invite = request
-        d.display = display(of: request, peer: peer)
+        d.display = display(of: request, peer: peer, callID: sipCallID ?? "")
         dialogs[callID] = d
         if sendsRinging, let r = response(d, 180, "Ringing") { tx?.respond(r) }
         if answersAutomatically {
@@ -340,8 +343,8 @@ final class UserEquipment: Element {
         sendAck(d)
     }
 
-    /// RFC 3325 §8: the UE honours PAI only from its serving P-CSCF.
-    func display(of request: SIPMessage, peer: String) -> CallDisplay {
+    /// RFC 3325 §8: the UE honours PAI only from its serving P-CSCF. `callID`: the request's.
+    func display(of request: SIPMessage, peer: String, callID: String) -> CallDisplay {
         let trusted = trustsPAIFromAny || (ctx.roles[peer] == .pcscf && peer == pcscf)
         let pai = trusted ? request.nameAddresses(.pAssertedIdentity) : []
         let from = request.addressValue(.from)
@@ -354,6 +357,6 @@ final class UserEquipment: Element {
                            verstat: uri.flatMap { VerstatMarking.verstat(of: $0) },
                            name: shown?.displayName, callReason: request.callInfo.compactMap(\.callReason).first,
                            fromDisplayName: from?.displayName, assertedIdentities: asserted,
-                           receivedAssertedIdentity: request.contains(.pAssertedIdentity), callID: request.value(.callID) ?? "")
+                           receivedAssertedIdentity: request.contains(.pAssertedIdentity), callID: callID)
     }
 }
