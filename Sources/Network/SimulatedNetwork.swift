@@ -67,6 +67,13 @@ public final class SimulatedNetwork {
         }
     }
 
+    /// Ends the network so its memory can be freed: actors and their transport hold each other,
+    /// and pending events hold transactions. Read `trace` and states before; drive nothing after.
+    public func close() {
+        scheduler.removeAll()
+        transport.detachAll()
+    }
+
     static func validate(_ spec: NetworkSpec) throws(NetworkConfigError) {
         var names = Set<String>()
         for a in spec.actors {

@@ -72,6 +72,8 @@ public struct ScenarioEngine: Sendable {
             return Outcome(report: report, virtualMs: 0, results: [], trace: [], addresses: [:])
         }
         let net = drive.net
+        // A simulated network is done with when this returns (a live one is the runtime's).
+        defer { if live == nil { net.close() } }
         var ctx = EvalContext(net: net, c: c)
         var results: [AssertionResult] = []
         for step in c.steps {

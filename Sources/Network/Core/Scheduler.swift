@@ -91,6 +91,9 @@ public final class VirtualScheduler: Scheduler {
         }
         return true
     }
+
+    /// Drops every pending event (the clock stays): what they hold is released.
+    public func removeAll() { queue.heap.removeAll() }
 }
 
 /// `VirtualScheduler`'s state.

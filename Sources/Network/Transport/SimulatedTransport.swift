@@ -154,6 +154,12 @@ final class SimulatedTransport: Transport {
         if let i = ids[name] { receivers[i] = receiver }
     }
 
+    /// Lets go of every receiver and the tap (they hold this transport in turn).
+    func detachAll() {
+        receivers = Array(repeating: nil, count: receivers.count)
+        tap = nil
+    }
+
     func transportKind(from: String, to: String) -> TransportKind? { link(from, to)?.spec.transport }
 
     func address(of actor: String) -> SocketAddress? { addresses[actor] }
