@@ -8,10 +8,15 @@ enum Fixtures {
     static let captures = root.appendingPathComponent("Captures")
     static func capture(_ name: String) -> String { captures.appendingPathComponent(name).path }
 
-    static func tempPath(_ name: String) -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("capture-tests-\(UUID().uuidString)")
+    /// One folder per test process, so runs that loop over thousands of files leave one folder, not thousands.
+    static let tempRoot: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("capture-tests-\(getpid())")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent(name).path
+        return dir
+    }()
+
+    static func tempPath(_ name: String) -> String {
+        tempRoot.appendingPathComponent("\(UUID().uuidString)-\(name)").path
     }
 
     /// Every event of a capture; the read error, if any, separately.

@@ -41,6 +41,7 @@ struct CaptureReplayTests {
 
     @Test func captureFormDecodesAndAttackFormStays() throws {
         let dir = try folder(["c.pcap": Array(try Data(contentsOf: URL(fileURLWithPath: Self.capture)))])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let f = load(scenario("""
         {capture: c.pcap, filter: {method: INVITE, dst: "10.0.0.8:5060", header: Identity}, index: 2, from: scscf, to: sti-vs,
              rewrite: {request_uri: "${callee.impu}", via: true, headers: {X-Test: one}}}
@@ -62,6 +63,7 @@ struct CaptureReplayTests {
 
     @Test func missingCaptureIsAStaticErrorWithPlace() throws {
         let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let f = load(scenario("{capture: ../nope.pcap, from: scscf, to: sti-vs}"), in: dir)
         let d = f.diagnostics.map(\.description)
         let missing = (dir as NSString).deletingLastPathComponent + "/nope.pcap"
@@ -72,6 +74,7 @@ struct CaptureReplayTests {
 
     @Test func badKeysAreStaticErrors() throws {
         let dir = try folder(["c.pcap": [0]])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let d = load(scenario("""
         {capture: c.pcap, filter: {methd: INVITE, dst: "10.0.0.300", status: 99}, index: 0, from: scscf, to: scscf, rewrite: {via: maybe}}
         """), in: dir).diagnostics.map { "\($0.location.line):\($0.location.column): \($0.message)" }
@@ -89,6 +92,7 @@ struct CaptureReplayTests {
     /// replayed at once and gets 403 Stale Date five minutes later.
     @Test func replayedAsNamedActorThenStale() throws {
         let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let step = "{capture: \(Self.capture), filter: {method: INVITE, dst: \"10.0.0.8:5060\"}, from: scscf, to: sti-vs}"
         let f = load(scenario(step, after: "  - advance: 5m\n  - replay: \(step)",
                               assert: "assert:\n  - verdict: {at: sti-vs, result: invalid, policy: Freshness, status: 403}"), in: dir)
@@ -104,6 +108,7 @@ struct CaptureReplayTests {
     /// and the Request-URI and header rewrites are what the verifier received.
     @Test func replayedAsAttackerWithRewrite() throws {
         let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let f = load(scenario("""
         {capture: \(Self.capture), filter: {method: INVITE, dst: "10.0.0.8"}, from: mallory, to: sti-vs,
              rewrite: {via: true, request_uri: "sip:callee@ims.example;replayed", headers: {X-Replayed: "${caller.tn}"}}}
@@ -140,6 +145,7 @@ struct CaptureReplayTests {
         default: good
         }
         let dir = try folder(["c.pcap": bytes])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let step = switch kind {
         case "no-match": "{capture: c.pcap, filter: {method: BYE}, from: scscf, to: sti-vs}"
         case "index": "{capture: c.pcap, filter: {method: INVITE, dst: 10.0.0.8}, index: 9, from: scscf, to: sti-vs}"
