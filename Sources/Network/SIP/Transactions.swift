@@ -108,6 +108,10 @@ final class ServerTransaction: KeyedTransaction, TimerTarget {
     var lastResponse: WireMessage?
     var interval = SIPTimers.t1
     weak var layer: TransactionLayer?
+    /// Set for a request matched the RFC 2543 way (no magic-cookie branch): what it is matched by.
+    var legacyID: LegacyRequestID?
+    /// The To tag of the final response sent, which an RFC 2543 ACK is matched against.
+    var legacyResponseToTag: String?
 
     /// `method`: the request's (read once by the layer).
     init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool) {
@@ -139,6 +143,8 @@ final class TransactionLayer {
     unowned var user: TransactionUser?
     private var clients = TransactionTable<ClientTransaction>()
     private var servers = TransactionTable<ServerTransaction>()
+    /// Server transactions of requests without a magic-cookie branch (§17.2.3).
+    private var legacyServers = LegacyTransactions()
     /// Called for bytes that do not parse (traced by the actor).
     var onUnparsable: ((_ bytes: [UInt8], _ peer: String, _ error: String) -> Void)?
 
@@ -152,7 +158,7 @@ final class TransactionLayer {
         self.reliability = reliability
     }
 
-    var activeCount: Int { clients.count + servers.count }
+    var activeCount: Int { clients.count + servers.count + legacyServers.count }
 
     /// Whether the hop to each linked peer is reliable, asked once (links are fixed for a run;
     /// a constant needs no exclusivity check on each lookup).
@@ -183,11 +189,19 @@ final class TransactionLayer {
         case found(Tx)
         /// No transaction has the key; a new one would.
         case absent(TransactionKey)
+        /// Only with `legacy`: a request whose top Via has no branch or one without the magic
+        /// cookie, matched by §17.2.3's RFC 2543 rules instead.
+        case legacy
     }
 
-    private static func match<Tx>(_ m: SIPMessage, method: String?, peer: String, in table: TransactionTable<Tx>) -> Match<Tx> {
+    private static func match<Tx>(_ m: SIPMessage, method: String?, peer: String, in table: TransactionTable<Tx>,
+                                  legacy: Bool = false) -> Match<Tx> {
         var match = Match<Tx>.none
         m.withTopViaBranch { b in
+            if legacy, b.map({ !$0.starts(with: Via.magicCookie.utf8) }) ?? (m.topVia != nil) {
+                match = .legacy
+                return
+            }
             guard let b, let method else { return }
             if let tx = table.find(branch: b, method: method, peer: peer) {
                 match = .found(tx)
@@ -343,7 +357,12 @@ final class TransactionLayer {
 
     private func receiveRequest(_ m: SIPMessage, from peer: String) {
         let method = m.method
-        let match = Self.match(m, method: method.map(Self.serverMethod), peer: peer, in: servers)
+        var match = Self.match(m, method: method.map(Self.serverMethod), peer: peer, in: servers, legacy: true)
+        var legacyID: LegacyRequestID?
+        if case .legacy = match {
+            legacyID = LegacyRequestID(m)
+            match = legacyMatch(legacyID, method: method, peer: peer)
+        }
         if case .none = match {
             // No branch: still hand it up (the TU answers 400 or ignores it).
             user?.handleRequest(m, transaction: nil, from: peer)
@@ -370,8 +389,22 @@ final class TransactionLayer {
         }
         let tx = ServerTransaction(key: key, request: m, method: method, peer: peer, reliable: reliable(peer))
         tx.layer = self
-        servers.add(tx)
+        if let legacyID {
+            tx.legacyID = legacyID
+            legacyServers.add(tx, legacyID)
+        } else {
+            servers.add(tx)
+        }
         user?.handleRequest(m, transaction: tx, from: peer)
+    }
+
+    /// §17.2.3 for a request without a magic-cookie branch: its transaction, if one matches;
+    /// none when the request lacks what it is matched by (then it gets no transaction).
+    private func legacyMatch(_ id: LegacyRequestID?, method: String?, peer: String) -> Match<ServerTransaction> {
+        guard let id, let method else { return .none }
+        if let tx = legacyServers.find(id, peer: peer) { return .found(tx) }
+        // Never in the branch table: the key only names the method and peer.
+        return .absent(TransactionKey(branch: "", method: Self.serverMethod(method), peer: peer))
     }
 
     func send(_ response: SIPMessage, in tx: ServerTransaction, note: String) {
@@ -380,6 +413,7 @@ final class TransactionLayer {
         tx.lastResponse = wire
         transport.send(wire, from: owner, to: tx.peer, note: note)
         if code < 200 { return }
+        if tx.legacyID != nil { tx.legacyResponseToTag = response.addressValue(.to)?.tag }
         if tx.isInvite {
             if code < 300 {
                 if tx.state != .accepted {
@@ -427,7 +461,7 @@ final class TransactionLayer {
     /// longer in the table), so timers may hold their transaction strongly (no side table).
     private func terminate(_ tx: ServerTransaction) {
         tx.state = .terminated
-        servers.remove(tx)
+        if tx.legacyID != nil { legacyServers.remove(tx) } else { servers.remove(tx) }
     }
 
     // MARK: Input
