@@ -16,6 +16,9 @@ public struct SuiteRunner: Sendable {
         public var live = false
         /// Makes the sockets and real clock of one live case (LiveTransport's `LiveNetworkRuntime`).
         public var liveRuntime: (@Sendable () -> LiveRuntime)?
+        /// False drops each case's trace as soon as it is done (only a pcap export reads it
+        /// afterwards), so a long run keeps its reports alone.
+        public var keepsTraces = true
         public init() {}
     }
 
@@ -115,6 +118,7 @@ public struct SuiteRunner: Sendable {
                     o = engine.run(cases[i], seed: options.seed)
                 }
                 o.report.durationMs = clock() - t0
+                if !options.keepsTraces { o.trace = [] }
                 box.set(i, o)
                 finished(o.report)
             }

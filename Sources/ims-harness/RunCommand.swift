@@ -104,6 +104,7 @@ struct Run: ParsableCommand {
         options.live = live
         let tls = LiveTLSOptions(trustPEM: tlsTrust, certificatePEM: tlsCert, keyPEM: tlsKey, verifyPeer: !tlsNoVerify)
         options.liveRuntime = { LiveNetworkRuntime(tls: tls) }
+        options.keepsTraces = pcap != nil
         let cases = SuiteRunner.select(loaded.cases, options: options)
 
         let console = ConsoleStream(reporter: .forStandardOutput(verbose: verbose), total: cases.count)

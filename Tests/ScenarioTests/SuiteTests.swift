@@ -70,6 +70,20 @@ struct SuiteTests {
         #expect(t1 != t2, "Call-IDs, tags and branches come from the seed")
     }
 
+    /// Without a pcap to write, traces are dropped as cases finish; the reports are the same.
+    @Test func runWithoutTracesKeepsTheSameReports() throws {
+        let loaded = Self.runner.load([Repo.scenarios + "/identity"])
+        var options = SuiteRunner.Options()
+        options.seed = 7
+        let kept = Self.runner.run(loaded.cases, options: options)
+        options.keepsTraces = false
+        let dropped = Self.runner.run(loaded.cases, options: options)
+        #expect(kept.outcomes.contains { !$0.trace.isEmpty })
+        #expect(dropped.outcomes.allSatisfy { $0.trace.isEmpty })
+        #expect(try JSONReportWriter.data(for: SuiteRunner.deterministic(kept))
+                == JSONReportWriter.data(for: SuiteRunner.deterministic(dropped)))
+    }
+
     @Test func shardsCoverTheSuiteExactlyOnce() {
         let cases = Self.runner.load([Repo.scenarios]).cases
         var seen: [String] = []
