@@ -39,7 +39,7 @@ class ProxyElement: Element {
         // Route pre-processing (§16.4): the top Route naming this element is removed.
         // An element passed several times (S-CSCF around its ASs) finds itself several times.
         if let top = request.firstListValue(.route), actor(for: top) == name {
-            if let addr = try? NameAddress(parsing: top), case .sip(let s) = addr.uri { x.ownRouteParameters = s.parameters }
+            x.ownRoute = top
             // `top` is still x.request's first entry (only Max-Forwards changed): drop it, then
             // any further entries naming this element.
             x.request.dropFirstListValue(.route)

@@ -13,8 +13,11 @@ struct ProxyExchange {
     /// The request as it arrived: `isInitial` reads its To on first use.
     private let arrived: SIPMessage
     private var initial: Bool?
-    /// Parameters of the Route entry that addressed this element (`orig`, `odi`), removed.
-    var ownRouteParameters: Parameters = []
+    /// The Route entry that addressed this element (removed from the request), if any.
+    var ownRoute: String? {
+        didSet { parsedOwnRoute = nil }
+    }
+    private var parsedOwnRoute: Parameters?
     var sessionCase: SessionCase = .unknown
     /// Set by routing rules; else the top Route, else the Request-URI host.
     var nextHop: String?
@@ -35,6 +38,18 @@ struct ProxyExchange {
         arrived = copy request
         method = request.method ?? ""
         changes = ChangeLog(enabled: traced)
+    }
+
+    /// Parameters of `ownRoute` (`orig`, `odi`), parsed when a rule first asks: only the
+    /// S-CSCF's rules do, so the other hops never parse their Route entry.
+    var ownRouteParameters: Parameters {
+        mutating get {
+            if let parsedOwnRoute { return parsedOwnRoute }
+            var value: Parameters = []
+            if let ownRoute, let addr = try? NameAddress(parsing: ownRoute), case .sip(let s) = addr.uri { value = s.parameters }
+            parsedOwnRoute = value
+            return value
+        }
     }
 
     /// No To tag: dialog-creating or out-of-dialog. Parsed once, when a rule first asks (most

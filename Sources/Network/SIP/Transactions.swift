@@ -198,7 +198,7 @@ final class TransactionLayer {
                                   legacy: Bool = false) -> Match<Tx> {
         var match = Match<Tx>.none
         m.withTopViaBranch { b in
-            if legacy, b.map({ !$0.starts(with: Via.magicCookie.utf8) }) ?? (m.topVia != nil) {
+            if legacy, b.map({ !Self.hasMagicCookie($0) }) ?? (m.topVia != nil) {
                 match = .legacy
                 return
             }
@@ -210,6 +210,14 @@ final class TransactionLayer {
             }
         }
         return match
+    }
+
+    /// Whether a branch starts with `z9hG4bK` (§8.1.1.7), compared in place.
+    private static func hasMagicCookie(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let cookie: StaticString = "z9hG4bK"
+        guard b.count >= cookie.utf8CodeUnitCount else { return false }
+        for k in 0..<cookie.utf8CodeUnitCount where b[k] != cookie.utf8Start[k] { return false }
+        return true
     }
 
     // MARK: Client side
