@@ -48,8 +48,10 @@ private final class InFlight: TimerTarget {
     let link: SimulatedLink
     /// The receiver's index.
     let toID: Int
-    /// Weak, as a closure event held it: a queued packet keeps no network alive.
-    weak let transport: SimulatedTransport?
+    /// Strong: a weak reference costs a side-table update on every send and a load on every
+    /// delivery. A queued packet keeps its network alive only until it is delivered or
+    /// `SimulatedNetwork.close()` drops the queue (the actors hold the transport anyway).
+    let transport: SimulatedTransport
 
     init(_ p: Packet, _ link: SimulatedLink, _ toID: Int, _ transport: SimulatedTransport) {
         bytes = p.bytes
@@ -79,7 +81,7 @@ private final class InFlight: TimerTarget {
     /// What the attacker's tap is given.
     var packet: Packet { Packet(self) }
 
-    func timerFired(_ code: Int) { transport?.deliver(self) }
+    func timerFired(_ code: Int) { transport.deliver(self) }
 }
 
 /// A link between two named actors, with loss, duplication and reordering drawn from the seed.
