@@ -46,8 +46,8 @@ protocol KeyedTransaction: AnyObject {
 final class ClientTransaction: TimerHandle, KeyedTransaction, TimerTarget {
     enum State { case calling, proceeding, completed, accepted, terminated }
     let key: TransactionKey
-    let request: SIPMessage
-    /// What is sent and retransmitted.
+    /// What is sent and retransmitted. (The request itself is not kept as well: an edited one
+    /// would keep its old storage alive beside the serialisation.)
     let wire: WireMessage
     let peer: String
     let isInvite: Bool
@@ -66,7 +66,6 @@ final class ClientTransaction: TimerHandle, KeyedTransaction, TimerTarget {
     /// `method`: the request's (read once by the layer).
     init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool, callbacks: Callbacks) {
         self.key = key
-        self.request = request
         self.wire = request.wire
         self.peer = peer
         self.isInvite = method == "INVITE"
@@ -329,7 +328,7 @@ final class TransactionLayer {
                     return
                 }
                 guard tx.state == .calling || tx.state == .proceeding else { return }
-                let ack = Self.ackForNon2xx(tx.request, response: m)
+                let ack = (tx.wire.parsed ?? (try? SIPMessage(parsing: tx.wire.bytes))).flatMap { Self.ackForNon2xx($0, response: m) }
                 tx.ack = ack?.wire
                 if let ack = tx.ack { transport.send(ack, from: owner, to: tx.peer, note: "ACK for non-2xx (in the transaction)") }
                 complete(tx)
