@@ -2,8 +2,9 @@ import SIPCore
 
 /// What identifies a request whose top Via has no magic-cookie branch (an RFC 2543 peer, or a
 /// crafted one): RFC 3261 §17.2.3 matches it to a server transaction by Request-URI, To and
-/// From tags, Call-ID, CSeq and top Via instead of by branch.
-struct LegacyRequestID {
+/// From tags, Call-ID, CSeq and top Via instead of by branch. (A class: every transaction has
+/// an optional one, and nil is then all a transaction pays for it.)
+final class LegacyRequestID {
     let requestURI: URI
     let fromTag: String?
     let toTag: String?
