@@ -20,20 +20,20 @@ class ProxyElement: Element {
 
     override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
         if request.method == "INVITE", let tx { respond(to: request, tx, peer: peer, status: 100, reason: "Trying") }
-        guard let x = processed(request, tx, peer: peer) else { return }
-        forward(x, tx)
+        var x = ProxyExchange(request: request, peer: peer, traced: ctx.trace.enabled)
+        guard process(&x, request, tx, peer: peer) else { return }
+        forward(consume x, tx)
     }
 
-    /// The request after Max-Forwards, Route pre-processing and the request rules; nil when it
-    /// was answered here instead. (Returned, not kept: `forward` then takes it over, where a
-    /// local still alive at the call would be copied into it.)
-    private func processed(_ request: SIPMessage, _ tx: ServerTransaction?, peer: String) -> ProxyExchange? {
-        var x = ProxyExchange(request: request, peer: peer, traced: ctx.trace.enabled)
+    /// Max-Forwards, Route pre-processing and the request rules, applied to `x` (made from
+    /// `request`); false when the request was answered here instead. (In place: an exchange
+    /// returned as an optional was copied on its way to `forward`.)
+    private func process(_ x: inout ProxyExchange, _ request: SIPMessage, _ tx: ServerTransaction?, peer: String) -> Bool {
         // Max-Forwards (§16.3 step 3).
         let hops = request.maxForwardsValue?.hops ?? 70
         if hops == 0 {
             respond(to: request, tx, peer: peer, status: 483, reason: "Too Many Hops", note: "\(name): Max-Forwards reached 0")
-            return nil
+            return false
         }
         x.request.setHeader("Max-Forwards", String(hops - 1))
         // Route pre-processing (§16.4): the top Route naming this element is removed.
@@ -51,14 +51,14 @@ class ProxyElement: Element {
         }
         if let r = x.response {
             if let tx { tx.respond(r, note: x.changes.joined(separator: "; ")) }
-            return nil
+            return false
         }
         if let (status, reason, extra) = x.rejection {
             respond(to: request, tx, peer: peer, status: status, reason: reason, extra: extra,
                     note: x.changes.joined(separator: "; "))
-            return nil
+            return false
         }
-        return x
+        return true
     }
 
     /// Picks the next hop, runs egress rules, adds Via / Record-Route and sends.
