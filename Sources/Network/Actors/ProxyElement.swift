@@ -20,7 +20,7 @@ class ProxyElement: Element {
 
     override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
         if request.method == "INVITE", let tx { respond(to: request, tx, peer: peer, status: 100, reason: "Trying") }
-        var x = ProxyExchange(request: request, peer: peer, traced: ctx.trace.enabled)
+        var x = ProxyExchange(request: request, in: tx, peer: peer, traced: ctx.trace.enabled)
         guard process(&x, request, tx, peer: peer) else { return }
         forward(consume x, tx)
     }

@@ -10,8 +10,10 @@ struct ProxyExchange {
     /// The previous hop (actor name).
     let peer: String
     let method: String
-    /// The request as it arrived: `isInitial` reads its To on first use.
-    private let arrived: SIPMessage
+    /// The request as it arrived, whose To `isInitial` reads on first use: its server
+    /// transaction holds it (no copy is kept here); one without (an ACK) is copied.
+    private let arrivedIn: ServerTransaction?
+    private let arrivedCopy: SIPMessage?
     private var initial: Bool?
     /// The Route entry that addressed this element (removed from the request), if any.
     var ownRoute: String? {
@@ -31,11 +33,12 @@ struct ProxyExchange {
     /// What the rules changed, for the trace of the forwarded message.
     var changes: ChangeLog
 
-    /// `request` borrowed: the two copies kept are all it costs.
-    init(request: borrowing SIPMessage, peer: String, traced: Bool = true) {
+    /// `request` borrowed (it arrived in `transaction`, if any): the copy kept is all it costs.
+    init(request: borrowing SIPMessage, in transaction: ServerTransaction?, peer: String, traced: Bool = true) {
         self.request = copy request
         self.peer = peer
-        arrived = copy request
+        arrivedIn = transaction
+        arrivedCopy = transaction == nil ? copy request : nil
         method = request.method ?? ""
         changes = ChangeLog(enabled: traced)
     }
@@ -57,7 +60,8 @@ struct ProxyExchange {
     var isInitial: Bool {
         mutating get {
             if let initial { return initial }
-            let value = arrived.addressValue(.to)?.tag == nil
+            let to = arrivedIn.map { $0.request.addressValue(.to) } ?? arrivedCopy?.addressValue(.to)
+            let value = to?.tag == nil
             initial = value
             return value
         }
