@@ -29,6 +29,25 @@ import Testing
         }
     }
 
+    /// `hex(_:)` is the draws' nibbles, low nibble first, one draw per 16 digits (the values a
+    /// seed has always given): checked against a nibble-by-nibble reference.
+    @Test func hexMatchesNibbleReference() {
+        for seed in [UInt64(0), 1, 42, 0xFFFF_FFFF_FFFF_FFFF] {
+            for count in 0..<50 {
+                var a = SeededRandom(seed: seed &+ UInt64(count)), b = a
+                var expected = ""
+                var word: UInt64 = 0
+                for i in 0..<count {
+                    if i % 16 == 0 { word = b.next() }
+                    expected += String(word & 0xF, radix: 16)
+                    word >>= 4
+                }
+                #expect(a.hex(count) == expected)
+                #expect(a.state == b.state)
+            }
+        }
+    }
+
     /// RFC 2617 §3.5 (MD5) and RFC 7616 §3.9.1 (SHA-256) responses.
     @Test func digestResponses() {
         #expect(Digest.response(.md5, user: "Mufasa", realm: "testrealm@host.com", password: "Circle Of Life", method: "GET",
