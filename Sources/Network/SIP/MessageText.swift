@@ -84,7 +84,8 @@ struct MessageText {
 struct ValueBytes: ExpressibleByStringInterpolation {
     var bytes: [UInt8]
 
-    init(stringLiteral value: String) { bytes = Array(value.utf8) }
+    /// Literals are static text: read in place, with nothing to retain.
+    init(stringLiteral value: StaticString) { bytes = value.withUTF8Buffer { Array($0) } }
     init(stringInterpolation i: Interpolation) { bytes = i.bytes }
 
     /// The value as a String (for header lists kept as Strings): one String from the bytes.
@@ -97,11 +98,13 @@ struct ValueBytes: ExpressibleByStringInterpolation {
             bytes.reserveCapacity(literalCapacity + 24 * interpolationCount)
         }
 
-        mutating func appendLiteral(_ s: String) { appendInterpolation(s) }
+        mutating func appendLiteral(_ s: StaticString) { s.withUTF8Buffer { bytes.append(contentsOf: $0) } }
 
         mutating func appendInterpolation(_ s: String) {
-            var s = s
-            s.withUTF8 { bytes.append(contentsOf: $0) }
+            // In place from the String's storage (small strings too); a bridged one goes by its view.
+            if s.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+                bytes.append(contentsOf: s.utf8)
+            }
         }
 
         /// Decimal, as `String(n)` writes it.
