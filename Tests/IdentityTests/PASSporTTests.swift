@@ -23,6 +23,23 @@ struct PASSporTRoundTripTests {
         #expect(try parts.decodedSignature().count == 64)
     }
 
+    /// ES256 hashes its input in one buffer: the same digest as swift-crypto's generic path, so
+    /// each side's signatures verify with the other (seeded inputs of every length up to 300).
+    @Test func es256MatchesTheGenericHashPath() throws {
+        var state: UInt64 = 7
+        for length in stride(from: 0, through: 300, by: 23) {
+            let input = (0..<length).map { _ -> UInt8 in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return UInt8(truncatingIfNeeded: state >> 56)
+            }
+            #expect(ES256.sha256(input) == SHA256.hash(data: input))
+            let ours = try ES256.sign(input, key: Fixtures.key)
+            let theirs = try Fixtures.key.signature(for: input)
+            #expect(Fixtures.key.publicKey.isValidSignature(try P256.Signing.ECDSASignature(rawRepresentation: ours), for: input))
+            #expect(throws: Never.self) { try ES256.verify(signature: Array(theirs.rawRepresentation), over: input, key: Fixtures.key.publicKey) }
+        }
+    }
+
     @Test func signaturesAreRandomisedButBothVerify() throws {
         let a = try Fixtures.signer.sign(claims: Fixtures.shakenClaims, ppt: "shaken")
         let b = try Fixtures.signer.sign(claims: Fixtures.shakenClaims, ppt: "shaken")
