@@ -110,8 +110,14 @@ struct InsertChargingVector: ProxyRule {
     let name = "InsertChargingVector"
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard let p = e as? PCSCF, p.isFromUE(x), x.method != "ACK" else { return }
-        if x.request.contains(.pChargingVector) { e.note(name, "replaced a P-Charging-Vector sent by the UE") }
-        x.request.setHeader("P-Charging-Vector", e.ctx.random.hex(16, after: "icid-value=", before: p.chargingVectorTail))
+        let vector = e.ctx.random.hex(16, after: "icid-value=", before: p.chargingVectorTail)
+        if x.request.contains(.pChargingVector) {
+            e.note(name, "replaced a P-Charging-Vector sent by the UE")
+            x.request.setHeader("P-Charging-Vector", vector)
+        } else {
+            // Nothing to replace: appended, as setting it would (without looking for fields to remove).
+            x.request.addHeader("P-Charging-Vector", vector)
+        }
         x.changes.append("\(name) set P-Charging-Vector")
     }
 }
