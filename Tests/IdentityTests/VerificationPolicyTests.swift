@@ -294,4 +294,30 @@ struct VerificationPolicyTests {
         ])
         #expect(VerificationService(tnAuthList: { _, _ in nil }).policies.map(\.name).contains("TNAuthListCoversOrig"))
     }
+
+    /// `firstAddress` (From parsed once, for RCDAuthorised and the verstat marking) is what
+    /// `addressValue` reads, for well-formed, malformed, repeated and missing fields, and for
+    /// a list header (where it reads the first field alone).
+    @Test func firstAddressIsTheFirstFieldsAddress() {
+        let good = ["\"Alice\" <sip:+12155550121@ims.example;user=phone>;tag=a1", "<tel:+12155550121>", "sip:bob@b.example"]
+        let bad = ["<sip:broken", "\"unterminated <sip:x@y>", ""]
+        var g = SplitMix64(seed: 11)
+        for _ in 0..<60 {
+            var fields: [String] = []
+            for _ in 0..<Int(g.next() % 3) {
+                fields.append(g.next() % 3 == 0 ? g.pick(bad) : g.pick(good))
+            }
+            let header = g.next() % 2 == 0 ? "From" : "P-Asserted-Identity"
+            var text = "INVITE sip:bob@b.example SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:bob@b.example>\r\n"
+            text += "Call-ID: c1\r\nCSeq: 1 INVITE\r\n"
+            if header != "From" { text += "From: <sip:a@a.example>;tag=1\r\n" }
+            for f in fields { text += "\(header): \(f)\r\n" }
+            text += "Content-Length: 0\r\n\r\n"
+            guard let m = try? SIPMessage(parsing: text) else { continue }
+            var context = IdentityVerificationContext(request: m, now: VF.now, keyProvider: VF.keys)
+            let known: KnownHeader = header == "From" ? .from : .pAssertedIdentity
+            #expect(context.firstAddress(known) == m.addressValue(known), "\(fields)")
+            #expect(context.firstAddress(known) == m.addressValue(known), "again, from what was kept: \(fields)")
+        }
+    }
 }
