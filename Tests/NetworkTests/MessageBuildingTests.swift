@@ -48,6 +48,23 @@ import Testing
         }
     }
 
+    /// `Digest.Algorithm(name:)` takes the raw value as it is: the same answer as matching the
+    /// upper-cased name, for seeded mixes of case, near misses and non-ASCII letters.
+    @Test func digestAlgorithmNamesMatchUpperCasedNames() {
+        func reference(_ name: String) -> Digest.Algorithm? {
+            switch name.uppercased() {
+            case "SHA-256": .sha256
+            case "MD5": .md5
+            default: nil
+            }
+        }
+        let pieces = ["s", "S", "h", "H", "a", "A", "-", "2", "5", "6", "m", "M", "d", "D", "\u{17F}", "\u{131}", "{", "@", "`"]
+        var names = ["SHA-256", "sha-256", "Sha-256", "MD5", "md5", "mD5", "", "SHA-2567", "SHA-25", "MD5 ", "\u{17F}ha-256", "AKAv1-MD5"]
+        var g = SplitMix64(seed: 3)
+        for _ in 0..<400 { names.append((0..<(1 + g.below(7))).map { _ in g.pick(pieces) }.joined()) }
+        for name in names { #expect(Digest.Algorithm(name: name) == reference(name), "\(name)") }
+    }
+
     /// RFC 2617 §3.5 (MD5) and RFC 7616 §3.9.1 (SHA-256) responses.
     @Test func digestResponses() {
         #expect(Digest.response(.md5, user: "Mufasa", realm: "testrealm@host.com", password: "Circle Of Life", method: "GET",

@@ -62,21 +62,25 @@ final class UserEquipment: Element {
     /// `<contact>`, the Contact of INVITEs and of responses that take one.
     private lazy var contactValue = "<\(contact)>"
     /// The registrar domain: the host of the default IMPU (fixed for the UE; parsed once).
-    lazy var userDomain: String = Addressing.host(impu) ?? domain
+    private(set) lazy var userDomain: String = Addressing.host(impu) ?? domain
+    /// The Request-URI of REGISTER (made once).
+    private(set) lazy var registerURI = "sip:\(userDomain)"
 
     // MARK: Registration
 
     func register(password: String?, expires: Int = 3600) {
         registration = .registering
         akaAnswers = 0
-        sendRegister(challenge: nil, password: password ?? subscriber.password, expires: expires)
+        sendRegister(answering: nil, password: password ?? subscriber.password, expires: expires)
     }
 
+    /// `answering`: the digest challenge to answer, with its algorithm (read once).
     /// `authorization`: a ready Authorization value (IMS AKA, UserEquipmentAKA.swift).
-    func sendRegister(challenge: Challenge?, password: String, expires: Int, authorization: String? = nil) {
+    func sendRegister(answering: (challenge: Challenge, algorithm: Digest.Algorithm)?, password: String, expires: Int,
+                      authorization: String? = nil) {
         guard let pcscf else { registration = .failed(status: 503); return }
         cseq += 1
-        let requestURI = "sip:\(userDomain)"
+        let requestURI = registerURI
         var t = MessageText(startLine: "REGISTER \(requestURI) SIP/2.0")
         t.add(.via, via(to: pcscf))
         t.add(.maxForwards, "70")
@@ -86,7 +90,7 @@ final class UserEquipment: Element {
         t.add(.cseq, bytes: "\(cseq) REGISTER")
         t.add(.contact, bytes: "<\(contact)>;expires=\(expires)")
         t.add(.expires, bytes: "\(expires)")
-        if let c = challenge, let alg = Digest.Algorithm(name: c.algorithm ?? "MD5") {
+        if let (c, alg) = answering {
             let realm = c.realm ?? userDomain
             let nonce = c.nonce ?? ""
             let cnonce = ctx.random.hex(16)
@@ -98,7 +102,7 @@ final class UserEquipment: Element {
         for (n, v) in secAgreeHeaders(register: true) { t.add(n, v) }
         guard let m = t.message() else { return }
         layer.sendRequest(m, to: pcscf, onResponse: { [weak self] r in
-            self?.registerResponse(r, password: password, expires: expires, retried: challenge != nil || authorization != nil)
+            self?.registerResponse(r, password: password, expires: expires, retried: answering != nil || authorization != nil)
         }, onTimeout: { [weak self] in self?.registration = .failed(status: 408) })
     }
 
@@ -130,16 +134,17 @@ final class UserEquipment: Element {
             // RFC 8760: answer the strongest challenge this UE supports.
             // Each challenge's algorithm read once: a read scans its parameters.
             let supported = supportedDigestAlgorithms
-            let usable = r.challenges.compactMap { c -> (challenge: Challenge, strength: Int)? in
-                guard let a = Digest.Algorithm(name: c.algorithm ?? "MD5"), supported.contains(a.rawValue.uppercased()) else { return nil }
-                return (c, a.strength)
+            // (Algorithm names are upper case already, as `supported` is.)
+            let usable = r.challenges.compactMap { c -> (challenge: Challenge, algorithm: Digest.Algorithm)? in
+                guard let a = Digest.Algorithm(name: c.algorithm ?? "MD5"), supported.contains(a.rawValue) else { return nil }
+                return (c, a)
             }
-            guard let best = usable.max(by: { $0.strength < $1.strength })?.challenge else {
+            guard let best = usable.max(by: { $0.algorithm.strength < $1.algorithm.strength }) else {
                 registration = .failed(status: 401)
                 note("Register", "no supported digest algorithm offered")
                 return
             }
-            sendRegister(challenge: best, password: password, expires: expires)
+            sendRegister(answering: best, password: password, expires: expires)
         default:
             registration = .failed(status: code)
         }

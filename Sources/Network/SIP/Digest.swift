@@ -7,6 +7,11 @@ enum Digest {
         case sha256 = "SHA-256", md5 = "MD5"
 
         init?(name: String) {
+            // The usual spelling is the raw value itself: matched without an upper-cased copy.
+            if let exact = Self(rawValue: name) {
+                self = exact
+                return
+            }
             switch name.uppercased() {
             case "SHA-256": self = .sha256
             case "MD5": self = .md5
