@@ -1,4 +1,5 @@
 @testable import Network
+import SIPCore
 import TestSupport
 import Testing
 
@@ -105,6 +106,36 @@ import Testing
             var joined = MessageText(startLine: "ACK sip:u1@h SIP/2.0")
             joined.add(.route, values.joined(separator: ", "))
             #expect(joining.message()?.bytes == joined.message()?.bytes)
+            var bracketing = MessageText(startLine: "ACK sip:u1@h SIP/2.0")
+            bracketing.add(.pAssociatedURI, joining: values, bracketed: true)
+            var bracketed = MessageText(startLine: "ACK sip:u1@h SIP/2.0")
+            bracketed.add("P-Associated-URI", values.map { "<\($0)>" }.joined(separator: ", "))
+            #expect(bracketing.message()?.bytes == bracketed.message()?.bytes)
+        }
+    }
+
+    /// A response whose extra fields are written by a closure (typed, as bytes) is the one the
+    /// same fields given as (name, value) Strings make.
+    @Test func responseExtraFieldsTypedOrNamed() throws {
+        let request = try SIPMessage(parsing: "REGISTER sip:ims.example SIP/2.0\r\nVia: SIP/2.0/UDP ue;branch=z9hG4bK1\r\n"
+            + "From: <sip:u0@ims.example>;tag=1\r\nTo: <sip:u0@ims.example>\r\nCall-ID: c1\r\nCSeq: 2 REGISTER\r\nContent-Length: 0\r\n\r\n")
+        var g = SplitMix64(seed: 13)
+        for _ in 0..<50 {
+            let path = (0..<Int(g.next() % 3)).map { "<sip:p\($0);lr>" }
+            let impus = (0..<Int(g.next() % 3)).map { "sip:u\($0)@ims.example" }
+            let granted = Int(g.next() % 7200)
+            let typed = MessageText.response(to: request, status: 200, reason: "OK", toTag: "t1") { t in
+                for p in path { t.add(.path, p) }
+                t.add(.pAssociatedURI, joining: impus, bracketed: true)
+                t.add(.contact, bytes: "<sip:u0@ue>;expires=\(granted)")
+                t.add(.expires, bytes: "\(granted)")
+            }
+            let named = MessageText.response(to: request, status: 200, reason: "OK", toTag: "t1",
+                                             extra: path.map { ("Path", $0) } + [
+                                                 ("P-Associated-URI", impus.map { "<\($0)>" }.joined(separator: ", ")),
+                                                 ("Contact", "<sip:u0@ue>;expires=\(granted)"), ("Expires", String(granted)),
+                                             ])
+            #expect(typed?.bytes == named?.bytes)
         }
     }
 }

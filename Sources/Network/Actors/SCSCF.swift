@@ -177,16 +177,13 @@ struct Registrar: ProxyRule {
             for k in keys { s.byIdentity[k] = sub.name; s.ctx.servingSCSCF[k] = s.name }
             if let tn = sub.tn { s.byIdentity["tn:" + tn] = sub.name; s.ctx.servingSCSCF["tn:" + tn] = s.name }
         }
-        var extra: [(String, String)] = []
-        for p in path { extra.append(("Path", p)) }
-        extra.append(("Service-Route", s.serviceRouteValue))
-        extra.append(("P-Associated-URI", impus.map { "<\($0)>" }.joined(separator: ", ")))
-        if !contact.isEmpty {
-            let value: ValueBytes = "<\(contact)>;expires=\(granted)"
-            extra.append(("Contact", value.string))
+        x.response = MessageText.response(to: req, status: 200, reason: "OK", toTag: s.ctx.tag()) { t in
+            for p in path { t.add(.path, p) }
+            t.add(.serviceRoute, s.serviceRouteValue)
+            t.add(.pAssociatedURI, joining: impus, bracketed: true)
+            if !contact.isEmpty { t.add(.contact, bytes: "<\(contact)>;expires=\(granted)") }
+            t.add(.expires, bytes: "\(granted)")
         }
-        extra.append(("Expires", String(granted)))
-        x.response = MessageText.response(to: req, status: 200, reason: "OK", toTag: s.ctx.tag(), extra: extra)
         s.note(name, "registered \(sub.name): \(impus.joined(separator: ", ")) at \(contact)")
     }
 }

@@ -317,10 +317,9 @@ final class UserEquipment: Element {
 
     private func response(_ d: Dialog, _ status: Int, _ reason: String, sdp: String = "") -> SIPMessage? {
         guard let invite = d.invite else { return nil }
-        var extra: [(String, String)] = []
-        if status < 300 { extra.append(("Contact", contactValue)) }
-        return MessageText.response(to: invite, status: status, reason: reason, toTag: nil, extra: extra, body: sdp,
-                                    contentType: sdp.isEmpty ? nil : "application/sdp", to: d.localValue)
+        let contact = status < 300 ? contactValue : nil
+        return MessageText.response(to: invite, status: status, reason: reason, toTag: nil, body: sdp,
+                                    contentType: sdp.isEmpty ? nil : "application/sdp", to: d.localValue) { $0.add(.contact, contact) }
     }
 
     func answer(_ d: Dialog) {
