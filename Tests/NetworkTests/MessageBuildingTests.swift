@@ -114,6 +114,25 @@ import Testing
         }
     }
 
+    /// `prependRoutes` gives the message `setHeader("Route", values: routes + listValues("Route"))`
+    /// gives, with and without Route fields (one value or a list each) around other fields.
+    @Test func prependRoutesMatchesSettingTheRouteSet() throws {
+        var g = SplitMix64(seed: 17)
+        let values = ["<sip:scscf;lr;odi=1a2b>", "<sip:as;lr>, <sip:b;lr>", "<sip:pcscf;lr>"]
+        for _ in 0..<60 {
+            var text = "INVITE sip:u1@ue1 SIP/2.0\r\nVia: SIP/2.0/UDP p;branch=z9hG4bK1\r\n"
+            for _ in 0..<Int(g.next() % 3) { text += "Route: \(g.pick(values))\r\n" }
+            text += "From: <sip:u0@ims.example>;tag=1\r\nTo: <sip:u1@ims.example>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n"
+            if g.next() % 2 == 0 { text += "Route: \(g.pick(values))\r\n" }
+            text += "Content-Length: 0\r\n\r\n"
+            let routes = (0..<Int(g.next() % 3)).map { "<sip:as\($0);lr>" }
+            var fast = try SIPMessage(parsing: text), general = fast
+            fast.prependRoutes(routes)
+            general.setHeader("Route", values: routes + general.listValues("Route"))
+            #expect(fast.bytes == general.bytes, "\(text)")
+        }
+    }
+
     /// A response whose extra fields are written by a closure (typed, as bytes) is the one the
     /// same fields given as (name, value) Strings make.
     @Test func responseExtraFieldsTypedOrNamed() throws {

@@ -227,10 +227,9 @@ struct SCSCFRouting: ProxyRule {
                 let appServer = ifc[state.index]
                 let token = s.ctx.random.hex(8)
                 s.odi[token] = IFCState(sessionCase: state.sessionCase, index: state.index + 1)
-                let rest = x.request.listValues("Route")
                 let toAS: ValueBytes = "<sip:\(s.ctx.host(of: appServer));lr>"
                 let back: ValueBytes = "<sip:\(s.ctx.host(of: s.name));lr;odi=\(token)>"
-                x.request.setHeader("Route", values: [toAS.string, back.string] + rest)
+                x.request.prependRoutes([toAS.string, back.string])
                 x.nextHop = appServer
                 x.changes.append("iFC (\(state.sessionCase.rawValue)) -> \(appServer)")
                 e.note(name, "\(state.sessionCase.rawValue) iFC \(state.index + 1): \(appServer)")
@@ -258,7 +257,7 @@ struct SCSCFRouting: ProxyRule {
             return
         }
         x.request.setRequestLine(uri: reg.contact)
-        if !reg.path.isEmpty { x.request.setHeader("Route", values: reg.path + x.request.listValues("Route")) }
+        if !reg.path.isEmpty { x.request.prependRoutes(reg.path) }
         x.changes.append("terminating: Request-URI -> \(reg.contact)")
     }
 
@@ -279,5 +278,18 @@ struct SCSCFRouting: ProxyRule {
             x.reject(404, "Not Found")
         }
         s.note(name, "no route to \(target)")
+    }
+}
+
+extension SIPMessage {
+    /// `setHeader("Route", values: routes + listValues("Route"))`: one field per value, ahead of
+    /// the route set left. With no Route field left (the usual case: this element's own entry
+    /// was popped) the fields are appended, which is what setting them does then.
+    mutating func prependRoutes(_ routes: [String]) {
+        guard contains(.route) else {
+            for r in routes { addHeader("Route", r) }
+            return
+        }
+        setHeader("Route", values: routes + listValues("Route"))
     }
 }
