@@ -237,6 +237,26 @@ struct PASSporTRejectionTests {
         #expect(PASSporTRejection(.missingClaim("orig"), otherReasons: [.missingClaim("iat")]).description
             == "required claim \"orig\" is missing; required claim \"iat\" is missing")
     }
+
+    /// The claims `parse` reads are found in one pass: each is what `json[key]` gives (the first
+    /// member with the key), for seeded member lists with repeated, missing and unknown keys.
+    @Test func knownClaimsAreTheFirstMembers() {
+        let keys = ["orig", "dest", "iat", "attest", "origid", "rcd", "crn", "rcdi", "mky", "x", "ORIG", ""]
+        let values: [JSONValue] = [.string("A"), .integer(1), .null, .object([JSONMember("tn", .string("1"))]), .array([])]
+        var state: UInt64 = 21
+        func draw(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % n
+        }
+        for _ in 0..<200 {
+            let members = (0..<draw(12)).map { _ in JSONMember(keys[draw(keys.count)], values[draw(values.count)]) }
+            let json = JSONValue.object(members)
+            let known = PASSporTClaims.KnownClaims(members)
+            #expect(known.orig == json["orig"] && known.dest == json["dest"] && known.iat == json["iat"])
+            #expect(known.attest == json["attest"] && known.origid == json["origid"] && known.rcd == json["rcd"])
+            #expect(known.crn == json["crn"] && known.rcdi == json["rcdi"] && known.mky == json["mky"])
+        }
+    }
 }
 
 struct CompactFormTests {
