@@ -320,4 +320,32 @@ struct VerificationPolicyTests {
             #expect(context.firstAddress(known) == m.addressValue(known), "again, from what was kept: \(fields)")
         }
     }
+
+    /// `canonical(uri, acceptPlusWithoutUserPhone:)` gives what reading the number first gave,
+    /// either way (seeded sip and tel URIs, with and without user=phone, '+', escapes).
+    @Test func canonicalTNOfURIMatchesNumberFirstReading() {
+        func reference(_ uri: URI, _ acceptPlus: Bool) -> String? {
+            switch uri {
+            case .tel(let tel): return TelephoneNumber.canonical(percentDecode(tel.number))
+            case .sip(let sip):
+                guard let number = sip.userNumberPart else { return nil }
+                let u = percentDecode(number).utf8
+                let digits = Substring(u[..<(u.firstIndex(of: UInt8(ascii: ";")) ?? u.endIndex)])
+                guard sip.isPhone || (acceptPlus && digits.utf8.first == UInt8(ascii: "+")) else { return nil }
+                return TelephoneNumber.canonical(digits)
+            case .other: return nil
+            }
+        }
+        let users = ["", "u1@", "+12155550121@", "1215-555%2D0121@", "+1;verstat=TN-Validation-Passed@", "%2B1215@", "12a@"]
+        let tails = ["", ";user=phone", ";USER=Phone", ";lr", ";user=ip"]
+        var g = SplitMix64(seed: 29)
+        for _ in 0..<200 {
+            let text = g.next() % 4 == 0 ? "tel:\(g.pick(["+1-215-555-0121", "5550121;phone-context=x", "abc"]))"
+                : "sip:\(g.pick(users))ims.example\(g.pick(tails))"
+            guard let uri = try? URI(parsing: text) else { continue }
+            for acceptPlus in [false, true] {
+                #expect(TelephoneNumber.canonical(uri, acceptPlusWithoutUserPhone: acceptPlus) == reference(uri, acceptPlus), "\(text)")
+            }
+        }
+    }
 }
