@@ -133,6 +133,23 @@ import Testing
         }
     }
 
+    /// StripAKAKeys looks for ck/ik parameters only in challenges whose text holds "ck" or "ik":
+    /// whenever a parsed challenge has one, the text test says so (seeded digest and AKA values).
+    @Test func akaKeyTextTestCoversTheParameters() throws {
+        let params = ["realm=\"ims.example\"", "nonce=\"0a1b2c3d\"", "algorithm=AKAv1-MD5", "qop=\"auth\"", "ck=\"00ff\"",
+                      "IK=\"11ee\"", "Ck=1", "nonce=\"ckik\"", "opaque=\"QUICK\"", "x=\"i\"", "kc=2", "domain=\"sip:ick\""]
+        var g = SplitMix64(seed: 19)
+        for _ in 0..<200 {
+            let value = "Digest " + (0..<(1 + g.below(4))).map { _ in g.pick(params) }.joined(separator: ", ")
+            let text = "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP p;branch=z9hG4bK1\r\nFrom: <sip:u0@ims.example>;tag=1\r\n"
+                + "To: <sip:u0@ims.example>;tag=2\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\nWWW-Authenticate: \(value)\r\nContent-Length: 0\r\n\r\n"
+            let r = try SIPMessage(parsing: text)
+            let hasKeys = r.challenges.contains { $0.parameters.contains("ck") || $0.parameters.contains("ik") }
+            let textSays = r.values(.wwwAuthenticate).contains(where: StripAKAKeys.mayNameKeys)
+            #expect(!hasKeys || textSays, "\(value)")
+        }
+    }
+
     /// A response whose extra fields are written by a closure (typed, as bytes) is the one the
     /// same fields given as (name, value) Strings make.
     @Test func responseExtraFieldsTypedOrNamed() throws {
