@@ -126,7 +126,7 @@ struct InsertChargingVector: ProxyRule {
 struct PrivacyTowardsUE: ProxyRule {
     let name = "PrivacyTowardsUE"
     func onEgress(_ x: inout ProxyExchange, _ e: ProxyElement, next: String) {
-        guard e.ctx.roles[next] == .ue, x.request.privacy?.isID == true, x.request.contains(.pAssertedIdentity) else { return }
+        guard x.request.contains(.pAssertedIdentity), x.request.privacy?.isID == true, e.ctx.roles[next] == .ue else { return }
         x.request.removeHeader("P-Asserted-Identity")
         x.changes.append("\(name) removed P-Asserted-Identity (Privacy: id)")
         e.note(name, "Privacy: id: P-Asserted-Identity removed towards \(next)")
