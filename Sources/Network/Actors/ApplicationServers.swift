@@ -312,7 +312,7 @@ struct VerifyIdentity: ProxyRule {
         if !values.isEmpty {
             x.request.setHeader("P-Asserted-Identity", values: Self.named(values, v.callerName))
         }
-        x.request.removeHeader("Call-Info")
+        if x.request.contains(.callInfo) { x.request.removeHeader("Call-Info") }
         if let reason = v.callReason {
             var ci = CallInfo(uri: "urn:ietf:params:sip:rcd")
             ci.callReason = reason

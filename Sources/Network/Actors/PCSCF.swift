@@ -61,7 +61,7 @@ struct PCSCFRegisterPath: ProxyRule {
 struct RejectUnregistered: ProxyRule {
     let name = "RejectUnregistered"
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
-        guard let p = e as? PCSCF, p.isFromUE(x), x.method != "REGISTER", x.method != "ACK",
+        guard x.method != "REGISTER", x.method != "ACK", let p = e as? PCSCF, p.isFromUE(x),
               p.bindings[x.peer] == nil else { return }
         x.reject(403, "Forbidden")
         e.note(name, "\(x.peer) is not registered: 403")
@@ -101,6 +101,8 @@ struct AssertIdentityFromPreferred: ProxyRule {
 struct RemovePreferredIdentity: ProxyRule {
     let name = "RemovePreferredIdentity"
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        // Found by kind first: removing by name looks the name up on every request.
+        guard x.request.contains(.pPreferredIdentity) else { return }
         if x.request.removeHeader("P-Preferred-Identity") > 0 { x.changes.append("\(name) removed P-Preferred-Identity") }
     }
 }
