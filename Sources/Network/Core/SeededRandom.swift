@@ -24,26 +24,32 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// draw per 16 digits, each word written low nibble first.
     public mutating func hex(_ count: Int, after prefix: String = "", before suffix: String = "") -> String {
         guard count > 0 else { return prefix + suffix }
+        // Bytes, not Characters: tags and branches are made for every message. Prefix and
+        // suffix are read in place (small ones too); bridged text is made native first.
+        let made = prefix.utf8.withContiguousStorageIfAvailable { p in
+            suffix.utf8.withContiguousStorageIfAvailable { s in hex(count, between: p, and: s) }
+        }
+        if let made, let made { return made }
         var prefix = prefix, suffix = suffix
-        // Bytes, not Characters: tags and branches are made for every message.
-        return prefix.withUTF8 { p in
-            suffix.withUTF8 { s in
-                String(unsafeUninitializedCapacity: p.count + count + s.count) { out in
-                    // Prefix and suffix copied whole (checked copies: they fit by the capacity).
-                    let raw = UnsafeMutableRawBufferPointer(out)
-                    raw.copyMemory(from: UnsafeRawBufferPointer(p))
-                    var o = p.count
-                    var left = count
-                    while left > 0 {
-                        let n = min(left, 16)
-                        Self.writeHex(next(), digits: n, into: raw, at: o)
-                        o += n
-                        left -= n
-                    }
-                    UnsafeMutableRawBufferPointer(rebasing: raw[o...]).copyMemory(from: UnsafeRawBufferPointer(s))
-                    return o + s.count
-                }
+        return prefix.withUTF8 { p in suffix.withUTF8 { s in hex(count, between: p, and: s) } }
+    }
+
+    /// `count` digits between the bytes `p` and `s`, in one String.
+    private mutating func hex(_ count: Int, between p: UnsafeBufferPointer<UInt8>, and s: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: p.count + count + s.count) { out in
+            // Prefix and suffix copied whole (checked copies: they fit by the capacity).
+            let raw = UnsafeMutableRawBufferPointer(out)
+            raw.copyMemory(from: UnsafeRawBufferPointer(p))
+            var o = p.count
+            var left = count
+            while left > 0 {
+                let n = min(left, 16)
+                Self.writeHex(next(), digits: n, into: raw, at: o)
+                o += n
+                left -= n
             }
+            UnsafeMutableRawBufferPointer(rebasing: raw[o...]).copyMemory(from: UnsafeRawBufferPointer(s))
+            return o + s.count
         }
     }
 
