@@ -61,6 +61,9 @@ final class UserEquipment: Element {
     private(set) lazy var contact = "sip:\(subscriber.name)@\(ctx.host(of: name))"
     /// `<contact>`, the Contact of INVITEs and of responses that take one.
     private lazy var contactValue = "<\(contact)>"
+    /// `<sip:host;lr>` of the serving P-CSCF, the first Route of an INVITE (made once, as
+    /// `pcscf` is found once).
+    private lazy var pcscfRoute: String? = pcscf.map { "<sip:\(ctx.host(of: $0));lr>" }
     /// The registrar domain: the host of the default IMPU (fixed for the UE; parsed once).
     private(set) lazy var userDomain: String = Addressing.host(impu) ?? domain
     /// The Request-URI of REGISTER (made once).
@@ -153,7 +156,7 @@ final class UserEquipment: Element {
     // MARK: Originating calls
 
     func call(label: String, target: String, options: CallOptions) {
-        guard let pcscf else { return }
+        guard let pcscf, let pcscfRoute else { return }
         let callID = ctx.callID()
         let fromTag = ctx.tag()
         // Quotes removed scalar by scalar, without a Foundation string search.
@@ -162,15 +165,15 @@ final class UserEquipment: Element {
             return "\"\(unquoted)\" "
         } ?? ""
         let local = ValueBytes("\(display)<\(impu)>;tag=\(fromTag)").string
-        let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: ValueBytes("<\(target)>").string,
-                       target: target)
+        let remote = ValueBytes("<\(target)>").string
+        let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: remote, target: target)
         dialogs[callID] = d
         var t = MessageText(startLine: "INVITE \(target) SIP/2.0")
         t.add(.via, via(to: pcscf))
         t.add(.maxForwards, "70")
-        t.add(.route, joining: ["<sip:\(ctx.host(of: pcscf));lr>"] + serviceRoute)
+        t.add(.route, joining: [pcscfRoute] + serviceRoute)
         t.add(.from, local)
-        t.add(.to, bytes: "<\(target)>")
+        t.add(.to, remote)
         t.add(.callID, callID)
         t.add(.cseq, "1 INVITE")
         t.add(.contact, contactValue)
