@@ -236,10 +236,10 @@ final class UserEquipment: Element {
             transport.send(ack, from: name, to: next, note: "ACK repeated for a repeated 2xx")
             return
         }
-        guard let m = inDialogRequest("ACK", d, cseq: 1) else { return }
+        guard let (m, next) = inDialogRequest("ACK", d, cseq: 1) else { return }
         let ack = m.wire
         d.ack = ack
-        if let next = nextHop(d) { transport.send(ack, from: name, to: next, note: "") }
+        transport.send(ack, from: name, to: next, note: "")
     }
 
     private func nextHop(_ d: Dialog) -> String? {
@@ -247,7 +247,8 @@ final class UserEquipment: Element {
         return actor(for: d.remoteTarget)
     }
 
-    private func inDialogRequest(_ method: String, _ d: Dialog, cseq: UInt32) -> SIPMessage? {
+    /// The request and the next hop it was addressed to (its top Via names that hop).
+    private func inDialogRequest(_ method: String, _ d: Dialog, cseq: UInt32) -> (SIPMessage, next: String)? {
         guard let next = nextHop(d) else { return nil }
         var t = MessageText(startLine: "\(method) \(d.remoteTarget) SIP/2.0")
         t.add(.via, via(to: next))
@@ -257,12 +258,12 @@ final class UserEquipment: Element {
         t.add(.to, d.remoteValue)
         t.add(.callID, d.callID)
         t.add(.cseq, bytes: "\(cseq) \(method)")
-        return t.message()
+        return t.message().map { ($0, next) }
     }
 
     func hangup(_ d: Dialog) {
         d.localCSeq += 1
-        guard let m = inDialogRequest("BYE", d, cseq: d.localCSeq), let next = nextHop(d) else { return }
+        guard let (m, next) = inDialogRequest("BYE", d, cseq: d.localCSeq) else { return }
         layer.sendRequest(m, to: next, onResponse: { [weak d] r in
             guard let d, let code = r.statusCode, code >= 200 else { return }
             d.state.byeStatus = code
