@@ -150,6 +150,17 @@ import Testing
         }
     }
 
+    /// CheckMediaKey's JWS cut (memchr) is the text before the first ';', or all of it.
+    @Test func identityJWSCutMatchesFirstSemicolon() {
+        let pieces = ["eyJhbGciOiJFUzI1NiJ9", ".", ";info=<https://cert.example.org/sp.pem>", ";alg=ES256", "\u{e9}", ";", ""]
+        var g = SplitMix64(seed: 37)
+        for _ in 0..<200 {
+            let value = (0..<g.below(6)).map { _ in g.pick(pieces) }.joined()
+            let expected = value.firstIndex(of: ";").map { String(value[..<$0]) } ?? value
+            #expect(CheckMediaKey.jws(of: value) == expected, "\(value)")
+        }
+    }
+
     /// A response whose extra fields are written by a closure (typed, as bytes) is the one the
     /// same fields given as (name, value) Strings make.
     @Test func responseExtraFieldsTypedOrNamed() throws {
