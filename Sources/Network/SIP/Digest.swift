@@ -82,7 +82,10 @@ enum Digest {
         out.reserveCapacity(parts.reduce(parts.count) { $0 + $1.utf8.count })
         for i in parts.indices {
             if i > 0 { out.append(0x3A) }
-            out.append(contentsOf: parts[i].utf8)
+            // From the String's storage in one copy (a bridged one by its view).
+            if parts[i].utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil {
+                out.append(contentsOf: parts[i].utf8)
+            }
         }
         return out
     }
