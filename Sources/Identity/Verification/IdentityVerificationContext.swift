@@ -293,7 +293,8 @@ public struct IdentityVerificationContext {
     /// The claims of the current PASSporT (after the signature check, the verified ones),
     /// or the 438 for claims that break RFC 8225 / 8588 / 9795 rules.
     public mutating func decodedClaims() -> Result<PASSporTClaims, IdentityPolicyFailure> {
-        if let passport { return .success(passport.claims) }
+        // Only the claims are copied out (binding the whole verified PASSporT copied its JSON too).
+        if let verified = passport?.claims { return .success(verified) }
         if let claims { return .success(claims) }
         let header: PASSporTHeader
         switch decodedHeader() {
