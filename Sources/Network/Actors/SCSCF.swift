@@ -167,7 +167,8 @@ struct Registrar: ProxyRule {
         let barred = Set(sub.barred.map(s.ctx.identityKey))
         // Each IMPU's identity key once (it parses the URI): for the barred filter and both tables.
         let keys = sub.impus.map(s.ctx.identityKey)
-        let impus = zip(sub.impus, keys).filter { !barred.contains($0.1) }.map(\.0)
+        // With nothing barred (the usual subscription) every IMPU is kept as it is.
+        let impus = barred.isEmpty ? sub.impus : zip(sub.impus, keys).filter { !barred.contains($0.1) }.map(\.0)
         let path = req.listValues("Path")
         if granted == 0 {
             s.registrations[sub.name] = nil
