@@ -183,21 +183,35 @@ extension JSONValue {
     /// Whether any byte is a control character, '"' or '\\'.
     @inline(__always)
     private static func needsEscape(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        // Per word: bytes below 0x20 (exact for the lowest flagged byte, and any flag means
-        // at least one is there), and bytes equal to '"' or '\\' (zero after the XOR).
+        plainRun(UnsafeBufferPointer(start: p, count: n), from: 0).end < n
+    }
+
+    /// From `start`, the index of the first control character, '"' or '\\' (`p.count` when
+    /// there is none), and whether every byte before it is ASCII: a string's content up to its
+    /// end or first escape, or what a writer must escape. Eight bytes at a time, then byte by byte.
+    @inline(__always)
+    static func plainRun(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, ascii: Bool) {
+        // Per word: bytes below 0x20 (any flag means at least one is there), and bytes equal to
+        // '"' or '\\' (zero after the XOR). A word with a flag is left to the byte loop.
         @inline(__always) func below(_ w: UInt64, _ k: UInt64) -> UInt64 { (w &- k &* 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 }
-        var i = 0
-        while i &+ 8 <= n {
-            let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-            if below(w, 0x20) | below(w ^ 0x2222_2222_2222_2222, 1) | below(w ^ 0x5C5C_5C5C_5C5C_5C5C, 1) != 0 { return true }
-            i &+= 8
+        var i = start
+        var high: UInt64 = 0
+        if let base = p.baseAddress {
+            while i &+ 8 <= p.count {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if below(w, 0x20) | below(w ^ 0x2222_2222_2222_2222, 1) | below(w ^ 0x5C5C_5C5C_5C5C_5C5C, 1) != 0 { break }
+                high |= w
+                i &+= 8
+            }
         }
-        while i < n {
+        var highByte: UInt8 = 0
+        while i < p.count {
             let c = p[i]
-            if c < 0x20 || c == 0x22 || c == 0x5C { return true }
+            if c < 0x20 || c == 0x22 || c == 0x5C { break }
+            highByte |= c
             i &+= 1
         }
-        return false
+        return (i, high & 0x8080_8080_8080_8080 == 0 && highByte < 0x80)
     }
 
     private static func writeEscaped(_ s: String, into out: inout [UInt8]) {
@@ -374,14 +388,11 @@ struct JSONParser {
         let start = pos
         pos += 1
         // Fast path: no escape before the closing quote, so the bytes are the string.
-        var end = pos
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
-            end += 1
-        }
+        let (end, ascii) = bytes.withUnsafeBufferPointer { JSONValue.plainRun($0, from: pos) }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
             let slice = bytes[pos..<end]
             // ASCII needs no validation (and every PASSporT key and most values are ASCII).
-            if !slice.contains(where: { $0 >= 0x80 }) {
+            if ascii {
                 pos = end + 1
                 return String(decoding: slice, as: UTF8.self)
             }

@@ -76,7 +76,7 @@ public enum ES256 {
         guard signature.count == 64 else {
             throw looksLikeDER(signature) ? .derEncodedSignature(length: signature.count) : .badSignatureLength(signature.count)
         }
-        guard let sig = try? P256.Signing.ECDSASignature(rawRepresentation: signature), key.isValidSignature(sig, for: input) else {
+        guard let sig = try? P256.Signing.ECDSASignature(rawRepresentation: signature), key.isValidSignature(sig, for: sha256(input)) else {
             // A 64-byte DER signature is possible but rare; name it rather than call it a mismatch.
             throw looksLikeDER(signature) ? .derEncodedSignature(length: 64) : .signatureMismatch
         }
@@ -84,7 +84,16 @@ public enum ES256 {
 
     /// Raw R||S. ECDSA is randomised, so two signatures over the same input differ.
     public static func sign(_ input: [UInt8], key: P256.Signing.PrivateKey) throws(PASSporTSigningError) -> [UInt8] {
-        do { return Array(try key.signature(for: input).rawRepresentation) } catch { throw .crypto(String(describing: error)) }
+        do { return Array(try key.signature(for: sha256(input)).rawRepresentation) } catch { throw .crypto(String(describing: error)) }
+    }
+
+    /// SHA-256 of the signing input, as ES256 signs and verifies it (what `signature(for:)` and
+    /// `isValidSignature(_:for:)` hash a byte collection to), hashed from one contiguous buffer
+    /// rather than region by region through the generic `DataProtocol` path.
+    static func sha256(_ input: [UInt8]) -> SHA256.Digest {
+        var hasher = SHA256()
+        input.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize()
     }
 }
 

@@ -179,23 +179,27 @@ public struct PASSporTClaims: Hashable, Sendable {
             return .failure(PASSporTRejection(.notAnObject(.payload, found: json.kind)))
         }
         var problems: [PASSporTError] = []
+        let known = KnownClaims(members)
 
-        let orig = parseOrig(json["orig"], problems: &problems)
-        let dest = parseDest(json["dest"], problems: &problems)
+        let orig = parseOrig(known.orig, problems: &problems)
+        let dest = parseDest(known.dest, problems: &problems)
         var iat: Int64?
-        switch json["iat"] {
+        switch known.iat {
         case nil: problems.append(.missingClaim("iat"))
         case .integer(let i)?: iat = i
         case let v?: problems.append(.iatNotInteger(found: v.kind))
         }
-        let attest = optionalString("attest", json, &problems)
-        let origid = optionalString("origid", json, &problems)
-        let crn = optionalString("crn", json, &problems)
-        let rcd = parseRCD(json["rcd"], problems: &problems)
-        let rcdi = parseRCDI(json["rcdi"], problems: &problems)
+        let attest = optionalString("attest", known.attest, &problems)
+        let origid = optionalString("origid", known.origid, &problems)
+        let crn = optionalString("crn", known.crn, &problems)
+        let rcd = parseRCD(known.rcd, problems: &problems)
+        let rcdi = parseRCDI(known.rcdi, problems: &problems)
 
-        if ppt == SHAKEN.ppt { problems += SHAKEN.problems(attest: attest, origid: origid, present: json) }
-        problems += RCDRules.problems(ppt: ppt, rcd: rcd, rcdJSON: json["rcd"], crnPresent: json["crn"] != nil)
+        if ppt == SHAKEN.ppt {
+            problems += SHAKEN.problems(attest: attest, origid: origid, attestPresent: known.attest != nil,
+                                        origidPresent: known.origid != nil)
+        }
+        problems += RCDRules.problems(ppt: ppt, rcd: rcd, rcdJSON: known.rcd, crnPresent: known.crn != nil)
 
         if let first = problems.first {
             return .failure(PASSporTRejection(first, otherReasons: Array(problems.dropFirst())))
@@ -203,8 +207,31 @@ public struct PASSporTClaims: Hashable, Sendable {
         // A nil orig/dest/iat always records a problem above, so this guard never fails.
         guard let orig, let dest, let iat else { return .failure(PASSporTRejection(.missingClaim("orig"))) }
         let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, attest: attest, origid: origid, rcd: rcd, crn: crn, rcdi: rcdi,
-                                    mky: json["mky"], other: members.filter { !isKnownClaim($0.key) })
+                                    mky: known.mky, other: members.filter { !isKnownClaim($0.key) })
         return .success(claims)
+    }
+
+    /// The claims with a field of their own, found in one pass over the members: each is the
+    /// first member with its key, as `json[key]` gives it.
+    struct KnownClaims {
+        var orig, dest, iat, attest, origid, rcd, crn, rcdi, mky: JSONValue?
+
+        init(_ members: [JSONMember]) {
+            for m in members {
+                switch m.key {
+                case "orig": if orig == nil { orig = m.value }
+                case "dest": if dest == nil { dest = m.value }
+                case "iat": if iat == nil { iat = m.value }
+                case "attest": if attest == nil { attest = m.value }
+                case "origid": if origid == nil { origid = m.value }
+                case "rcd": if rcd == nil { rcd = m.value }
+                case "crn": if crn == nil { crn = m.value }
+                case "rcdi": if rcdi == nil { rcdi = m.value }
+                case "mky": if mky == nil { mky = m.value }
+                default: break
+                }
+            }
+        }
     }
 
     /// Every rule problem with these claims under `ppt` (empty when conforming), including the
@@ -216,8 +243,9 @@ public struct PASSporTClaims: Hashable, Sendable {
         }
     }
 
-    static func optionalString(_ name: String, _ json: JSONValue, _ problems: inout [PASSporTError]) -> String? {
-        guard let v = json[name] else { return nil }
+    /// The claim `name` (its value `v`) when it is a string; a problem when it is anything else.
+    static func optionalString(_ name: String, _ v: JSONValue?, _ problems: inout [PASSporTError]) -> String? {
+        guard let v else { return nil }
         guard let s = v.stringValue else {
             problems.append(.claimWrongType(name, expected: .string, found: v.kind))
             return nil

@@ -39,14 +39,14 @@ public enum SHAKEN {
     }
 
     /// `attest` and `origid` are required; a wrongly typed one was already reported by the caller.
-    static func problems(attest: String?, origid: String?, present json: JSONValue) -> [PASSporTError] {
+    static func problems(attest: String?, origid: String?, attestPresent: Bool, origidPresent: Bool) -> [PASSporTError] {
         var out: [PASSporTError] = []
-        if json["attest"] == nil {
+        if !attestPresent {
             out.append(.missingClaim("attest"))
         } else if let attest, Attestation(rawValue: attest) == nil {
             out.append(.invalidAttestation(attest))
         }
-        if json["origid"] == nil {
+        if !origidPresent {
             out.append(.missingClaim("origid"))
         } else if let origid, !isUUID(origid) {
             out.append(.origidNotUUID(origid))

@@ -107,6 +107,30 @@ struct StrictJSONParserTests {
         rejects(big, "exceeds the 65536-byte limit")
         #expect(throws: Never.self) { try JSONValue.parse("[1]", limits: JSONLimits(maxBytes: 3)) }
     }
+
+    /// `plainRun` (eight bytes at a time) finds the first control character, '"' or '\\' and
+    /// says whether the bytes before it are ASCII, as a byte-by-byte scan does; strings with and
+    /// without escapes and non-ASCII bytes parse back to themselves. Seeded bytes.
+    @Test func plainRunMatchesByteScan() throws {
+        let alphabet: [UInt8] = [0x41, 0x7A, 0x20, 0x22, 0x5C, 0x1F, 0x00, 0x7F, 0x80, 0xC3, 0xA9, 0xFF, 0x2F, 0x21, 0x23, 0x5D]
+        var state: UInt64 = 31
+        func draw(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % n
+        }
+        for _ in 0..<500 {
+            let bytes = (0..<draw(40)).map { _ in draw(4) == 0 ? alphabet[draw(alphabet.count)] : UInt8(0x30 + draw(40)) }
+            let from = draw(bytes.count + 1)
+            var end = from
+            while end < bytes.count, bytes[end] >= 0x20, bytes[end] != 0x22, bytes[end] != 0x5C { end += 1 }
+            let ascii = bytes[from..<end].allSatisfy { $0 < 0x80 }
+            let run = bytes.withUnsafeBufferPointer { JSONValue.plainRun($0, from: from) }
+            #expect(run.end == end && run.ascii == ascii, "\(bytes) from \(from)")
+        }
+        for text in ["plain", "with \"quote\" and \\ and \n", "caf\u{e9} \u{1F600}", "", String(repeating: "0123456789", count: 9) + "\u{e9}"] {
+            #expect(try JSONValue.parse(JSONValue.string(text).canonicalBytes) == .string(text))
+        }
+    }
 }
 
 struct JSONPointerTests {

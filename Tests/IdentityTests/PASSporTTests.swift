@@ -23,6 +23,23 @@ struct PASSporTRoundTripTests {
         #expect(try parts.decodedSignature().count == 64)
     }
 
+    /// ES256 hashes its input in one buffer: the same digest as swift-crypto's generic path, so
+    /// each side's signatures verify with the other (seeded inputs of every length up to 300).
+    @Test func es256MatchesTheGenericHashPath() throws {
+        var state: UInt64 = 7
+        for length in stride(from: 0, through: 300, by: 23) {
+            let input = (0..<length).map { _ -> UInt8 in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return UInt8(truncatingIfNeeded: state >> 56)
+            }
+            #expect(ES256.sha256(input) == SHA256.hash(data: input))
+            let ours = try ES256.sign(input, key: Fixtures.key)
+            let theirs = try Fixtures.key.signature(for: input)
+            #expect(Fixtures.key.publicKey.isValidSignature(try P256.Signing.ECDSASignature(rawRepresentation: ours), for: input))
+            #expect(throws: Never.self) { try ES256.verify(signature: Array(theirs.rawRepresentation), over: input, key: Fixtures.key.publicKey) }
+        }
+    }
+
     @Test func signaturesAreRandomisedButBothVerify() throws {
         let a = try Fixtures.signer.sign(claims: Fixtures.shakenClaims, ppt: "shaken")
         let b = try Fixtures.signer.sign(claims: Fixtures.shakenClaims, ppt: "shaken")
@@ -219,6 +236,26 @@ struct PASSporTRejectionTests {
         #expect(PASSporTError.derEncodedSignature(length: 71).description.contains("DER"))
         #expect(PASSporTRejection(.missingClaim("orig"), otherReasons: [.missingClaim("iat")]).description
             == "required claim \"orig\" is missing; required claim \"iat\" is missing")
+    }
+
+    /// The claims `parse` reads are found in one pass: each is what `json[key]` gives (the first
+    /// member with the key), for seeded member lists with repeated, missing and unknown keys.
+    @Test func knownClaimsAreTheFirstMembers() {
+        let keys = ["orig", "dest", "iat", "attest", "origid", "rcd", "crn", "rcdi", "mky", "x", "ORIG", ""]
+        let values: [JSONValue] = [.string("A"), .integer(1), .null, .object([JSONMember("tn", .string("1"))]), .array([])]
+        var state: UInt64 = 21
+        func draw(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % n
+        }
+        for _ in 0..<200 {
+            let members = (0..<draw(12)).map { _ in JSONMember(keys[draw(keys.count)], values[draw(values.count)]) }
+            let json = JSONValue.object(members)
+            let known = PASSporTClaims.KnownClaims(members)
+            #expect(known.orig == json["orig"] && known.dest == json["dest"] && known.iat == json["iat"])
+            #expect(known.attest == json["attest"] && known.origid == json["origid"] && known.rcd == json["rcd"])
+            #expect(known.crn == json["crn"] && known.rcdi == json["rcdi"] && known.mky == json["mky"])
+        }
     }
 }
 

@@ -294,4 +294,58 @@ struct VerificationPolicyTests {
         ])
         #expect(VerificationService(tnAuthList: { _, _ in nil }).policies.map(\.name).contains("TNAuthListCoversOrig"))
     }
+
+    /// `firstAddress` (From parsed once, for RCDAuthorised and the verstat marking) is what
+    /// `addressValue` reads, for well-formed, malformed, repeated and missing fields, and for
+    /// a list header (where it reads the first field alone).
+    @Test func firstAddressIsTheFirstFieldsAddress() {
+        let good = ["\"Alice\" <sip:+12155550121@ims.example;user=phone>;tag=a1", "<tel:+12155550121>", "sip:bob@b.example"]
+        let bad = ["<sip:broken", "\"unterminated <sip:x@y>", ""]
+        var g = SplitMix64(seed: 11)
+        for _ in 0..<60 {
+            var fields: [String] = []
+            for _ in 0..<Int(g.next() % 3) {
+                fields.append(g.next() % 3 == 0 ? g.pick(bad) : g.pick(good))
+            }
+            let header = g.next() % 2 == 0 ? "From" : "P-Asserted-Identity"
+            var text = "INVITE sip:bob@b.example SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:bob@b.example>\r\n"
+            text += "Call-ID: c1\r\nCSeq: 1 INVITE\r\n"
+            if header != "From" { text += "From: <sip:a@a.example>;tag=1\r\n" }
+            for f in fields { text += "\(header): \(f)\r\n" }
+            text += "Content-Length: 0\r\n\r\n"
+            guard let m = try? SIPMessage(parsing: text) else { continue }
+            var context = IdentityVerificationContext(request: m, now: VF.now, keyProvider: VF.keys)
+            let known: KnownHeader = header == "From" ? .from : .pAssertedIdentity
+            #expect(context.firstAddress(known) == m.addressValue(known), "\(fields)")
+            #expect(context.firstAddress(known) == m.addressValue(known), "again, from what was kept: \(fields)")
+        }
+    }
+
+    /// `canonical(uri, acceptPlusWithoutUserPhone:)` gives what reading the number first gave,
+    /// either way (seeded sip and tel URIs, with and without user=phone, '+', escapes).
+    @Test func canonicalTNOfURIMatchesNumberFirstReading() {
+        func reference(_ uri: URI, _ acceptPlus: Bool) -> String? {
+            switch uri {
+            case .tel(let tel): return TelephoneNumber.canonical(percentDecode(tel.number))
+            case .sip(let sip):
+                guard let number = sip.userNumberPart else { return nil }
+                let u = percentDecode(number).utf8
+                let digits = Substring(u[..<(u.firstIndex(of: UInt8(ascii: ";")) ?? u.endIndex)])
+                guard sip.isPhone || (acceptPlus && digits.utf8.first == UInt8(ascii: "+")) else { return nil }
+                return TelephoneNumber.canonical(digits)
+            case .other: return nil
+            }
+        }
+        let users = ["", "u1@", "+12155550121@", "1215-555%2D0121@", "+1;verstat=TN-Validation-Passed@", "%2B1215@", "12a@"]
+        let tails = ["", ";user=phone", ";USER=Phone", ";lr", ";user=ip"]
+        var g = SplitMix64(seed: 29)
+        for _ in 0..<200 {
+            let text = g.next() % 4 == 0 ? "tel:\(g.pick(["+1-215-555-0121", "5550121;phone-context=x", "abc"]))"
+                : "sip:\(g.pick(users))ims.example\(g.pick(tails))"
+            guard let uri = try? URI(parsing: text) else { continue }
+            for acceptPlus in [false, true] {
+                #expect(TelephoneNumber.canonical(uri, acceptPlusWithoutUserPhone: acceptPlus) == reference(uri, acceptPlus), "\(text)")
+            }
+        }
+    }
 }

@@ -2,6 +2,15 @@
 import XCTest
 
 final class SessionDescriptionTests: XCTestCase {
+    func testIsASCIIMatchesAByteTest() {
+        // Seeded bytes of every length up to 40, high bytes at any position (or none).
+        var random = SeededRandom(seed: 0x4153_4349)
+        for _ in 0..<400 {
+            let bytes = (0..<Int(random.next() % 41)).map { _ in UInt8(truncatingIfNeeded: random.next() % 6 == 0 ? random.next() : random.next() % 0x80) }
+            XCTAssertEqual(bytes.withUnsafeBufferPointer(SessionDescription.isASCII), !bytes.contains { $0 >= 0x80 }, "\(bytes)")
+        }
+    }
+
     func testLinesEndAtCRLFOrALoneCROrLF() {
         // Against a reference split on Unicode scalars (CR LF is two scalars, unlike Characters).
         var random = SeededRandom(seed: 0x5344_50)

@@ -37,7 +37,7 @@ public struct RCDAuthorised: IdentityPolicy {
         case .success(let decoded): (header, claims) = decoded
         }
         guard claims.rcd != nil || claims.crn != nil else { return .passes }
-        let problems = self.problems(claims: claims, x5u: header.x5u ?? context.current?.value?.info, request: context.request)
+        let problems = self.problems(claims: claims, x5u: header.x5u ?? context.current?.value?.info) { context.firstAddress(.from) }
         guard !problems.isEmpty else {
             // An earlier rule may already have voided the rcd (RCDConstraints).
             if context.rcdAuthorised == nil { context.rcdAuthorised = true }
@@ -54,11 +54,12 @@ public struct RCDAuthorised: IdentityPolicy {
         }
     }
 
-    func problems(claims: PASSporTClaims, x5u: String?, request: SIPMessage) -> [String] {
+    /// `from`: the request's From address (read only when the display name is checked).
+    func problems(claims: PASSporTClaims, x5u: String?, from: () -> AddressValue?) -> [String] {
         var out: [String] = []
         let name = claims.rcd?.nam
         if checkDisplayName, let name {
-            let shown = request.addressValue(.from)?.displayName
+            let shown = from()?.displayName
             if shown != name {
                 out.append("rcd nam \"\(name)\" differs from the From display name \(shown.map { "\"\($0)\"" } ?? "(none)")")
             }

@@ -174,6 +174,15 @@ public struct IdentityVerificationContext {
         return values
     }
 
+    /// `request.addressValue(header)`, the first field's address, for a header that is not a
+    /// list: taken from `addressValues(header)`, so a later reader (the verstat marking) does
+    /// not parse it again. A field of such a header holds exactly one address, so the first
+    /// of them all is the first field's; when some field is malformed, the first is read alone.
+    public mutating func firstAddress(_ header: KnownHeader) -> AddressValue? {
+        guard !header.isList, let values = addressValues(header) else { return request.addressValue(header) }
+        return values.first
+    }
+
     /// Starts the per-header phase for `identityHeaders[index]`.
     mutating func select(_ index: Int?) {
         current = index.map { identityHeaders[$0] }
@@ -284,7 +293,8 @@ public struct IdentityVerificationContext {
     /// The claims of the current PASSporT (after the signature check, the verified ones),
     /// or the 438 for claims that break RFC 8225 / 8588 / 9795 rules.
     public mutating func decodedClaims() -> Result<PASSporTClaims, IdentityPolicyFailure> {
-        if let passport { return .success(passport.claims) }
+        // Only the claims are copied out (binding the whole verified PASSporT copied its JSON too).
+        if let verified = passport?.claims { return .success(verified) }
         if let claims { return .success(claims) }
         let header: PASSporTHeader
         switch decodedHeader() {

@@ -50,6 +50,9 @@ public enum TelephoneNumber {
         case .tel(let tel):
             return canonical(percentDecode(tel.number))
         case .sip(let sip):
+            // Without user=phone no number is taken unless '+' numbers are: then the user part
+            // need not be read at all (the verstat marking asks this of every sip URI).
+            if !acceptPlusWithoutUserPhone, !sip.isPhone { return nil }
             guard let number = sip.userNumberPart else { return nil }
             let decoded = percentDecode(number)
             // An escaped ';' still ends the number.

@@ -131,7 +131,9 @@ struct OriginatingFacts {
 func ensureDate(_ x: inout ProxyExchange, _ e: ProxyElement) -> Int64 {
     let now = e.ctx.unixNow
     if let d = x.request.dateValue { return d.secondsSince1970 }
-    x.request.setHeader("Date", SIPDate(secondsSince1970: now).description)
+    let date = SIPDate(secondsSince1970: now).description
+    // A malformed Date is replaced; with none, the new one is appended (what setting it does).
+    if x.request.contains(.date) { x.request.setHeader("Date", date) } else { x.request.addHeader("Date", date) }
     return now
 }
 
@@ -310,7 +312,7 @@ struct VerifyIdentity: ProxyRule {
         if !values.isEmpty {
             x.request.setHeader("P-Asserted-Identity", values: Self.named(values, v.callerName))
         }
-        x.request.removeHeader("Call-Info")
+        if x.request.contains(.callInfo) { x.request.removeHeader("Call-Info") }
         if let reason = v.callReason {
             var ci = CallInfo(uri: "urn:ietf:params:sip:rcd")
             ci.callReason = reason

@@ -18,8 +18,10 @@ struct StripUntrustedAssertedIdentity: ProxyRule {
 struct ApplyPrivacyAtExit: ProxyRule {
     let name = "ApplyPrivacyAtExit"
     func onEgress(_ x: inout ProxyExchange, _ e: ProxyElement, next: String) {
-        guard e.ctx.roles[next] != .ue, !e.ctx.trusts(e.name, next),
-              x.request.privacy?.isID == true, x.request.contains(.pAssertedIdentity) else { return }
+        // The request's own conditions first: they are cheaper than the trust lookup, and
+        // most requests (no PAI, or no Privacy: id) stop there.
+        guard x.request.contains(.pAssertedIdentity), x.request.privacy?.isID == true,
+              e.ctx.roles[next] != .ue, !e.ctx.trusts(e.name, next) else { return }
         x.request.removeHeader("P-Asserted-Identity")
         x.changes.append("\(name) removed P-Asserted-Identity (Privacy: id) towards untrusted \(next)")
         e.note(name, "Privacy: id, next hop \(next) outside the trust domain: P-Asserted-Identity removed")

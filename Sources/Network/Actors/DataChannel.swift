@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Identity
 import SIPCore
 
@@ -164,12 +169,7 @@ struct CheckMediaKey: ProxyRule {
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard x.method == "INVITE", x.isInitial else { return }
         for value in x.request.values(.identity) {
-            // The JWS ends at the first ';' (base64url and '.' never contain one): cut on the
-            // bytes, searched in a buffer (a UTF-8 view is read byte by byte).
-            var whole = value
-            let jws = whole.withUTF8 { b in
-                b.firstIndex(of: UInt8(ascii: ";")).map { String(decoding: UnsafeBufferPointer(rebasing: b[..<$0]), as: UTF8.self) }
-            } ?? value
+            let jws = Self.jws(of: value)
             guard let signed = Self.signedMky(jws, decoded: x.decodedPayloads) else { continue }
             let actual = DataChannelSDP.mky(of: x.request)
             let signedSet = Set((signed.arrayValue ?? []).map(\.canonicalString))
@@ -185,6 +185,17 @@ struct CheckMediaKey: ProxyRule {
 }
 
 extension CheckMediaKey {
+    /// The JWS of an Identity field value: up to the first ';' (base64url and '.' never contain
+    /// one), found with memchr (a token is hundreds of bytes); the whole value when it has none.
+    static func jws(of value: String) -> String {
+        var whole = value
+        return whole.withUTF8 { b -> String? in
+            guard let base = b.baseAddress, let hit = memchr(base, Int32(UInt8(ascii: ";")), b.count) else { return nil }
+            let cut = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            return String(decoding: UnsafeBufferPointer(rebasing: b[..<cut]), as: UTF8.self)
+        } ?? value
+    }
+
     /// The `mky` claim of a full-form `jws`: from the payload the verifier decoded for the same
     /// JWS text, else decoded here.
     static func signedMky(_ jws: String, decoded: [(jws: String, payload: JSONValue)]) -> JSONValue? {

@@ -61,7 +61,7 @@ struct PCSCFRegisterPath: ProxyRule {
 struct RejectUnregistered: ProxyRule {
     let name = "RejectUnregistered"
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
-        guard let p = e as? PCSCF, p.isFromUE(x), x.method != "REGISTER", x.method != "ACK",
+        guard x.method != "REGISTER", x.method != "ACK", let p = e as? PCSCF, p.isFromUE(x),
               p.bindings[x.peer] == nil else { return }
         x.reject(403, "Forbidden")
         e.note(name, "\(x.peer) is not registered: 403")
@@ -101,6 +101,8 @@ struct AssertIdentityFromPreferred: ProxyRule {
 struct RemovePreferredIdentity: ProxyRule {
     let name = "RemovePreferredIdentity"
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
+        // Found by kind first: removing by name looks the name up on every request.
+        guard x.request.contains(.pPreferredIdentity) else { return }
         if x.request.removeHeader("P-Preferred-Identity") > 0 { x.changes.append("\(name) removed P-Preferred-Identity") }
     }
 }
@@ -110,8 +112,14 @@ struct InsertChargingVector: ProxyRule {
     let name = "InsertChargingVector"
     func onRequest(_ x: inout ProxyExchange, _ e: ProxyElement) {
         guard let p = e as? PCSCF, p.isFromUE(x), x.method != "ACK" else { return }
-        if x.request.contains(.pChargingVector) { e.note(name, "replaced a P-Charging-Vector sent by the UE") }
-        x.request.setHeader("P-Charging-Vector", e.ctx.random.hex(16, after: "icid-value=", before: p.chargingVectorTail))
+        let vector = e.ctx.random.hex(16, after: "icid-value=", before: p.chargingVectorTail)
+        if x.request.contains(.pChargingVector) {
+            e.note(name, "replaced a P-Charging-Vector sent by the UE")
+            x.request.setHeader("P-Charging-Vector", vector)
+        } else {
+            // Nothing to replace: appended, as setting it would (without looking for fields to remove).
+            x.request.addHeader("P-Charging-Vector", vector)
+        }
         x.changes.append("\(name) set P-Charging-Vector")
     }
 }
@@ -120,7 +128,7 @@ struct InsertChargingVector: ProxyRule {
 struct PrivacyTowardsUE: ProxyRule {
     let name = "PrivacyTowardsUE"
     func onEgress(_ x: inout ProxyExchange, _ e: ProxyElement, next: String) {
-        guard e.ctx.roles[next] == .ue, x.request.privacy?.isID == true, x.request.contains(.pAssertedIdentity) else { return }
+        guard x.request.contains(.pAssertedIdentity), x.request.privacy?.isID == true, e.ctx.roles[next] == .ue else { return }
         x.request.removeHeader("P-Asserted-Identity")
         x.changes.append("\(name) removed P-Asserted-Identity (Privacy: id)")
         e.note(name, "Privacy: id: P-Asserted-Identity removed towards \(next)")

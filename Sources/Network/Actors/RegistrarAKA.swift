@@ -68,7 +68,8 @@ extension Registrar {
 struct StripAKAKeys: ProxyRule {
     let name = "StripAKAKeys"
     func onResponse(_ response: inout SIPMessage, request: ProxyExchange, _ e: ProxyElement) {
-        guard request.method == "REGISTER", response.statusCode == 401 else { return }
+        guard request.method == "REGISTER", response.statusCode == 401,
+              response.values(.wwwAuthenticate).contains(where: Self.mayNameKeys) else { return }
         let challenges = response.challenges
         guard challenges.contains(where: { $0.parameters.contains("ck") || $0.parameters.contains("ik") }) else { return }
         let cleaned = challenges.map { c -> String in
@@ -79,5 +80,22 @@ struct StripAKAKeys: ProxyRule {
         }
         response.setHeader("WWW-Authenticate", values: cleaned)
         e.note(name, "ck/ik kept for the security association, removed from the 401 to the UE")
+    }
+
+    /// Whether a WWW-Authenticate value holds "ck" or "ik" in any case. Without either no
+    /// challenge in it has a ck or ik parameter (names are tokens, read as written and compared
+    /// ASCII case-insensitively), so a digest 401 is passed on without parsing its challenges.
+    static func mayNameKeys(_ text: String) -> Bool {
+        var text = text
+        // From the contiguous bytes: a UTF-8 view is read byte by byte.
+        return text.withUTF8 { p in
+            var previous: UInt8 = 0
+            for b in p {
+                let folded = b | 0x20  // 'C' 'I' 'K' to lower case; only they fold onto 'c' 'i' 'k'
+                if folded == UInt8(ascii: "k"), previous == UInt8(ascii: "c") || previous == UInt8(ascii: "i") { return true }
+                previous = folded
+            }
+            return false
+        }
     }
 }

@@ -167,7 +167,8 @@ struct Registrar: ProxyRule {
         let barred = Set(sub.barred.map(s.ctx.identityKey))
         // Each IMPU's identity key once (it parses the URI): for the barred filter and both tables.
         let keys = sub.impus.map(s.ctx.identityKey)
-        let impus = zip(sub.impus, keys).filter { !barred.contains($0.1) }.map(\.0)
+        // With nothing barred (the usual subscription) every IMPU is kept as it is.
+        let impus = barred.isEmpty ? sub.impus : zip(sub.impus, keys).filter { !barred.contains($0.1) }.map(\.0)
         let path = req.listValues("Path")
         if granted == 0 {
             s.registrations[sub.name] = nil
@@ -177,16 +178,13 @@ struct Registrar: ProxyRule {
             for k in keys { s.byIdentity[k] = sub.name; s.ctx.servingSCSCF[k] = s.name }
             if let tn = sub.tn { s.byIdentity["tn:" + tn] = sub.name; s.ctx.servingSCSCF["tn:" + tn] = s.name }
         }
-        var extra: [(String, String)] = []
-        for p in path { extra.append(("Path", p)) }
-        extra.append(("Service-Route", s.serviceRouteValue))
-        extra.append(("P-Associated-URI", impus.map { "<\($0)>" }.joined(separator: ", ")))
-        if !contact.isEmpty {
-            let value: ValueBytes = "<\(contact)>;expires=\(granted)"
-            extra.append(("Contact", value.string))
+        x.response = MessageText.response(to: req, status: 200, reason: "OK", toTag: s.ctx.tag()) { t in
+            for p in path { t.add(.path, p) }
+            t.add(.serviceRoute, s.serviceRouteValue)
+            t.add(.pAssociatedURI, joining: impus, bracketed: true)
+            if !contact.isEmpty { t.add(.contact, bytes: "<\(contact)>;expires=\(granted)") }
+            t.add(.expires, bytes: "\(granted)")
         }
-        extra.append(("Expires", String(granted)))
-        x.response = MessageText.response(to: req, status: 200, reason: "OK", toTag: s.ctx.tag(), extra: extra)
         s.note(name, "registered \(sub.name): \(impus.joined(separator: ", ")) at \(contact)")
     }
 }
@@ -230,10 +228,9 @@ struct SCSCFRouting: ProxyRule {
                 let appServer = ifc[state.index]
                 let token = s.ctx.random.hex(8)
                 s.odi[token] = IFCState(sessionCase: state.sessionCase, index: state.index + 1)
-                let rest = x.request.listValues("Route")
                 let toAS: ValueBytes = "<sip:\(s.ctx.host(of: appServer));lr>"
                 let back: ValueBytes = "<sip:\(s.ctx.host(of: s.name));lr;odi=\(token)>"
-                x.request.setHeader("Route", values: [toAS.string, back.string] + rest)
+                x.request.prependRoutes([toAS.string, back.string])
                 x.nextHop = appServer
                 x.changes.append("iFC (\(state.sessionCase.rawValue)) -> \(appServer)")
                 e.note(name, "\(state.sessionCase.rawValue) iFC \(state.index + 1): \(appServer)")
@@ -261,7 +258,7 @@ struct SCSCFRouting: ProxyRule {
             return
         }
         x.request.setRequestLine(uri: reg.contact)
-        if !reg.path.isEmpty { x.request.setHeader("Route", values: reg.path + x.request.listValues("Route")) }
+        if !reg.path.isEmpty { x.request.prependRoutes(reg.path) }
         x.changes.append("terminating: Request-URI -> \(reg.contact)")
     }
 
@@ -282,5 +279,18 @@ struct SCSCFRouting: ProxyRule {
             x.reject(404, "Not Found")
         }
         s.note(name, "no route to \(target)")
+    }
+}
+
+extension SIPMessage {
+    /// `setHeader("Route", values: routes + listValues("Route"))`: one field per value, ahead of
+    /// the route set left. With no Route field left (the usual case: this element's own entry
+    /// was popped) the fields are appended, which is what setting them does then.
+    mutating func prependRoutes(_ routes: [String]) {
+        guard contains(.route) else {
+            for r in routes { addHeader("Route", r) }
+            return
+        }
+        setHeader("Route", values: routes + listValues("Route"))
     }
 }

@@ -16,7 +16,8 @@ enum SecAgree {
     ]
 
     static func required(_ m: SIPMessage) -> Bool {
-        guard m.contains("Require") || m.contains("Proxy-Require") else { return false }
+        // Known headers, found by kind (no name to look up on every request from a UE).
+        guard m.contains(.require) || m.contains(.proxyRequire) else { return false }
         return (m.listValues("Require") + m.listValues("Proxy-Require")).contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == tag }
     }
 

@@ -61,22 +61,29 @@ final class UserEquipment: Element {
     private(set) lazy var contact = "sip:\(subscriber.name)@\(ctx.host(of: name))"
     /// `<contact>`, the Contact of INVITEs and of responses that take one.
     private lazy var contactValue = "<\(contact)>"
+    /// `<sip:host;lr>` of the serving P-CSCF, the first Route of an INVITE (made once, as
+    /// `pcscf` is found once).
+    private lazy var pcscfRoute: String? = pcscf.map { "<sip:\(ctx.host(of: $0));lr>" }
     /// The registrar domain: the host of the default IMPU (fixed for the UE; parsed once).
-    lazy var userDomain: String = Addressing.host(impu) ?? domain
+    private(set) lazy var userDomain: String = Addressing.host(impu) ?? domain
+    /// The Request-URI of REGISTER (made once).
+    private(set) lazy var registerURI = "sip:\(userDomain)"
 
     // MARK: Registration
 
     func register(password: String?, expires: Int = 3600) {
         registration = .registering
         akaAnswers = 0
-        sendRegister(challenge: nil, password: password ?? subscriber.password, expires: expires)
+        sendRegister(answering: nil, password: password ?? subscriber.password, expires: expires)
     }
 
+    /// `answering`: the digest challenge to answer, with its algorithm (read once).
     /// `authorization`: a ready Authorization value (IMS AKA, UserEquipmentAKA.swift).
-    func sendRegister(challenge: Challenge?, password: String, expires: Int, authorization: String? = nil) {
+    func sendRegister(answering: (challenge: Challenge, algorithm: Digest.Algorithm)?, password: String, expires: Int,
+                      authorization: String? = nil) {
         guard let pcscf else { registration = .failed(status: 503); return }
         cseq += 1
-        let requestURI = "sip:\(userDomain)"
+        let requestURI = registerURI
         var t = MessageText(startLine: "REGISTER \(requestURI) SIP/2.0")
         t.add(.via, via(to: pcscf))
         t.add(.maxForwards, "70")
@@ -86,7 +93,7 @@ final class UserEquipment: Element {
         t.add(.cseq, bytes: "\(cseq) REGISTER")
         t.add(.contact, bytes: "<\(contact)>;expires=\(expires)")
         t.add(.expires, bytes: "\(expires)")
-        if let c = challenge, let alg = Digest.Algorithm(name: c.algorithm ?? "MD5") {
+        if let (c, alg) = answering {
             let realm = c.realm ?? userDomain
             let nonce = c.nonce ?? ""
             let cnonce = ctx.random.hex(16)
@@ -98,7 +105,7 @@ final class UserEquipment: Element {
         for (n, v) in secAgreeHeaders(register: true) { t.add(n, v) }
         guard let m = t.message() else { return }
         layer.sendRequest(m, to: pcscf, onResponse: { [weak self] r in
-            self?.registerResponse(r, password: password, expires: expires, retried: challenge != nil || authorization != nil)
+            self?.registerResponse(r, password: password, expires: expires, retried: answering != nil || authorization != nil)
         }, onTimeout: { [weak self] in self?.registration = .failed(status: 408) })
     }
 
@@ -130,16 +137,17 @@ final class UserEquipment: Element {
             // RFC 8760: answer the strongest challenge this UE supports.
             // Each challenge's algorithm read once: a read scans its parameters.
             let supported = supportedDigestAlgorithms
-            let usable = r.challenges.compactMap { c -> (challenge: Challenge, strength: Int)? in
-                guard let a = Digest.Algorithm(name: c.algorithm ?? "MD5"), supported.contains(a.rawValue.uppercased()) else { return nil }
-                return (c, a.strength)
+            // (Algorithm names are upper case already, as `supported` is.)
+            let usable = r.challenges.compactMap { c -> (challenge: Challenge, algorithm: Digest.Algorithm)? in
+                guard let a = Digest.Algorithm(name: c.algorithm ?? "MD5"), supported.contains(a.rawValue) else { return nil }
+                return (c, a)
             }
-            guard let best = usable.max(by: { $0.strength < $1.strength })?.challenge else {
+            guard let best = usable.max(by: { $0.algorithm.strength < $1.algorithm.strength }) else {
                 registration = .failed(status: 401)
                 note("Register", "no supported digest algorithm offered")
                 return
             }
-            sendRegister(challenge: best, password: password, expires: expires)
+            sendRegister(answering: best, password: password, expires: expires)
         default:
             registration = .failed(status: code)
         }
@@ -148,7 +156,7 @@ final class UserEquipment: Element {
     // MARK: Originating calls
 
     func call(label: String, target: String, options: CallOptions) {
-        guard let pcscf else { return }
+        guard let pcscf, let pcscfRoute else { return }
         let callID = ctx.callID()
         let fromTag = ctx.tag()
         // Quotes removed scalar by scalar, without a Foundation string search.
@@ -157,15 +165,15 @@ final class UserEquipment: Element {
             return "\"\(unquoted)\" "
         } ?? ""
         let local = ValueBytes("\(display)<\(impu)>;tag=\(fromTag)").string
-        let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: ValueBytes("<\(target)>").string,
-                       target: target)
+        let remote = ValueBytes("<\(target)>").string
+        let d = Dialog(label: label, callID: callID, isCaller: true, ue: name, local: local, remote: remote, target: target)
         dialogs[callID] = d
         var t = MessageText(startLine: "INVITE \(target) SIP/2.0")
         t.add(.via, via(to: pcscf))
         t.add(.maxForwards, "70")
-        t.add(.route, joining: ["<sip:\(ctx.host(of: pcscf));lr>"] + serviceRoute)
+        t.add(.route, joining: [pcscfRoute] + serviceRoute)
         t.add(.from, local)
-        t.add(.to, bytes: "<\(target)>")
+        t.add(.to, remote)
         t.add(.callID, callID)
         t.add(.cseq, "1 INVITE")
         t.add(.contact, contactValue)
@@ -228,10 +236,10 @@ final class UserEquipment: Element {
             transport.send(ack, from: name, to: next, note: "ACK repeated for a repeated 2xx")
             return
         }
-        guard let m = inDialogRequest("ACK", d, cseq: 1) else { return }
+        guard let (m, next) = inDialogRequest("ACK", d, cseq: 1) else { return }
         let ack = m.wire
         d.ack = ack
-        if let next = nextHop(d) { transport.send(ack, from: name, to: next, note: "") }
+        transport.send(ack, from: name, to: next, note: "")
     }
 
     private func nextHop(_ d: Dialog) -> String? {
@@ -239,7 +247,8 @@ final class UserEquipment: Element {
         return actor(for: d.remoteTarget)
     }
 
-    private func inDialogRequest(_ method: String, _ d: Dialog, cseq: UInt32) -> SIPMessage? {
+    /// The request and the next hop it was addressed to (its top Via names that hop).
+    private func inDialogRequest(_ method: String, _ d: Dialog, cseq: UInt32) -> (SIPMessage, next: String)? {
         guard let next = nextHop(d) else { return nil }
         var t = MessageText(startLine: "\(method) \(d.remoteTarget) SIP/2.0")
         t.add(.via, via(to: next))
@@ -249,12 +258,12 @@ final class UserEquipment: Element {
         t.add(.to, d.remoteValue)
         t.add(.callID, d.callID)
         t.add(.cseq, bytes: "\(cseq) \(method)")
-        return t.message()
+        return t.message().map { ($0, next) }
     }
 
     func hangup(_ d: Dialog) {
         d.localCSeq += 1
-        guard let m = inDialogRequest("BYE", d, cseq: d.localCSeq), let next = nextHop(d) else { return }
+        guard let (m, next) = inDialogRequest("BYE", d, cseq: d.localCSeq) else { return }
         layer.sendRequest(m, to: next, onResponse: { [weak d] r in
             guard let d, let code = r.statusCode, code >= 200 else { return }
             d.state.byeStatus = code
@@ -312,10 +321,9 @@ final class UserEquipment: Element {
 
     private func response(_ d: Dialog, _ status: Int, _ reason: String, sdp: String = "") -> SIPMessage? {
         guard let invite = d.invite else { return nil }
-        var extra: [(String, String)] = []
-        if status < 300 { extra.append(("Contact", contactValue)) }
-        return MessageText.response(to: invite, status: status, reason: reason, toTag: nil, extra: extra, body: sdp,
-                                    contentType: sdp.isEmpty ? nil : "application/sdp", to: d.localValue)
+        let contact = status < 300 ? contactValue : nil
+        return MessageText.response(to: invite, status: status, reason: reason, toTag: nil, body: sdp,
+                                    contentType: sdp.isEmpty ? nil : "application/sdp", to: d.localValue) { $0.add(.contact, contact) }
     }
 
     func answer(_ d: Dialog) {

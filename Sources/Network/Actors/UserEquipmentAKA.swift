@@ -27,7 +27,7 @@ extension UserEquipment {
         akaAnswers += 1
         let sqnMS = akaSQN ?? aka.sqn
         let realm = c.realm ?? userDomain
-        let uri = "sip:\(userDomain)"
+        let uri = registerURI
         let cnonce = ctx.random.hex(16)
         func digest(_ pw: [UInt8]) -> String {
             Digest.response(.md5, user: subscriber.name, realm: realm, password: pw, method: "REGISTER", uri: uri,
@@ -53,6 +53,6 @@ extension UserEquipment {
             authorization = header(response: "")
             note("Register", "AKA: MAC-A wrong, the network is not authenticated: empty response")
         }
-        sendRegister(challenge: nil, password: password, expires: expires, authorization: authorization)
+        sendRegister(answering: nil, password: password, expires: expires, authorization: authorization)
     }
 }

@@ -7,6 +7,11 @@ enum Digest {
         case sha256 = "SHA-256", md5 = "MD5"
 
         init?(name: String) {
+            // The usual spelling is the raw value itself: matched without an upper-cased copy.
+            if let exact = Self(rawValue: name) {
+                self = exact
+                return
+            }
             switch name.uppercased() {
             case "SHA-256": self = .sha256
             case "MD5": self = .md5
@@ -77,7 +82,10 @@ enum Digest {
         out.reserveCapacity(parts.reduce(parts.count) { $0 + $1.utf8.count })
         for i in parts.indices {
             if i > 0 { out.append(0x3A) }
-            out.append(contentsOf: parts[i].utf8)
+            // From the String's storage in one copy (a bridged one by its view).
+            if parts[i].utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil {
+                out.append(contentsOf: parts[i].utf8)
+            }
         }
         return out
     }

@@ -20,14 +20,18 @@ struct MessageText {
 
     mutating func add(_ header: KnownHeader, bytes value: ValueBytes) { builder.add(header, bytes: value.bytes) }
 
-    /// `add(header, values.joined(separator: ", "))`, the list written straight into the field.
-    mutating func add(_ header: KnownHeader, joining values: [String]) {
+    /// `add(header, values.joined(separator: ", "))`, the list written straight into the field;
+    /// `bracketed`: each value in angle brackets (`<uri>, <uri>`).
+    mutating func add(_ header: KnownHeader, joining values: [String], bracketed: Bool = false) {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(values.reduce(2 * values.count) { $0 + $1.utf8.count })
+        bytes.reserveCapacity(values.reduce(4 * values.count) { $0 + $1.utf8.count })
         for i in values.indices {
-            if i > 0 { bytes += ", ".utf8 }
-            var v = values[i]
-            v.withUTF8 { bytes.append(contentsOf: $0) }
+            if i > 0 { bytes.append(0x2C); bytes.append(0x20) }
+            if bracketed { bytes.append(0x3C) }
+            if values[i].utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+                bytes.append(contentsOf: values[i].utf8)
+            }
+            if bracketed { bytes.append(0x3E) }
         }
         builder.add(header, bytes: bytes)
     }
@@ -56,8 +60,17 @@ struct MessageText {
     /// Call-ID and CSeq copied; Record-Route copied for dialog-creating responses.
     /// `to` replaces the To value (a UAS answering in its dialog).
     static func response(to request: SIPMessage, status: Int, reason: String, toTag: String?,
-                         extra: [(String, String)] = [], body: String = "", contentType: String? = nil,
+                         extra: [(String, String)], body: String = "", contentType: String? = nil,
                          to toValue: String? = nil) -> SIPMessage? {
+        response(to: request, status: status, reason: reason, toTag: toTag, body: body, contentType: contentType, to: toValue) { t in
+            for (n, v) in extra { t.add(n, v) }
+        }
+    }
+
+    /// `response`, with the fields after the copied ones written by `extra` (typed, or as bytes).
+    static func response(to request: SIPMessage, status: Int, reason: String, toTag: String?,
+                         body: String = "", contentType: String? = nil, to toValue: String? = nil,
+                         extra: (inout MessageText) -> Void = { _ in }) -> SIPMessage? {
         var t = MessageText(startLine: "SIP/2.0 \(status) \(reason)")
         t.copy(.via, from: request)
         t.copyFirst(.from, from: request)
@@ -73,7 +86,7 @@ struct MessageText {
         if (101..<300).contains(status), request.method == "INVITE" {
             t.copy(.recordRoute, from: request)
         }
-        for (n, v) in extra { t.add(n, v) }
+        extra(&t)
         return t.message(body: body, contentType: contentType)
     }
 }
@@ -84,7 +97,8 @@ struct MessageText {
 struct ValueBytes: ExpressibleByStringInterpolation {
     var bytes: [UInt8]
 
-    init(stringLiteral value: String) { bytes = Array(value.utf8) }
+    /// Literals are static text: read in place, with nothing to retain.
+    init(stringLiteral value: StaticString) { bytes = value.withUTF8Buffer { Array($0) } }
     init(stringInterpolation i: Interpolation) { bytes = i.bytes }
 
     /// The value as a String (for header lists kept as Strings): one String from the bytes.
@@ -97,11 +111,13 @@ struct ValueBytes: ExpressibleByStringInterpolation {
             bytes.reserveCapacity(literalCapacity + 24 * interpolationCount)
         }
 
-        mutating func appendLiteral(_ s: String) { appendInterpolation(s) }
+        mutating func appendLiteral(_ s: StaticString) { s.withUTF8Buffer { bytes.append(contentsOf: $0) } }
 
         mutating func appendInterpolation(_ s: String) {
-            var s = s
-            s.withUTF8 { bytes.append(contentsOf: $0) }
+            // In place from the String's storage (small strings too); a bridged one goes by its view.
+            if s.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+                bytes.append(contentsOf: s.utf8)
+            }
         }
 
         /// Decimal, as `String(n)` writes it.

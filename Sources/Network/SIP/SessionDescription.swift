@@ -50,7 +50,7 @@ enum SessionDescription {
     /// on the bytes: there each byte is one Character, so byte prefixes and splits are the
     /// Character ones. False (nothing written) for any other offer.
     static func appendASCIIMediaAnswers(_ p: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
-        guard !p.contains(where: { $0 >= 0x80 }) else { return false }
+        guard isASCII(p) else { return false }
         let audio = Array("m=audio".utf8)
         var start = 0
         for i in 0...p.count where i == p.count || p[i] == 0x0D || p[i] == 0x0A {
@@ -72,6 +72,21 @@ enum SessionDescription {
             out += "\r\n".utf8
         }
         return true
+    }
+
+    /// Whether every byte is below 0x80, eight at a time (an offer is a few hundred bytes).
+    static func isASCII(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = p.baseAddress else { return true }
+        var i = 0, high: UInt64 = 0
+        while i + 8 <= p.count {
+            high |= UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            i += 8
+        }
+        while i < p.count {
+            high |= UInt64(p[i])
+            i += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
     }
 
     /// Whether the line's bytes start with "m=". A line whose Characters start with "m=" does
