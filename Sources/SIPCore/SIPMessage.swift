@@ -8,8 +8,8 @@ import Darwin
 ///
 /// Parsing indexes the start line and header fields without copying; values are decoded on
 /// demand. An unmodified message serialises to exactly the bytes it was parsed from. Edits
-/// append new text to the buffer and re-point one field, so serialising re-writes only what
-/// changed and keeps every other byte as it came.
+/// splice new text into the buffer, which they keep in serialised layout, so the buffer is
+/// what is sent and every byte not edited is kept as it came.
 public struct SIPMessage: Sendable {
     public enum Kind: String, Sendable, Codable { case request, response }
 
@@ -33,11 +33,12 @@ public struct SIPMessage: Sendable {
             valueHi = Int32(clamping: value.upperBound)
         }
 
-        /// The same field `d` bytes further on in a buffer.
-        func moved(by d: Int) -> Field {
+        /// The same field `d` bytes further on in a buffer, its line `lineEnd` bytes longer (a
+        /// line end written after it). Wrapping arithmetic: offsets are bounded by the buffer.
+        func moved(by d: Int, lineEnd: Int = 0) -> Field {
             var f = self
-            let d = Int32(d)
-            f.lineLo += d; f.lineHi += d; f.nameHi += d; f.valueLo += d; f.valueHi += d
+            let d = Int32(truncatingIfNeeded: d)
+            f.lineLo &+= d; f.lineHi &+= d &+ Int32(truncatingIfNeeded: lineEnd); f.nameHi &+= d; f.valueLo &+= d; f.valueHi &+= d
             return f
         }
 
@@ -185,54 +186,21 @@ public struct SIPMessage: Sendable {
 
     // MARK: Serialising
 
-    /// The message on the wire. Unmodified: exactly the parsed bytes.
+    /// The message on the wire. Unmodified: exactly the parsed bytes; edited: the buffer, which
+    /// edits keep in serialised layout (see `SIPMessage+Editing`).
     public var bytes: [UInt8] {
-        if !isModified { return Array(storage[messageStart..<bodyRange.upperBound]) }
-        let count = serializedCount
-        return storage.withUnsafeBufferPointer { src in
-            [UInt8](unsafeUninitializedCapacity: count) { out, n in
-                var o = 0
-                @inline(__always) func copy(_ r: Range<Int>) {
-                    guard !r.isEmpty else { return }
-                    UnsafeMutableRawPointer(out.baseAddress! + o).copyMemory(from: src.baseAddress! + r.lowerBound, byteCount: r.count)
-                    o += r.count
-                }
-                copy(startLineFull)
-                for f in fields {
-                    let line = f.line
-                    copy(line)
-                    // A datagram's last field may lack its line end; once a field follows, it needs one.
-                    switch Self.missingLineEnd(src, line) {
-                    case 1: out[o] = ASCII.lf; o += 1
-                    case 2: out[o] = ASCII.cr; out[o + 1] = ASCII.lf; o += 2
-                    default: break
-                    }
-                }
-                if separator.isEmpty {
-                    out[o] = ASCII.cr; out[o + 1] = ASCII.lf; o += 2
-                } else {
-                    copy(separator)
-                }
-                copy(bodyRange)
-                n = o
-            }
-        }
+        isModified ? storage : Array(storage[messageStart..<bodyRange.upperBound])
     }
 
     /// `bytes.count`, without building the bytes.
     public var serializedCount: Int {
-        if !isModified { return bodyRange.upperBound - messageStart }
-        return storage.withUnsafeBufferPointer { p in
-            var n = startLineFull.count + (separator.isEmpty ? 2 : separator.count) + bodyRange.count
-            for f in fields { n += f.line.count + Self.missingLineEnd(p, f.line) }
-            return n
-        }
+        isModified ? storage.count : bodyRange.upperBound - messageStart
     }
 
     /// How many bytes complete a field line that lacks its line end (a datagram's last field):
     /// 0 (ends in LF), 1 (ends in CR: LF) or 2 (CRLF); 0 for an empty range.
     @inline(__always)
-    private static func missingLineEnd(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int {
+    static func missingLineEnd(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int {
         guard !r.isEmpty else { return 0 }
         let last = p[r.upperBound - 1]
         if last == ASCII.lf { return 0 }
