@@ -81,7 +81,9 @@ public struct SIPMessage: Sendable {
     public var isRequest: Bool { startLine.isRequest }
 
     /// The method of a request, exactly as written (never unescaped).
-    public var method: String? { isRequest ? text(startLine.method) : nil }
+    public var method: String? {
+        isRequest ? storage.withUnsafeBufferPointer { Self.methodName($0, startLine.method) } : nil
+    }
     /// The Request-URI as written.
     public var requestURIText: String? { isRequest ? text(startLine.uri) : nil }
     /// The Request-URI parsed; nil for responses or when it does not parse.
