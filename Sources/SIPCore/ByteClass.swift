@@ -97,17 +97,6 @@ extension String {
     }
 }
 
-/// Whether `p[r]` holds exactly the UTF-8 bytes of `s`.
-func bytesEqual(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ s: String) -> Bool {
-    guard s.utf8.count == r.count else { return false }
-    // A byte loop: `elementsEqual` goes through iterators, many times slower.
-    let same = s.utf8.withContiguousStorageIfAvailable { b in
-        for k in 0..<b.count where b[k] != p[r.lowerBound + k] { return false }
-        return true
-    }
-    return same ?? s.utf8.elementsEqual(UnsafeBufferPointer(rebasing: p[r]))
-}
-
 /// Whether `p[r]` equals `lower` ignoring ASCII case (`lower` is given in lower case).
 @inline(__always)
 func equalsLowercased(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ lower: StaticString) -> Bool {

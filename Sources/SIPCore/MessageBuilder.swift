@@ -52,14 +52,13 @@ public struct MessageBuilder: Sendable {
     @discardableResult
     public mutating func copy(_ header: KnownHeader, from message: SIPMessage, firstOnly: Bool = false) -> Int {
         var copied = 0
-        let name = header.name
         // The source buffer is read in place: a closure holding `message` copied it per field.
         message.storage.withUnsafeBufferPointer { p in
             for f in message.fields where f.header == header {
                 if firstOnly, copied > 0 { break }
                 copied += 1
-                if copyLine(p, f, name: name) { continue }
-                writeField(name, known: header, lineBreakFree: true) { SIPMessage.appendValue(p, f.value, to: &$0) }
+                if copyLine(p, f) { continue }
+                writeField(header.name, known: header, lineBreakFree: true) { SIPMessage.appendValue(p, f.value, to: &$0) }
             }
         }
         return copied
@@ -69,7 +68,7 @@ public struct MessageBuilder: Sendable {
     /// it is exactly what `copy` writes for it (`name: value` CRLF, `name` canonical, the value
     /// copied byte for byte: ASCII without line breaks) and indexed as `writeField` would
     /// index that; false (nothing written) otherwise. Responses copy most of their fields so.
-    private mutating func copyLine(_ p: UnsafeBufferPointer<UInt8>, _ f: SIPMessage.Field, name: String) -> Bool {
+    private mutating func copyLine(_ p: UnsafeBufferPointer<UInt8>, _ f: SIPMessage.Field) -> Bool {
         let line = f.line, n = f.name, value = f.value
         // `readsBack`: the value is trimmed as the parser (and `writeField`) trims it.
         guard indexed, f.readsBack, f.header != .contentLength, line.lowerBound == n.lowerBound,
@@ -78,7 +77,7 @@ public struct MessageBuilder: Sendable {
               p[n.upperBound] == ASCII.colon, p[n.upperBound + 1] == ASCII.sp,
               p[value.upperBound] == ASCII.cr, p[value.upperBound + 1] == ASCII.lf,
               !ByteClass.hasLineBreak(p, value, orNonASCII: true),
-              bytesEqual(p, n, name) else { return false }
+              f.header.isCanonicalName(p, n) else { return false }
         let at = bytes.count
         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[line]))
         fields.append(f.moved(by: at - line.lowerBound))

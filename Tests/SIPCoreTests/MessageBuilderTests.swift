@@ -97,6 +97,11 @@ import TestSupport
         for h in KnownHeader.allCases where h != .other {
             #expect(!h.name.isEmpty && h.name.utf8.allSatisfy(ByteClass.isToken), "\(h)")
             #expect(KnownHeader(name: h.name) == h, "\(h)")
+            // `isCanonicalName` holds for the name as written and for no other spelling.
+            let bytes = Array(h.name.utf8), lower = Array(h.name.lowercased().utf8)
+            #expect(bytes.withUnsafeBufferPointer { h.isCanonicalName($0, 0..<$0.count) }, "\(h)")
+            #expect(lower == bytes || !lower.withUnsafeBufferPointer { h.isCanonicalName($0, 0..<$0.count) }, "\(h)")
+            #expect(!bytes.dropLast().withUnsafeBufferPointer { h.isCanonicalName($0, 0..<$0.count) }, "\(h)")
         }
     }
 
