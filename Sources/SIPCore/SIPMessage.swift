@@ -50,14 +50,16 @@ public struct SIPMessage: Sendable {
         var value: Range<Int> { Int(valueLo)..<Int(valueHi) }
     }
 
+    // Offsets are stored in 32 bits (`Compact32`): a message is copied and moved on every hop,
+    // and a small one is moved without a call to memcpy.
     var storage: [UInt8]
-    var messageStart: Int
-    var startLineText: Range<Int>
-    var startLineFull: Range<Int>
+    @Compact32 var messageStart: Int
+    @Compact32 var startLineText: Range<Int>
+    @Compact32 var startLineFull: Range<Int>
     var startLine: StartLine
     var fields: [Field]
-    var separator: Range<Int>
-    var bodyRange: Range<Int>
+    @Compact32 var separator: Range<Int>
+    @Compact32 var bodyRange: Range<Int>
     var isModified = false
     /// Whether this index is what parsing `storage` as a datagram with the default limits gives,
     /// framing notes aside (a parse so made that noted nothing, a builder's or `wire`'s index):
@@ -65,7 +67,7 @@ public struct SIPMessage: Sendable {
     var isDatagramParse = false
 
     /// Octets after the body that the Content-Length left out (ignored on datagrams, RFC 3261 §18.3).
-    public internal(set) var trailingByteCount = 0
+    @Compact32 public internal(set) var trailingByteCount = 0
     /// Framing irregularities tolerated while parsing (bare LF, no empty line at the end, ...).
     public internal(set) var framingNotes: [String] {
         get { notes ?? [] }
@@ -240,6 +242,33 @@ public struct SIPMessage: Sendable {
         }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// An offset (or a range of them) in a message, stored in 32 bits: messages are bounded far
+/// below 2 GiB (values beyond are clamped, as `SIPMessage.Field` clamps its offsets).
+@propertyWrapper
+struct Compact32<Value: Compact32Value>: Sendable {
+    private var lo: Int32, hi: Int32
+    init(wrappedValue: Value) { (lo, hi) = wrappedValue.compact32 }
+    var wrappedValue: Value {
+        get { Value(compact32: (lo, hi)) }
+        set { (lo, hi) = newValue.compact32 }
+    }
+}
+
+protocol Compact32Value: Sendable {
+    var compact32: (Int32, Int32) { get }
+    init(compact32: (Int32, Int32))
+}
+
+extension Int: Compact32Value {
+    var compact32: (Int32, Int32) { (Int32(clamping: self), 0) }
+    init(compact32 c: (Int32, Int32)) { self = Int(c.0) }
+}
+
+extension Range: Compact32Value where Bound == Int {
+    var compact32: (Int32, Int32) { (Int32(clamping: lowerBound), Int32(clamping: upperBound)) }
+    init(compact32 c: (Int32, Int32)) { self = Int(c.0)..<Int(c.1) }
 }
 
 extension SIPMessage {
