@@ -134,6 +134,15 @@ extension SIPMessage {
         fields[index] = writeField(name, value, over: fields[index].line, movingFieldsFrom: index + 1)
     }
 
+    /// Cuts the first `count` bytes of field `index`'s value (its first list element).
+    mutating func dropValuePrefix(at index: Int, count: Int) {
+        prepareToEdit()
+        let f = fields[index], at = f.value.lowerBound
+        splice(at..<at + count, with: UnsafeBufferPointer(start: nil, count: 0), movingFieldsFrom: index + 1)
+        fields[index] = Field(header: f.header, line: f.line.lowerBound..<f.line.upperBound - count, name: f.name,
+                              value: at..<f.value.upperBound - count, readsBack: true)
+    }
+
     private mutating func removeField(at index: Int) {
         prepareToEdit()
         splice(fields[index].line, with: UnsafeBufferPointer(start: nil, count: 0), movingFieldsFrom: index + 1)
