@@ -18,11 +18,13 @@ extension SIPMessage {
             // when it came from one (or a builder), else when the checks say so.
             let exact = isDatagramParse || parsesAsIndexed
             wire = WireMessage(bytes: storage, parsed: exact ? self : nil)
-        } else {
+        } else if isModified {
             // An edited message's buffer is its serialisation (see `SIPMessage+Editing`).
+            wire = WireMessage(bytes: storage, parsed: parsesAsIndexed ? sentAsParse : nil)
+        } else {
             var sent = self
-            if !isModified { sent.moveToSerialisedLayout() }
-            wire = sent.sentAsParsed()
+            sent.moveToSerialisedLayout()
+            wire = WireMessage(bytes: sent.storage, parsed: sent.parsesAsIndexed ? sent.sentAsParse : nil)
         }
         assert(wire.parsed.map { $0.hasSameIndex(as: try? SIPMessage(parsing: wire.bytes)) } ?? true, "wire parse differs from a parse")
         return wire
@@ -59,14 +61,14 @@ extension SIPMessage {
         }
     }
 
-    /// This message, in serialised layout, as sent: its buffer, and its index as their parse
-    /// when the checks say the parser reads them so.
-    private consuming func sentAsParsed() -> WireMessage {
-        guard parsesAsIndexed else { return WireMessage(bytes: storage, parsed: nil) }
-        isModified = false
-        isDatagramParse = true
-        trailingByteCount = 0
-        return WireMessage(bytes: storage, parsed: self)
+    /// This message, in serialised layout, as a parse of its buffer gives it when
+    /// `parsesAsIndexed` (which requires no framing notes).
+    private var sentAsParse: SIPMessage {
+        var m = self
+        m.isModified = false
+        m.isDatagramParse = true
+        m.trailingByteCount = 0
+        return m
     }
 
     /// Whether `other` is this message with the same buffer contents, index, framing notes
