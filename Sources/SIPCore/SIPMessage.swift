@@ -63,7 +63,8 @@ public struct SIPMessage: Sendable {
     var isModified = false
     /// Whether this index is what parsing `storage` as a datagram with the default limits gives,
     /// framing notes aside (a parse so made that noted nothing, a builder's or `wire`'s index):
-    /// `wire` then sends an unedited whole buffer with its index without checking it again.
+    /// `wire` then sends an unedited whole buffer with its index without checking it again, and
+    /// a first edit knows the parts lie end to end (`SIPMessage+Editing`).
     var isDatagramParse = false
 
     /// Octets after the body that the Content-Length left out (ignored on datagrams, RFC 3261 §18.3).

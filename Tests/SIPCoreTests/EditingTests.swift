@@ -566,7 +566,7 @@ import Testing
         #expect(worst <= 2 * (Self.messy.count + 64) + 4096 + 2048)
         let again = try Self.reparse(m)
         #expect(again.value("Subject") == "edit number 9999 of the subject line")
-        // Untouched lines still carry their original bytes after all those compactions.
+        // Untouched lines still carry their original bytes after all those edits.
         let lines = Self.split(Self.messy).head
         #expect(Self.split(m.bytes).head == Self.replacing(lines, [Self.headIndex(lines, "Subject:"), Self.headIndex(lines, "\t plans")],
                                                            with: ["Subject: edit number 9999 of the subject line\r\n"]))
