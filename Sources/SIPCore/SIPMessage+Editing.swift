@@ -15,7 +15,7 @@ extension SIPMessage {
         // A known header (Via, Record-Route on every hop) is found without an index array.
         let known = KnownHeader(name: name)
         let at = known != .other ? fields.firstIndex { $0.header == known } : fieldIndices(name).first
-        addHeader(name, value, at: at ?? 0)
+        insertField(name, value, at: at ?? 0, known: known)
     }
 
     /// Replaces every field named `name` with one field carrying `value`, at the position of
@@ -32,7 +32,7 @@ extension SIPMessage {
                     index = i
                 }
                 if index >= 0 {
-                    replaceField(at: index, name, value)
+                    replaceField(at: index, name, value, known: known)
                     return
                 }
             }
@@ -121,17 +121,18 @@ extension SIPMessage {
     }
 
     /// Writes `name: value` as field `index`, the fields from there on moving down one.
-    private mutating func insertField(_ name: String, _ value: String, at index: Int) {
+    /// `known`: `KnownHeader(name: name)` when the caller has it (see `writeField`).
+    private mutating func insertField(_ name: String, _ value: String, at index: Int, known: KnownHeader = .other) {
         prepareToEdit()
         let at = index < fields.count ? fields[index].line.lowerBound : separator.lowerBound
-        let field = writeField(name, value, over: at..<at, movingFieldsFrom: index)
+        let field = writeField(name, value, known: known, over: at..<at, movingFieldsFrom: index)
         fields.insert(field, at: index)
     }
 
     /// Writes `name: value` over field `index`.
-    private mutating func replaceField(at index: Int, _ name: String, _ value: String) {
+    private mutating func replaceField(at index: Int, _ name: String, _ value: String, known: KnownHeader = .other) {
         prepareToEdit()
-        fields[index] = writeField(name, value, over: fields[index].line, movingFieldsFrom: index + 1)
+        fields[index] = writeField(name, value, known: known, over: fields[index].line, movingFieldsFrom: index + 1)
     }
 
     /// Cuts the first `count` bytes of field `index`'s value (its first list element).
@@ -242,12 +243,15 @@ extension SIPMessage {
     /// Writes `name: value` CRLF over the bytes at `r`, line breaks in either turned into
     /// spaces (byte for byte what `clean` does: CR and LF are single-byte scalars that occur in
     /// no other scalar's encoding), and gives the field indexing it.
-    private mutating func writeField(_ name: String, _ value: String, over r: Range<Int>, movingFieldsFrom k: Int) -> Field {
+    /// `known`, when not `.other`, is `KnownHeader(name: name)`: the lookup of the name as
+    /// written, which is the line's header unless the name holds a line break.
+    private mutating func writeField(_ name: String, _ value: String, known: KnownHeader,
+                                     over r: Range<Int>, movingFieldsFrom k: Int) -> Field {
         var name = name, value = value
-        return name.withUTF8 { n in value.withUTF8 { v in writeField(n, v, over: r, movingFieldsFrom: k) } }
+        return name.withUTF8 { n in value.withUTF8 { v in writeField(n, v, known: known, over: r, movingFieldsFrom: k) } }
     }
 
-    private mutating func writeField(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>,
+    private mutating func writeField(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, known: KnownHeader,
                                      over r: Range<Int>, movingFieldsFrom k: Int) -> Field {
         // The line is put together (and read back) in a scratch buffer, then spliced in at once.
         let nameEnd = name.count, valueStart = nameEnd + 2, valueEnd = valueStart + value.count
@@ -261,15 +265,19 @@ extension SIPMessage {
             base[valueEnd] = ASCII.cr
             base[valueEnd + 1] = ASCII.lf
             let p = UnsafeBufferPointer(line)
-            if ByteClass.hasLineBreak(p, 0..<valueEnd) {
+            let lineBreak = ByteClass.hasLineBreak(p, 0..<valueEnd)
+            if lineBreak {
                 for i in 0..<valueEnd where base[i] == ASCII.cr || base[i] == ASCII.lf { base[i] = ASCII.sp }
             }
-            // Parsing reads the name back when it is one token, and the value when no
-            // whitespace around it is trimmed (line breaks are spaces by now).
+            let header = known != .other && !lineBreak ? known : KnownHeader.lookup(p, 0..<nameEnd)
+            // Parsing reads the name back when it is one token (a known name is: letters,
+            // digits and '-'), and the value when no whitespace around it is trimmed (line
+            // breaks are spaces by now).
             var token = nameEnd > 0
-            for i in 0..<nameEnd where !ByteClass.isToken(p[i]) { token = false; break }
+            if header == .other {
+                for i in 0..<nameEnd where !ByteClass.isToken(p[i]) { token = false; break }
+            }
             let trimmed = valueEnd == valueStart || (!ByteClass.isSpace(p[valueStart]) && !ByteClass.isSpace(p[valueEnd - 1]))
-            let header = KnownHeader.lookup(p, 0..<nameEnd)
             splice(r, with: p, movingFieldsFrom: k)
             return Field(header: header, line: start..<start + valueEnd + 2, name: start..<start + nameEnd,
                          value: start + valueStart..<start + valueEnd, readsBack: token && trimmed)
