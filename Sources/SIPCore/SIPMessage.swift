@@ -50,16 +50,16 @@ public struct SIPMessage: Sendable {
         var value: Range<Int> { Int(valueLo)..<Int(valueHi) }
     }
 
-    // Offsets are stored in 32 bits (`Compact32`): a message is copied and moved on every hop,
-    // and a small one is moved without a call to memcpy.
+    // Offsets are stored in 32 bits (`Range32`, `Int32Stored`): a message is copied and moved
+    // on every hop, and a small one is moved without a call to memcpy.
     var storage: [UInt8]
-    @Compact32 var messageStart: Int
-    @Compact32 var startLineText: Range<Int>
-    @Compact32 var startLineFull: Range<Int>
+    @Int32Stored var messageStart: Int
+    @Range32 var startLineText: Range<Int>
+    @Range32 var startLineFull: Range<Int>
     var startLine: StartLine
     var fields: [Field]
-    @Compact32 var separator: Range<Int>
-    @Compact32 var bodyRange: Range<Int>
+    @Range32 var separator: Range<Int>
+    @Range32 var bodyRange: Range<Int>
     var isModified = false
     /// Whether this index is what parsing `storage` as a datagram with the default limits gives,
     /// framing notes aside (a parse so made that noted nothing, a builder's or `wire`'s index):
@@ -68,7 +68,7 @@ public struct SIPMessage: Sendable {
     var isDatagramParse = false
 
     /// Octets after the body that the Content-Length left out (ignored on datagrams, RFC 3261 §18.3).
-    @Compact32 public internal(set) var trailingByteCount = 0
+    @Int32Stored public internal(set) var trailingByteCount = 0
     /// Framing irregularities tolerated while parsing (bare LF, no empty line at the end, ...).
     public internal(set) var framingNotes: [String] {
         get { notes ?? [] }
@@ -245,31 +245,27 @@ public struct SIPMessage: Sendable {
     }
 }
 
-/// An offset (or a range of them) in a message, stored in 32 bits: messages are bounded far
-/// below 2 GiB (values beyond are clamped, as `SIPMessage.Field` clamps its offsets).
+/// An offset range in a message, stored in 32 bits: messages are bounded far below 2 GiB
+/// (bounds beyond are clamped, as `SIPMessage.Field` clamps its offsets).
 @propertyWrapper
-struct Compact32<Value: Compact32Value>: Sendable {
+struct Range32: Sendable {
     private var lo: Int32, hi: Int32
-    init(wrappedValue: Value) { (lo, hi) = wrappedValue.compact32 }
-    var wrappedValue: Value {
-        get { Value(compact32: (lo, hi)) }
-        set { (lo, hi) = newValue.compact32 }
+    init(wrappedValue r: Range<Int>) { (lo, hi) = (Int32(clamping: r.lowerBound), Int32(clamping: r.upperBound)) }
+    var wrappedValue: Range<Int> {
+        get { Int(lo)..<Int(hi) }
+        set { (lo, hi) = (Int32(clamping: newValue.lowerBound), Int32(clamping: newValue.upperBound)) }
     }
 }
 
-protocol Compact32Value: Sendable {
-    var compact32: (Int32, Int32) { get }
-    init(compact32: (Int32, Int32))
-}
-
-extension Int: Compact32Value {
-    var compact32: (Int32, Int32) { (Int32(clamping: self), 0) }
-    init(compact32 c: (Int32, Int32)) { self = Int(c.0) }
-}
-
-extension Range: Compact32Value where Bound == Int {
-    var compact32: (Int32, Int32) { (Int32(clamping: lowerBound), Int32(clamping: upperBound)) }
-    init(compact32 c: (Int32, Int32)) { self = Int(c.0)..<Int(c.1) }
+/// An offset or count in a message, stored in 32 bits (clamped, as `Range32`).
+@propertyWrapper
+struct Int32Stored: Sendable {
+    private var value: Int32
+    init(wrappedValue: Int) { value = Int32(clamping: wrappedValue) }
+    var wrappedValue: Int {
+        get { Int(value) }
+        set { value = Int32(clamping: newValue) }
+    }
 }
 
 extension SIPMessage {
