@@ -31,6 +31,40 @@ extension SIPMessage {
         let ms = i
         while i < e, f[Int(p[i])] & ByteClass.tokenFlag != 0 { i += 1 }
         guard i > ms, i == e else { return nil }
-        return String(p, ms..<e)
+        return methodName(p, ms..<e)
+    }
+
+    /// The method name at `p[r]` as text: a common method is its literal, so that the many
+    /// reads of a method (Request-Line and CSeq, on every hop) neither validate its bytes nor
+    /// make a String again. The first byte picks the literals it can be.
+    static func methodName(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        guard !r.isEmpty else { return "" }
+        @inline(__always) func isText(_ s: StaticString) -> Bool {
+            guard r.count == s.utf8CodeUnitCount else { return false }
+            let q = s.utf8Start
+            for k in 0..<r.count where p[r.lowerBound + k] != q[k] { return false }
+            return true
+        }
+        switch p[r.lowerBound] {
+        case UInt8(ascii: "I"):
+            if isText("INVITE") { return "INVITE" }
+            if isText("INFO") { return "INFO" }
+        case UInt8(ascii: "A"): if isText("ACK") { return "ACK" }
+        case UInt8(ascii: "B"): if isText("BYE") { return "BYE" }
+        case UInt8(ascii: "R"):
+            if isText("REGISTER") { return "REGISTER" }
+            if isText("REFER") { return "REFER" }
+        case UInt8(ascii: "C"): if isText("CANCEL") { return "CANCEL" }
+        case UInt8(ascii: "O"): if isText("OPTIONS") { return "OPTIONS" }
+        case UInt8(ascii: "P"):
+            if isText("PRACK") { return "PRACK" }
+            if isText("PUBLISH") { return "PUBLISH" }
+        case UInt8(ascii: "U"): if isText("UPDATE") { return "UPDATE" }
+        case UInt8(ascii: "M"): if isText("MESSAGE") { return "MESSAGE" }
+        case UInt8(ascii: "S"): if isText("SUBSCRIBE") { return "SUBSCRIBE" }
+        case UInt8(ascii: "N"): if isText("NOTIFY") { return "NOTIFY" }
+        default: break
+        }
+        return String(p, r)
     }
 }

@@ -123,11 +123,39 @@ extension SIPMessage {
         let r = fields[i].value
         // No comma (one memchr), one element: folding and splitting cannot make a second.
         let hasComma = storage.withUnsafeBufferPointer { MessageParser.find(ASCII.comma, $0, r.lowerBound, r.upperBound) != nil }
-        guard hasComma, let rest = restAfterFirstElement(r) else {
+        guard hasComma else {
+            removeHeader(at: i)
+            return
+        }
+        if let cut = firstElementCut(at: i) {
+            dropValuePrefix(at: i, count: cut)
+            return
+        }
+        guard let rest = restAfterFirstElement(r) else {
             removeHeader(at: i)
             return
         }
         replaceHeader(at: i, with: rest)
+    }
+
+    /// How many bytes from the start of field `i`'s value to cut, when cutting them leaves the
+    /// line `replaceHeader(at: i, with: restAfterFirstElement)` would write: the line reads
+    /// `name: value` CRLF (name as `fieldName` writes it, value trimmed), and the rest is the
+    /// value's ASCII tail after the first split, already joined as the rest is; nil otherwise.
+    private func firstElementCut(at i: Int) -> Int? {
+        let f = fields[i]
+        let line = f.line, n = f.name, r = f.value
+        return storage.withUnsafeBufferPointer { p -> Int? in
+            guard f.readsBack, r.lowerBound == n.upperBound + 2, line.upperBound == r.upperBound + 2,
+                  p[n.upperBound] == ASCII.colon, p[n.upperBound + 1] == ASCII.sp,
+                  p[r.upperBound] == ASCII.cr, p[r.upperBound + 1] == ASCII.lf,
+                  f.header == .other || f.header.isCanonicalName(p, n),
+                  !ByteClass.hasLineBreak(p, r, orNonASCII: true),
+                  let split = firstSplit(p, r).split else { return nil }
+            let tail = trimmed(p, split + 1..<r.upperBound)
+            guard tail.upperBound == r.upperBound, !firstSplit(p, tail).anyComma || isJoinedList(p, tail) else { return nil }
+            return tail.lowerBound - r.lowerBound
+        }
     }
 
     /// The rest of the field value `r` after its first element, as `splitHeaderList` would

@@ -436,3 +436,16 @@ public enum KnownHeader: UInt8, Sendable, CaseIterable {
         self = name.withBytes { b in KnownHeader.lookup(b, 0..<b.count) }
     }
 }
+
+extension KnownHeader {
+    /// `name` as bytes, by raw value (`allCases` is in raw value order), made once.
+    private static let nameBytes: [[UInt8]] = allCases.map { Array($0.name.utf8) }
+
+    /// Whether `p[r]` is this header's canonical name (`name`), byte for byte.
+    func isCanonicalName(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        let name = Self.nameBytes[Int(rawValue)]
+        guard name.count == r.count else { return false }
+        for k in 0..<r.count where name[k] != p[r.lowerBound + k] { return false }
+        return true
+    }
+}

@@ -57,10 +57,31 @@ public struct MessageBuilder: Sendable {
             for f in message.fields where f.header == header {
                 if firstOnly, copied > 0 { break }
                 copied += 1
+                if copyLine(p, f) { continue }
                 writeField(header.name, known: header, lineBreakFree: true) { SIPMessage.appendValue(p, f.value, to: &$0) }
             }
         }
         return copied
+    }
+
+    /// Copies the field line `f` of a message's buffer `p` as it is, its index moved along, when
+    /// it is exactly what `copy` writes for it (`name: value` CRLF, `name` canonical, the value
+    /// copied byte for byte: ASCII without line breaks) and indexed as `writeField` would
+    /// index that; false (nothing written) otherwise. Responses copy most of their fields so.
+    private mutating func copyLine(_ p: UnsafeBufferPointer<UInt8>, _ f: SIPMessage.Field) -> Bool {
+        let line = f.line, n = f.name, value = f.value
+        // `readsBack`: the value is trimmed as the parser (and `writeField`) trims it.
+        guard indexed, f.readsBack, f.header != .contentLength, line.lowerBound == n.lowerBound,
+              value.lowerBound == n.upperBound + 2, line.upperBound == value.upperBound + 2,
+              value.upperBound - line.lowerBound <= ParseLimits.default.maxLineLength,
+              p[n.upperBound] == ASCII.colon, p[n.upperBound + 1] == ASCII.sp,
+              p[value.upperBound] == ASCII.cr, p[value.upperBound + 1] == ASCII.lf,
+              !ByteClass.hasLineBreak(p, value, orNonASCII: true),
+              f.header.isCanonicalName(p, n) else { return false }
+        let at = bytes.count
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[line]))
+        fields.append(f.moved(by: at - line.lowerBound))
+        return true
     }
 
     /// Ends the header section with Content-Type (for a body, when given) and Content-Length,

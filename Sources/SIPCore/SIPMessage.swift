@@ -8,8 +8,8 @@ import Darwin
 ///
 /// Parsing indexes the start line and header fields without copying; values are decoded on
 /// demand. An unmodified message serialises to exactly the bytes it was parsed from. Edits
-/// append new text to the buffer and re-point one field, so serialising re-writes only what
-/// changed and keeps every other byte as it came.
+/// splice new text into the buffer, which they keep in serialised layout, so the buffer is
+/// what is sent and every byte not edited is kept as it came.
 public struct SIPMessage: Sendable {
     public enum Kind: String, Sendable, Codable { case request, response }
 
@@ -33,11 +33,12 @@ public struct SIPMessage: Sendable {
             valueHi = Int32(clamping: value.upperBound)
         }
 
-        /// The same field `d` bytes further on in a buffer.
-        func moved(by d: Int) -> Field {
+        /// The same field `d` bytes further on in a buffer, its line `lineEnd` bytes longer (a
+        /// line end written after it). Wrapping arithmetic: offsets are bounded by the buffer.
+        func moved(by d: Int, lineEnd: Int = 0) -> Field {
             var f = self
-            let d = Int32(d)
-            f.lineLo += d; f.lineHi += d; f.nameHi += d; f.valueLo += d; f.valueHi += d
+            let d = Int32(truncatingIfNeeded: d)
+            f.lineLo &+= d; f.lineHi &+= d &+ Int32(truncatingIfNeeded: lineEnd); f.nameHi &+= d; f.valueLo &+= d; f.valueHi &+= d
             return f
         }
 
@@ -49,22 +50,25 @@ public struct SIPMessage: Sendable {
         var value: Range<Int> { Int(valueLo)..<Int(valueHi) }
     }
 
+    // Offsets are stored in 32 bits (`Range32`, `Int32Stored`): a message is copied and moved
+    // on every hop, and a small one is moved without a call to memcpy.
     var storage: [UInt8]
-    var messageStart: Int
-    var startLineText: Range<Int>
-    var startLineFull: Range<Int>
+    @Int32Stored var messageStart: Int
+    @Range32 var startLineText: Range<Int>
+    @Range32 var startLineFull: Range<Int>
     var startLine: StartLine
     var fields: [Field]
-    var separator: Range<Int>
-    var bodyRange: Range<Int>
+    @Range32 var separator: Range<Int>
+    @Range32 var bodyRange: Range<Int>
     var isModified = false
     /// Whether this index is what parsing `storage` as a datagram with the default limits gives,
     /// framing notes aside (a parse so made that noted nothing, a builder's or `wire`'s index):
-    /// `wire` then sends an unedited whole buffer with its index without checking it again.
+    /// `wire` then sends an unedited whole buffer with its index without checking it again, and
+    /// a first edit knows the parts lie end to end (`SIPMessage+Editing`).
     var isDatagramParse = false
 
     /// Octets after the body that the Content-Length left out (ignored on datagrams, RFC 3261 §18.3).
-    public internal(set) var trailingByteCount = 0
+    @Int32Stored public internal(set) var trailingByteCount = 0
     /// Framing irregularities tolerated while parsing (bare LF, no empty line at the end, ...).
     public internal(set) var framingNotes: [String] {
         get { notes ?? [] }
@@ -80,7 +84,9 @@ public struct SIPMessage: Sendable {
     public var isRequest: Bool { startLine.isRequest }
 
     /// The method of a request, exactly as written (never unescaped).
-    public var method: String? { isRequest ? text(startLine.method) : nil }
+    public var method: String? {
+        isRequest ? storage.withUnsafeBufferPointer { Self.methodName($0, startLine.method) } : nil
+    }
     /// The Request-URI as written.
     public var requestURIText: String? { isRequest ? text(startLine.uri) : nil }
     /// The Request-URI parsed; nil for responses or when it does not parse.
@@ -185,54 +191,21 @@ public struct SIPMessage: Sendable {
 
     // MARK: Serialising
 
-    /// The message on the wire. Unmodified: exactly the parsed bytes.
+    /// The message on the wire. Unmodified: exactly the parsed bytes; edited: the buffer, which
+    /// edits keep in serialised layout (see `SIPMessage+Editing`).
     public var bytes: [UInt8] {
-        if !isModified { return Array(storage[messageStart..<bodyRange.upperBound]) }
-        let count = serializedCount
-        return storage.withUnsafeBufferPointer { src in
-            [UInt8](unsafeUninitializedCapacity: count) { out, n in
-                var o = 0
-                @inline(__always) func copy(_ r: Range<Int>) {
-                    guard !r.isEmpty else { return }
-                    UnsafeMutableRawPointer(out.baseAddress! + o).copyMemory(from: src.baseAddress! + r.lowerBound, byteCount: r.count)
-                    o += r.count
-                }
-                copy(startLineFull)
-                for f in fields {
-                    let line = f.line
-                    copy(line)
-                    // A datagram's last field may lack its line end; once a field follows, it needs one.
-                    switch Self.missingLineEnd(src, line) {
-                    case 1: out[o] = ASCII.lf; o += 1
-                    case 2: out[o] = ASCII.cr; out[o + 1] = ASCII.lf; o += 2
-                    default: break
-                    }
-                }
-                if separator.isEmpty {
-                    out[o] = ASCII.cr; out[o + 1] = ASCII.lf; o += 2
-                } else {
-                    copy(separator)
-                }
-                copy(bodyRange)
-                n = o
-            }
-        }
+        isModified ? storage : Array(storage[messageStart..<bodyRange.upperBound])
     }
 
     /// `bytes.count`, without building the bytes.
     public var serializedCount: Int {
-        if !isModified { return bodyRange.upperBound - messageStart }
-        return storage.withUnsafeBufferPointer { p in
-            var n = startLineFull.count + (separator.isEmpty ? 2 : separator.count) + bodyRange.count
-            for f in fields { n += f.line.count + Self.missingLineEnd(p, f.line) }
-            return n
-        }
+        isModified ? storage.count : bodyRange.upperBound - messageStart
     }
 
     /// How many bytes complete a field line that lacks its line end (a datagram's last field):
     /// 0 (ends in LF), 1 (ends in CR: LF) or 2 (CRLF); 0 for an empty range.
     @inline(__always)
-    private static func missingLineEnd(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int {
+    static func missingLineEnd(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int {
         guard !r.isEmpty else { return 0 }
         let last = p[r.upperBound - 1]
         if last == ASCII.lf { return 0 }
@@ -269,6 +242,29 @@ public struct SIPMessage: Sendable {
             i += 1
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// An offset range in a message, stored in 32 bits: messages are bounded far below 2 GiB
+/// (bounds beyond are clamped, as `SIPMessage.Field` clamps its offsets).
+@propertyWrapper
+struct Range32: Sendable {
+    private var lo: Int32, hi: Int32
+    init(wrappedValue r: Range<Int>) { (lo, hi) = (Int32(clamping: r.lowerBound), Int32(clamping: r.upperBound)) }
+    var wrappedValue: Range<Int> {
+        get { Int(lo)..<Int(hi) }
+        set { (lo, hi) = (Int32(clamping: newValue.lowerBound), Int32(clamping: newValue.upperBound)) }
+    }
+}
+
+/// An offset or count in a message, stored in 32 bits (clamped, as `Range32`).
+@propertyWrapper
+struct Int32Stored: Sendable {
+    private var value: Int32
+    init(wrappedValue: Int) { value = Int32(clamping: wrappedValue) }
+    var wrappedValue: Int {
+        get { Int(value) }
+        set { value = Int32(clamping: newValue) }
     }
 }
 

@@ -1,11 +1,12 @@
 /// The parsed shape of a Request-Line or Status-Line, as ranges into the message bytes.
 struct StartLine: Sendable {
     var isRequest: Bool
-    var method: Range<Int> = 0..<0
-    var uri: Range<Int> = 0..<0
-    var version: Range<Int> = 0..<0
-    var status: Int = 0
-    var reason: Range<Int> = 0..<0
+    // 32-bit offsets (`Range32`), as it is part of every message.
+    @Range32 var method: Range<Int> = 0..<0
+    @Range32 var uri: Range<Int> = 0..<0
+    @Range32 var version: Range<Int> = 0..<0
+    @Int32Stored var status: Int = 0
+    @Range32 var reason: Range<Int> = 0..<0
 
     /// Parses `line` (without its terminator) strictly per RFC 3261 §7.1/§7.2.
     static func parse(_ p: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) throws(RawError) -> StartLine {

@@ -35,3 +35,25 @@ import TestSupport
         #expect(withMethod > 500)
     }
 }
+
+/// `SIPMessage.methodName` (common methods as literals) against the text of the bytes, for the
+/// common methods, near misses and seeded tokens.
+@Suite struct MethodNameTests {
+    static let names = ["INVITE", "ACK", "BYE", "REGISTER", "CANCEL", "OPTIONS", "PRACK", "UPDATE", "INFO", "MESSAGE",
+                        "SUBSCRIBE", "NOTIFY", "REFER", "PUBLISH", "invite", "INVITEX", "INVIT", "ACKK", "X", ""]
+
+    @Test func methodNameIsTheText() {
+        var g = SplitMix64(seed: 0x4D45_5448)
+        let letters = Array("ABCEIKNORSTVY-".utf8)
+        var tokens = Self.names
+        for _ in 0..<3000 { tokens.append(String(decoding: (0..<g.int(1...9)).map { _ in g.pick(letters) }, as: UTF8.self)) }
+        for token in tokens {
+            let bytes = Array(("  " + token + " ").utf8)
+            let r = 2..<bytes.count - 1
+            let name = bytes.withUnsafeBufferPointer { SIPMessage.methodName($0, r) }
+            #expect(name == token && Array(name.utf8) == Array(bytes[r]), "\(token.debugDescription)")
+        }
+        let request = try? SIPMessage(parsing: "REGISTER sip:x SIP/2.0\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n")
+        #expect(request?.method == "REGISTER" && request?.cseqMethodName == "REGISTER")
+    }
+}

@@ -32,6 +32,18 @@ import TestSupport
             #expect(m.bytes == Array(expected.utf8), "case \(n): \(name.debugDescription) \(value.debugDescription)")
             #expect(m.headerFields.last?.known == KnownHeader(name: Self.clean(name)), "case \(n)")
             WireTests.check(m)
+            // Prepended and set (which look the name up before writing it): the same line and header.
+            var pre = try SIPMessage(parsing: head + "\r\n")
+            pre.prependHeader(name, value)
+            var set = try SIPMessage(parsing: head + "\r\n")
+            set.setHeader(name, value)
+            for edited in [pre, set] {
+                let line = Self.clean(name) + ": " + Self.clean(value) + "\r\n"
+                let field = edited.headerFields.first { $0.name == Self.clean(name) && $0.known == KnownHeader(name: Self.clean(name)) }
+                #expect(String(decoding: edited.bytes, as: UTF8.self).contains(line), "case \(n)")
+                #expect(field != nil, "case \(n): \(name.debugDescription)")
+                WireTests.check(edited)
+            }
         }
     }
 

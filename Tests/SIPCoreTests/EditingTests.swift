@@ -566,7 +566,7 @@ import Testing
         #expect(worst <= 2 * (Self.messy.count + 64) + 4096 + 2048)
         let again = try Self.reparse(m)
         #expect(again.value("Subject") == "edit number 9999 of the subject line")
-        // Untouched lines still carry their original bytes after all those compactions.
+        // Untouched lines still carry their original bytes after all those edits.
         let lines = Self.split(Self.messy).head
         #expect(Self.split(m.bytes).head == Self.replacing(lines, [Self.headIndex(lines, "Subject:"), Self.headIndex(lines, "\t plans")],
                                                            with: ["Subject: edit number 9999 of the subject line\r\n"]))
@@ -611,41 +611,53 @@ import Testing
         try Self.reparse(s)
     }
 
-    // MARK: compact() re-points every range
+    // MARK: The serialised layout edits keep
 
-    @Test func compactionKeepsTheMessage() throws {
-        for (name, bytes) in Self.allFixtures {
-            // Unmodified.
-            var u = try SIPMessage(parsing: bytes)
-            let before = u.bytes
-            let fields = u.headerFields
-            u.compact()
-            #expect(u.bytes == before, "\(name) unmodified")
-            #expect(u.headerFields == fields, "\(name) unmodified")
-            #expect(u.storage.count <= before.count + 2, "\(name) unmodified")
+    /// What `bytes` of an edited message is, part by part: the start line, each field line
+    /// (with a line end when it has none), the empty line (written when missing), the body.
+    static func serialisation(_ m: SIPMessage) -> [UInt8] {
+        var out = Array(m.storage[m.startLineFull])
+        for f in m.fields {
+            out += m.storage[f.line]
+            switch m.storage[f.line.upperBound - 1] {
+            case 0x0A: break
+            case 0x0D: out += [0x0A]
+            default: out += [0x0D, 0x0A]
+            }
+        }
+        out += m.separator.isEmpty ? [0x0D, 0x0A] : Array(m.storage[m.separator])
+        return out + m.storage[m.bodyRange]
+    }
 
-            // After edits to every part: start line, a field, the body.
-            var m = try SIPMessage(parsing: bytes)
-            if m.isRequest { m.setRequestLine(uri: "sip:compact@example.com") } else { m.setStatus(183, reason: "Session Progress") }
-            m.setHeader("Subject", "compacted")
+    @Test func serialisedLayoutKeepsTheMessage() throws {
+        for (name, bytes) in Self.allFixtures + [("leading and trailing", Array("\r\n".utf8) + Self.plain + Array("junk".utf8))] {
+            let u = try SIPMessage(parsing: bytes)
+            var v = u
+            v.moveToSerialisedLayout()
+            #expect(v.isSerialisedLayout, "\(name)")
+            #expect(v.storage == Self.serialisation(u), "\(name)")
+            #expect(v.headerFields == u.headerFields, "\(name)")
+            #expect(v.body == u.body, "\(name)")
+            #expect(v.summary == u.summary, "\(name)")
+            #expect(v.version == u.version, "\(name)")
+
+            // Every edit leaves the buffer in that layout, and the buffer is what is sent.
+            var m = u
+            if m.isRequest { m.setRequestLine(uri: "sip:layout@example.com") } else { m.setStatus(183, reason: "Session Progress") }
+            #expect(m.isSerialisedLayout && m.bytes == Self.serialisation(m), "\(name)")
+            m.setHeader("Subject", "laid out")
+            #expect(m.isSerialisedLayout && m.bytes == Self.serialisation(m), "\(name)")
             m.setBody(Array("body".utf8))
-            let edited = m.bytes
-            let summary = m.summary
-            let editedFields = m.headerFields
-            m.compact()
-            #expect(m.bytes == edited, "\(name)")
-            #expect(m.summary == summary, "\(name)")
-            #expect(m.headerFields == editedFields, "\(name)")
+            #expect(m.isSerialisedLayout && m.bytes == Self.serialisation(m), "\(name)")
+            m.addHeader("X-Gone", "soon", at: 1)
+            #expect(m.isSerialisedLayout && m.bytes == Self.serialisation(m), "\(name)")
+            m.removeHeader(at: 1)
+            #expect(m.isSerialisedLayout && m.bytes == Self.serialisation(m), "\(name)")
             #expect(m.bodyText == "body", "\(name)")
             #expect(m.version == "SIP/2.0", "\(name)")
             #expect(throws: Never.self, "\(name)") { try m.validate() }
-            // And it can be edited and compacted again.
-            m.setHeader("Subject", "again")
-            m.compact()
-            m.compact()
             let again = try Self.reparse(m)
-            #expect(again.value("Subject") == "again", "\(name)")
-            #expect(again.summary == summary, "\(name)")
+            #expect(again.value("Subject") == "laid out", "\(name)")
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TestSupport
 @testable import SIPCore
@@ -60,6 +61,12 @@ import TestSupport
             var d = m0
             d.dropFirstListValue(.route)
             #expect(d.bytes == m.bytes, "case \(n): drop and remove differ")
+            // Byte for byte the field rewritten as `Route: rest` (the element cut in place or not).
+            let text = String(decoding: m0.bytes, as: UTF8.self)
+            let rest = Self.referenceRest(v).map { "Route: \($0)\r\n" } ?? ""
+            #expect(String(decoding: m.bytes, as: UTF8.self) == text.replacingOccurrences(of: "Route: \(raw)\r\n", with: rest),
+                    "case \(n): \(raw.debugDescription)")
+            WireTests.check(m)
         }
     }
 

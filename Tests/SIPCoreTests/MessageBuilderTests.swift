@@ -60,11 +60,48 @@ import TestSupport
         }
     }
 
+    /// `copy` (a line copied whole when it is what would be written) against adding each of
+    /// `values(header)` as bytes (the general path): same bytes and index. Seeded source lines
+    /// with compact and odd-case names, odd spacing, folding, non-ASCII, long values, edited fields.
+    @Test func copiedLinesAreWhatAddingTheValuesWrites() throws {
+        var g = SplitMix64(seed: 0x434F_5059)
+        let headers: [(KnownHeader, [String])] = [(.via, ["Via", "v", "VIA"]), (.to, ["To", "t"]), (.callID, ["Call-ID", "i", "call-id"]),
+                                                 (.cseq, ["CSeq"]), (.recordRoute, ["Record-Route"]), (.contentLength, ["Content-Length"])]
+        let colons = [": ", ": ", ":", " : ", ":  ", ":\t"]
+        let values = ["SIP/2.0/UDP a;branch=z9hG4bK1", "<sip:b@x>;tag=2", "c1", "1 INVITE", "", "x,\r\n y", "caf\u{e9}",
+                      "<sip:r;lr>, <sip:s;lr>", String(repeating: "v", count: 1100), "0"]
+        for n in 0..<1500 {
+            var text = "INVITE sip:b@x SIP/2.0\r\n"
+            for _ in 0..<g.int(1...8) {
+                let (_, names) = g.pick(headers)
+                text += g.pick(names) + g.pick(colons) + g.pick(values) + g.pick(["", "", " "]) + "\r\n"
+            }
+            guard var m = try? SIPMessage(parsing: text + "\r\n") else { continue }
+            if g.chance(3) { m.prependHeader("Via", g.pick([" padded ", "SIP/2.0/UDP e;branch=z9hG4bKe", ""])) }
+            if g.chance(4) { m.setHeader("Call-ID", "edited") }
+            var copied = MessageBuilder(startLine: Array("SIP/2.0 200 OK".utf8))
+            var added = MessageBuilder(startLine: Array("SIP/2.0 200 OK".utf8))
+            for (header, _) in headers {
+                let firstOnly = g.chance(3)
+                copied.copy(header, from: m, firstOnly: firstOnly)
+                for v in m.values(header).prefix(firstOnly ? 1 : .max) { added.add(header, bytes: Array(v.utf8)) }
+            }
+            let a = copied.message(), b = added.message()
+            #expect(a?.bytes == b?.bytes, "case \(n)")
+            if let a { #expect(a.hasSameIndex(as: b), "case \(n)") } else { #expect(b == nil, "case \(n)") }
+        }
+    }
+
     /// The builder trusts a known header's canonical name: a token that looks up as itself.
     @Test func canonicalNamesAreTokensThatLookUpAsThemselves() {
         for h in KnownHeader.allCases where h != .other {
             #expect(!h.name.isEmpty && h.name.utf8.allSatisfy(ByteClass.isToken), "\(h)")
             #expect(KnownHeader(name: h.name) == h, "\(h)")
+            // `isCanonicalName` holds for the name as written and for no other spelling.
+            let bytes = Array(h.name.utf8), lower = Array(h.name.lowercased().utf8)
+            #expect(bytes.withUnsafeBufferPointer { h.isCanonicalName($0, 0..<$0.count) }, "\(h)")
+            #expect(lower == bytes || !lower.withUnsafeBufferPointer { h.isCanonicalName($0, 0..<$0.count) }, "\(h)")
+            #expect(!bytes.dropLast().withUnsafeBufferPointer { h.isCanonicalName($0, 0..<$0.count) }, "\(h)")
         }
     }
 

@@ -56,7 +56,7 @@ import Testing
             { $0.removeHeader("Content-Type") },
         ]
         for edit in edits { #expect(Self.check(try Self.edited(edit: edit))) }
-        // Edited over and over until the buffer is compacted.
+        // Edited over and over, in place.
         let many = try Self.edited { m in
             for i in 0..<400 { m.setHeader("Max-Forwards", String(i)) }
         }
