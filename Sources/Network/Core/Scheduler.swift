@@ -124,7 +124,8 @@ private struct EventQueue {
     var nextSeq: UInt64 = 0
     var eventsRun = 0
 
-    mutating func push(afterMs delayMs: Int64, handle: TimerHandle?, _ work: Work) {
+    /// `handle` and `work` are taken over (moved into the entry, not copied and released).
+    mutating func push(afterMs delayMs: Int64, handle: consuming TimerHandle?, _ work: consuming Work) {
         push(Entry(time: nowMs + max(0, delayMs), seq: nextSeq, handle: handle, work: work))
         nextSeq += 1
     }
