@@ -417,8 +417,8 @@ final class TransactionLayer {
     func send(_ response: SIPMessage, in tx: ServerTransaction, note: String) {
         guard let code = response.statusCode, tx.state == .proceeding || (tx.state == .accepted && (200..<300).contains(code)) else { return }
         let wire = response.wire
-        tx.lastResponse = wire
         transport.send(wire, from: owner, to: tx.peer, note: note)
+        tx.lastResponse = wire  // last: the local is moved in, not copied
         if code < 200 { return }
         if tx.legacyID != nil { tx.legacyResponseToTag = response.addressValue(.to)?.tag }
         if tx.isInvite {
