@@ -11,21 +11,29 @@ public struct WireMessage: Sendable {
 extension SIPMessage {
     /// The bytes to send, with their parse carried over from this message's index, so that
     /// a hop in the same process does not parse what was just serialised.
-    public var wire: WireMessage {
-        let wire: WireMessage
+    public var wire: WireMessage { (copy self).intoWire() }
+
+    /// `wire`, taking the message over: it becomes the wire form's parse as it is, not a copy
+    /// (whose every buffer is retained, and released with the message), for a sender that has
+    /// no further use for it.
+    public consuming func intoWire() -> WireMessage {
+        let exact: Bool
         if !isModified && messageStart == 0 && bodyRange.upperBound == storage.count {
             // A whole datagram that was never edited is its own bytes; its index is their parse
             // when it came from one (or a builder), else when the checks say so.
-            let exact = isDatagramParse || parsesAsIndexed
-            wire = WireMessage(bytes: storage, parsed: exact ? self : nil)
-        } else if isModified {
-            // An edited message's buffer is its serialisation (see `SIPMessage+Editing`).
-            wire = WireMessage(bytes: storage, parsed: parsesAsIndexed ? sentAsParse : nil)
+            exact = isDatagramParse || parsesAsIndexed
         } else {
-            var sent = self
-            sent.moveToSerialisedLayout()
-            wire = WireMessage(bytes: sent.storage, parsed: sent.parsesAsIndexed ? sent.sentAsParse : nil)
+            // An edited message's buffer is its serialisation (see `SIPMessage+Editing`).
+            if !isModified { moveToSerialisedLayout() }
+            exact = parsesAsIndexed
+            if exact {
+                isModified = false
+                isDatagramParse = true
+                trailingByteCount = 0
+            }
         }
+        let bytes = storage
+        let wire = WireMessage(bytes: bytes, parsed: exact ? consume self : nil)
         assert(wire.parsed.map { $0.hasSameIndex(as: try? SIPMessage(parsing: wire.bytes)) } ?? true, "wire parse differs from a parse")
         return wire
     }
@@ -59,16 +67,6 @@ extension SIPMessage {
             if let cl = contentLength, (try? MessageParser.contentLength(p, cl.value)) != bodyRange.count { return false }
             return true
         }
-    }
-
-    /// This message, in serialised layout, as a parse of its buffer gives it when
-    /// `parsesAsIndexed` (which requires no framing notes).
-    private var sentAsParse: SIPMessage {
-        var m = self
-        m.isModified = false
-        m.isDatagramParse = true
-        m.trailingByteCount = 0
-        return m
     }
 
     /// Whether `other` is this message with the same buffer contents, index, framing notes

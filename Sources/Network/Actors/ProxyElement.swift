@@ -96,7 +96,7 @@ class ProxyElement: Element {
         var r = response
         r.dropFirstListValue(.via)
         for rule in pipeline { rule.onResponse(&r, request: x, self) }
-        tx.respond(r)
+        tx.respond(consume r)
     }
 }
 

@@ -64,9 +64,9 @@ final class ClientTransaction: TimerHandle, KeyedTransaction, TimerTarget {
     weak var layer: TransactionLayer?
 
     /// `method`: the request's (read once by the layer).
-    init(key: TransactionKey, request: SIPMessage, method: String?, peer: String, reliable: Bool, callbacks: Callbacks) {
+    init(key: TransactionKey, request: consuming SIPMessage, method: String?, peer: String, reliable: Bool, callbacks: Callbacks) {
         self.key = key
-        self.wire = request.wire
+        self.wire = request.intoWire()
         self.peer = peer
         self.isInvite = method == "INVITE"
         self.reliable = reliable
@@ -122,7 +122,7 @@ final class ServerTransaction: KeyedTransaction, TimerTarget {
     }
 
     /// Sends a response through the transaction (to the peer the request came from).
-    func respond(_ response: SIPMessage, note: String = "") {
+    func respond(_ response: consuming SIPMessage, note: String = "") {
         layer?.send(response, in: self, note: note)
     }
 
@@ -222,27 +222,28 @@ final class TransactionLayer {
     // MARK: Client side
 
     /// Starts a client transaction for `request` (which must carry its own top Via).
-    func sendRequest(_ request: SIPMessage, to peer: String, note: String = "",
+    /// (`request` is taken over: its wire form is made without a copy.)
+    func sendRequest(_ request: consuming SIPMessage, to peer: String, note: String = "",
                      onResponse: @escaping (SIPMessage) -> Void, onTimeout: @escaping () -> Void) {
         sendRequest(request, to: peer, note: note, .closures(onResponse: onResponse, onTimeout: onTimeout))
     }
 
     /// `sendRequest` reporting to `owner`.
-    func sendRequest(_ request: SIPMessage, to peer: String, note: String = "", owner: ClientTransactionOwner) {
+    func sendRequest(_ request: consuming SIPMessage, to peer: String, note: String = "", owner: ClientTransactionOwner) {
         sendRequest(request, to: peer, note: note, .owner(owner))
     }
 
-    private func sendRequest(_ request: SIPMessage, to peer: String, note: String, _ callbacks: ClientTransaction.Callbacks) {
+    private func sendRequest(_ request: consuming SIPMessage, to peer: String, note: String, _ callbacks: ClientTransaction.Callbacks) {
         let method = request.method
         if method == "ACK" {
-            transport.send(request.wire, from: owner, to: peer, note: note)
+            transport.send(request.intoWire(), from: owner, to: peer, note: note)
             return
         }
         guard let key = Self.clientKey(request) else {
-            transport.send(request.wire, from: owner, to: peer, note: note)
+            transport.send(request.intoWire(), from: owner, to: peer, note: note)
             return
         }
-        let tx = ClientTransaction(key: key, request: request, method: method, peer: peer, reliable: reliable(peer),
+        let tx = ClientTransaction(key: key, request: consume request, method: method, peer: peer, reliable: reliable(peer),
                                    callbacks: callbacks)
         tx.layer = self
         clients.set(tx)
@@ -414,13 +415,15 @@ final class TransactionLayer {
         return .absent(TransactionKey(branch: "", method: Self.serverMethod(method), peer: peer))
     }
 
-    func send(_ response: SIPMessage, in tx: ServerTransaction, note: String) {
+    /// `response` is taken over: it becomes the wire form's parse without a copy.
+    func send(_ response: consuming SIPMessage, in tx: ServerTransaction, note: String) {
         guard let code = response.statusCode, tx.state == .proceeding || (tx.state == .accepted && (200..<300).contains(code)) else { return }
-        let wire = response.wire
+        let toTag = tx.legacyID != nil && code >= 200 ? response.addressValue(.to)?.tag : nil
+        let wire = response.intoWire()
         transport.send(wire, from: owner, to: tx.peer, note: note)
         tx.lastResponse = wire  // last: the local is moved in, not copied
         if code < 200 { return }
-        if tx.legacyID != nil { tx.legacyResponseToTag = response.addressValue(.to)?.tag }
+        if tx.legacyID != nil { tx.legacyResponseToTag = toTag }
         if tx.isInvite {
             if code < 300 {
                 if tx.state != .accepted {
