@@ -418,12 +418,12 @@ final class TransactionLayer {
     /// `response` is taken over: it becomes the wire form's parse without a copy.
     func send(_ response: consuming SIPMessage, in tx: ServerTransaction, note: String) {
         guard let code = response.statusCode, tx.state == .proceeding || (tx.state == .accepted && (200..<300).contains(code)) else { return }
-        let toTag = tx.legacyID != nil && code >= 200 ? response.addressValue(.to)?.tag : nil
+        // Read before the response is handed over: an RFC 2543 ACK is matched against it.
+        if tx.legacyID != nil, code >= 200 { tx.legacyResponseToTag = response.addressValue(.to)?.tag }
         let wire = response.intoWire()
         transport.send(wire, from: owner, to: tx.peer, note: note)
         tx.lastResponse = wire  // last: the local is moved in, not copied
         if code < 200 { return }
-        if tx.legacyID != nil { tx.legacyResponseToTag = toTag }
         if tx.isInvite {
             if code < 300 {
                 if tx.state != .accepted {
