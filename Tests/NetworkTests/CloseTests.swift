@@ -4,23 +4,37 @@ import Testing
 /// Actors and their transport hold each other, and pending events hold transactions: without
 /// `close()` every network a long run makes would stay in memory.
 @Suite struct CloseTests {
-    /// Weak references to every actor of a network left mid-call (timers pending), then closed.
+    /// Weak references to every actor of a network left mid-call (timers pending), then closed,
+    /// and to their transaction layers (which live transactions hold).
     private func actorsAfterClose(close: Bool) throws -> [Element?] {
-        final class Weak { weak var e: Element?; init(_ e: Element) { self.e = e } }
-        var refs: [Weak] = []
+        try objectsAfterClose(close: close).actors
+    }
+
+    private func objectsAfterClose(close: Bool) throws -> (actors: [Element?], layers: [TransactionLayer?]) {
+        final class Weak<T: AnyObject> { weak var o: T?; init(_ o: T) { self.o = o } }
+        var actors: [Weak<Element>] = [], layers: [Weak<TransactionLayer>] = []
         do {
             let net = try Fixtures.registered(Fixtures.spec())
             try net.call(from: "alice", to: "bob", id: "c1")
             net.advance(ms: 5)
             #expect(net.scheduler.pendingCount > 0)
-            refs = net.elements.values.map(Weak.init)
+            #expect(net.elements.values.contains { $0.layer.activeCount > 0 })
+            actors = net.elements.values.map(Weak.init)
+            layers = net.elements.values.map { Weak($0.layer) }
             if close { net.close() }
         }
-        return refs.map(\.e)
+        return (actors.map(\.o), layers.map(\.o))
     }
 
     @Test func closedNetworkFreesItsActors() throws {
         let after = try actorsAfterClose(close: true)
+        #expect(after.count >= 4)
+        #expect(after.allSatisfy { $0 == nil })
+    }
+
+    /// Live transactions hold their layer; an actor's end lets go of them, so the layer goes too.
+    @Test func closedNetworkFreesTransactionLayers() throws {
+        let after = try objectsAfterClose(close: true).layers
         #expect(after.count >= 4)
         #expect(after.allSatisfy { $0 == nil })
     }

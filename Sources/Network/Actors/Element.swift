@@ -33,6 +33,10 @@ class Element: MessageReceiver, TransactionUser {
         transport.attach(self, as: spec.name)
     }
 
+    /// Its transactions hold the layer until they end: let go of them, so that the layer goes
+    /// with this element and a timer still queued finds no layer to act on.
+    deinit { layer.detachAll() }
+
     var domain: String { spec.domain ?? "ims.example" }
     var nowMs: Int64 { ctx.scheduler.nowMs }
 

@@ -68,6 +68,13 @@ struct LegacyTransactions {
         count += 1
     }
 
+    /// Removes every transaction, passing each to `body`.
+    mutating func removeAll(_ body: (ServerTransaction) -> Void) {
+        for list in buckets.values { list.forEach(body) }
+        buckets = [:]
+        count = 0
+    }
+
     mutating func remove(_ tx: ServerTransaction) {
         guard let id = tx.legacyID else { return }
         let b = Bucket(callID: id.callID, sequence: id.sequence, peer: tx.peer)

@@ -46,11 +46,26 @@ struct TransactionTable<Tx: KeyedTransaction> {
 
     // MARK: Changes
 
-    /// `table[tx.key] = tx`: replaces the transaction with an equal key, if any.
-    mutating func set(_ tx: Tx) {
+    /// `table[tx.key] = tx`: replaces the transaction with an equal key, if any, and returns it.
+    @discardableResult
+    mutating func set(_ tx: Tx) -> Tx? {
         let hash = branchHash(tx.key)
-        if let p = place(hash: hash, { $0.key == tx.key }) { remove(at: p) }
+        var replaced: Tx?
+        if let p = place(hash: hash, { $0.key == tx.key }) {
+            replaced = transaction(at: p)
+            remove(at: p)
+        }
         add(tx, hash: hash)
+        return replaced
+    }
+
+    /// Removes every transaction, passing each to `body`.
+    mutating func removeAll(_ body: (Tx) -> Void) {
+        for s in slots { if let tx = s.tx { body(tx) } }
+        others.forEach(body)
+        slots = Array(repeating: Slot(hash: 0, tx: nil), count: 16)
+        slotCount = 0
+        others = []
     }
 
     /// Adds a transaction whose key no other one has (its lookup just found none).

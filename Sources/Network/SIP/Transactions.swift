@@ -61,7 +61,10 @@ final class ClientTransaction: TimerHandle, KeyedTransaction, TimerTarget {
         case owner(ClientTransactionOwner)
     }
     let callbacks: Callbacks
-    weak var layer: TransactionLayer?
+    /// Strong, and cleared when the transaction terminates or the layer is torn down
+    /// (`TransactionLayer.detachAll`): a weak reference would give the layer a side table,
+    /// which puts every retain and release of it on the slow path.
+    var layer: TransactionLayer?
 
     /// `method`: the request's (read once by the layer).
     init(key: TransactionKey, request: consuming SIPMessage, method: String?, peer: String, reliable: Bool, callbacks: Callbacks) {
@@ -106,7 +109,8 @@ final class ServerTransaction: KeyedTransaction, TimerTarget {
     var state: State = .proceeding
     var lastResponse: WireMessage?
     var interval = SIPTimers.t1
-    weak var layer: TransactionLayer?
+    /// Strong, cleared like a client transaction's.
+    var layer: TransactionLayer?
     /// Set for a request matched the RFC 2543 way (no magic-cookie branch): what it is matched by.
     var legacyID: LegacyRequestID?
     /// The To tag of the final response sent, which an RFC 2543 ACK is matched against.
@@ -246,7 +250,7 @@ final class TransactionLayer {
         let tx = ClientTransaction(key: key, request: consume request, method: method, peer: peer, reliable: reliable(peer),
                                    callbacks: callbacks)
         tx.layer = self
-        clients.set(tx)
+        clients.set(tx)?.layer = nil  // one with the same key, replaced: it can do nothing more
         transport.send(tx.wire, from: owner, to: peer, note: note)
         if !tx.reliable { armRetransmit(tx) }
         after(SIPTimers.long, tx, .noFinalResponse)
@@ -296,6 +300,7 @@ final class TransactionLayer {
         tx.state = .terminated
         tx.cancel()
         clients.remove(key: tx.key)
+        tx.layer = nil
     }
 
     private func receiveResponse(_ m: SIPMessage, from peer: String) {
@@ -472,6 +477,15 @@ final class TransactionLayer {
     private func terminate(_ tx: ServerTransaction) {
         tx.state = .terminated
         if tx.legacyID != nil { legacyServers.remove(tx) } else { servers.remove(tx) }
+        tx.layer = nil
+    }
+
+    /// Lets go of every transaction (the layer's owner is gone): each holds the layer until it
+    /// terminates, and one whose timer is still queued must not reach it any more.
+    func detachAll() {
+        clients.removeAll { $0.layer = nil }
+        servers.removeAll { $0.layer = nil }
+        legacyServers.removeAll { $0.layer = nil }
     }
 
     // MARK: Input
