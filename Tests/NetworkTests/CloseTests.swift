@@ -1,4 +1,5 @@
 @testable import Network
+import SIPCore
 import Testing
 
 /// Actors and their transport hold each other, and pending events hold transactions: without
@@ -37,6 +38,27 @@ import Testing
         let after = try objectsAfterClose(close: true).layers
         #expect(after.count >= 4)
         #expect(after.allSatisfy { $0 == nil })
+    }
+
+    /// A transaction left queued when its actor goes is inert: no retransmission, no timeout
+    /// reported to an owner that may be gone, and its layer is let go.
+    @Test func detachedClientTransactionDoesNothingMore() throws {
+        let scheduler = VirtualScheduler()
+        let wire = LegacyMatchingTests.Wire()
+        var layer: TransactionLayer? = TransactionLayer(owner: "uac", scheduler: scheduler, transport: wire, peers: ["uas"])
+        weak let gone = layer
+        var timedOut = 0
+        let request = try SIPMessage(parsing: LegacyMatchingTests.request("OPTIONS", via: "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKd1",
+                                                                          cseq: "1 OPTIONS"))
+        layer?.sendRequest(request, to: "uas", onResponse: { _ in }, onTimeout: { timedOut += 1 })
+        scheduler.advance(ms: 600)  // Timer E once
+        #expect(wire.sent.count == 2)
+        layer?.detachAll()
+        layer = nil
+        #expect(gone == nil)
+        #expect(scheduler.runUntilIdle())
+        #expect(wire.sent.count == 2)
+        #expect(timedOut == 0)
     }
 
     /// The reason for `close()`: the cycle is real (if this starts failing, the cycle is gone

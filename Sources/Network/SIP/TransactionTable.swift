@@ -46,17 +46,12 @@ struct TransactionTable<Tx: KeyedTransaction> {
 
     // MARK: Changes
 
-    /// `table[tx.key] = tx`: replaces the transaction with an equal key, if any, and returns it.
-    @discardableResult
-    mutating func set(_ tx: Tx) -> Tx? {
+    /// `table[tx.key] = tx`: replaces the transaction with an equal key, if any. (One replaced
+    /// keeps its timers, and its layer until they end it.)
+    mutating func set(_ tx: Tx) {
         let hash = branchHash(tx.key)
-        var replaced: Tx?
-        if let p = place(hash: hash, { $0.key == tx.key }) {
-            replaced = transaction(at: p)
-            remove(at: p)
-        }
+        if let p = place(hash: hash, { $0.key == tx.key }) { remove(at: p) }
         add(tx, hash: hash)
-        return replaced
     }
 
     /// Removes every transaction, passing each to `body`.

@@ -250,7 +250,7 @@ final class TransactionLayer {
         let tx = ClientTransaction(key: key, request: consume request, method: method, peer: peer, reliable: reliable(peer),
                                    callbacks: callbacks)
         tx.layer = self
-        clients.set(tx)?.layer = nil  // one with the same key, replaced: it can do nothing more
+        clients.set(tx)
         transport.send(tx.wire, from: owner, to: peer, note: note)
         if !tx.reliable { armRetransmit(tx) }
         after(SIPTimers.long, tx, .noFinalResponse)
@@ -267,14 +267,16 @@ final class TransactionLayer {
     }
 
     static func fire(_ timer: ClientTimer, _ tx: ClientTransaction, _ layer: TransactionLayer?) {
+        // Detached (its actor is gone): nothing to report to.
+        guard let layer else { return }
         switch timer {
-        case .retransmit: layer?.retransmit(tx)
+        case .retransmit: layer.retransmit(tx)
         case .noFinalResponse:
             // Timer B / F: no final response in time.
             guard tx.state == .calling || (!tx.isInvite && tx.state == .proceeding) else { return }
-            layer?.terminate(tx)
+            layer.terminate(tx)
             tx.onTimeout()
-        case .terminate: layer?.terminate(tx)
+        case .terminate: layer.terminate(tx)
         }
     }
 
@@ -483,7 +485,10 @@ final class TransactionLayer {
     /// Lets go of every transaction (the layer's owner is gone): each holds the layer until it
     /// terminates, and one whose timer is still queued must not reach it any more.
     func detachAll() {
-        clients.removeAll { $0.layer = nil }
+        clients.removeAll { tx in
+            tx.layer = nil
+            tx.cancel()  // its queued timers are skipped
+        }
         servers.removeAll { $0.layer = nil }
         legacyServers.removeAll { $0.layer = nil }
     }
