@@ -144,13 +144,9 @@ extension SIPMessage {
     /// value's ASCII tail after the first split, already joined as the rest is; nil otherwise.
     private func firstElementCut(at i: Int) -> Int? {
         let f = fields[i]
-        let line = f.line, n = f.name, r = f.value
+        let r = f.value
         return storage.withUnsafeBufferPointer { p -> Int? in
-            guard f.readsBack, r.lowerBound == n.upperBound + 2, line.upperBound == r.upperBound + 2,
-                  p[n.upperBound] == ASCII.colon, p[n.upperBound + 1] == ASCII.sp,
-                  p[r.upperBound] == ASCII.cr, p[r.upperBound + 1] == ASCII.lf,
-                  f.header == .other || f.header.isCanonicalName(p, n),
-                  !ByteClass.hasLineBreak(p, r, orNonASCII: true),
+            guard f.header == .other ? f.hasPlainLayout(p) : f.isPlainLine(p),
                   let split = firstSplit(p, r).split else { return nil }
             let tail = trimmed(p, split + 1..<r.upperBound)
             guard tail.upperBound == r.upperBound, !firstSplit(p, tail).anyComma || isJoinedList(p, tail) else { return nil }

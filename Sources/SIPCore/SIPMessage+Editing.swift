@@ -140,8 +140,9 @@ extension SIPMessage {
         prepareToEdit()
         let f = fields[index], at = f.value.lowerBound
         splice(at..<at + count, with: UnsafeBufferPointer(start: nil, count: 0), movingFieldsFrom: index + 1)
+        // The cut (`firstElementCut`) leaves a plain line's layout: plain for a known header.
         fields[index] = Field(header: f.header, line: f.line.lowerBound..<f.line.upperBound - count, name: f.name,
-                              value: at..<f.value.upperBound - count, readsBack: true)
+                              value: at..<f.value.upperBound - count, readsBack: true, plainLine: f.header != .other)
     }
 
     private mutating func removeField(at index: Int) {
@@ -265,7 +266,9 @@ extension SIPMessage {
             base[valueEnd] = ASCII.cr
             base[valueEnd + 1] = ASCII.lf
             let p = UnsafeBufferPointer(line)
-            let lineBreak = ByteClass.hasLineBreak(p, 0..<valueEnd)
+            // One scan tells a plain ASCII line; only one with other bytes is scanned again.
+            let plainBytes = !ByteClass.hasLineBreak(p, 0..<valueEnd, orNonASCII: true)
+            let lineBreak = !plainBytes && ByteClass.hasLineBreak(p, 0..<valueEnd)
             if lineBreak {
                 for i in 0..<valueEnd where base[i] == ASCII.cr || base[i] == ASCII.lf { base[i] = ASCII.sp }
             }
@@ -278,9 +281,10 @@ extension SIPMessage {
                 for i in 0..<nameEnd where !ByteClass.isToken(p[i]) { token = false; break }
             }
             let trimmed = valueEnd == valueStart || (!ByteClass.isSpace(p[valueStart]) && !ByteClass.isSpace(p[valueEnd - 1]))
+            let plain = plainBytes && token && trimmed && header != .other && header.isCanonicalName(p, 0..<nameEnd)
             splice(r, with: p, movingFieldsFrom: k)
             return Field(header: header, line: start..<start + valueEnd + 2, name: start..<start + nameEnd,
-                         value: start + valueStart..<start + valueEnd, readsBack: token && trimmed)
+                         value: start + valueStart..<start + valueEnd, readsBack: token && trimmed, plainLine: plain)
         }
     }
 
