@@ -57,9 +57,11 @@ public struct MessageBuilder: Sendable {
         message.storage.withUnsafeBufferPointer { p in message.fields.withUnsafeBufferPointer { fs in
             // Lines copied whole that lie end to end in the source (a response's Vias) are
             // appended in one run; their index entries go in as each is checked.
-            var run = 0..<0
-            for f in fs where f.header == header {
-                if firstOnly, copied > 0 { break }
+            var run = 0..<0, k = -1
+            while !firstOnly || copied == 0 {
+                k = Self.index(of: header, in: fs, after: k)
+                guard k < fs.count else { break }
+                let f = fs[k]
                 copied += 1
                 if copiesWhole(p, f) {
                     if f.line.lowerBound != run.upperBound {
@@ -78,6 +80,16 @@ public struct MessageBuilder: Sendable {
             appendRun(p, run)
         } }
         return copied
+    }
+
+    /// The index of the first field of `header` in `fs` after `k`, else `fs.count`: a loop of
+    /// its own, so that it keeps nothing else in registers (a copy reads the whole index once
+    /// per header copied).
+    @inline(__always)
+    private static func index(of header: KnownHeader, in fs: UnsafeBufferPointer<SIPMessage.Field>, after k: Int) -> Int {
+        var i = k + 1
+        while i < fs.count, fs[i].header != header { i += 1 }
+        return i
     }
 
     private mutating func appendRun(_ p: UnsafeBufferPointer<UInt8>, _ run: Range<Int>) {
