@@ -248,12 +248,18 @@ extension SIPMessage {
     /// written, which is the line's header unless the name holds a line break.
     private mutating func writeField(_ name: String, _ value: String, known: KnownHeader,
                                      over r: Range<Int>, movingFieldsFrom k: Int) -> Field {
+        // A known header is almost always named by its canonical literal: a String compare
+        // (two words for a small one) tells it.
+        let canonical = known != .other ? name == known.name : nil
         var name = name, value = value
-        return name.withUTF8 { n in value.withUTF8 { v in writeField(n, v, known: known, over: r, movingFieldsFrom: k) } }
+        return name.withUTF8 { n in
+            value.withUTF8 { v in writeField(n, v, known: known, canonical: canonical, over: r, movingFieldsFrom: k) }
+        }
     }
 
+    /// `canonical`, when not nil, says whether `name` is `known`'s canonical name.
     private mutating func writeField(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, known: KnownHeader,
-                                     over r: Range<Int>, movingFieldsFrom k: Int) -> Field {
+                                     canonical: Bool?, over r: Range<Int>, movingFieldsFrom k: Int) -> Field {
         // The line is put together (and read back) in a scratch buffer, then spliced in at once.
         let nameEnd = name.count, valueStart = nameEnd + 2, valueEnd = valueStart + value.count
         let start = r.lowerBound
@@ -281,7 +287,9 @@ extension SIPMessage {
                 for i in 0..<nameEnd where !ByteClass.isToken(p[i]) { token = false; break }
             }
             let trimmed = valueEnd == valueStart || (!ByteClass.isSpace(p[valueStart]) && !ByteClass.isSpace(p[valueEnd - 1]))
-            let plain = plainBytes && token && trimmed && header != .other && header.isCanonicalName(p, 0..<nameEnd)
+            // With no line break the name is as given, and its header `known` when that is not `.other`.
+            let plain = plainBytes && token && trimmed && header != .other
+                && (canonical ?? header.isCanonicalName(p, 0..<nameEnd))
             splice(r, with: p, movingFieldsFrom: k)
             return Field(header: header, line: start..<start + valueEnd + 2, name: start..<start + nameEnd,
                          value: start + valueStart..<start + valueEnd, readsBack: token && trimmed, plainLine: plain)
