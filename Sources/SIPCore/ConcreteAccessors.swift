@@ -21,7 +21,8 @@ extension SIPMessage {
     /// whether the value holds a comma at all (then `splitHeaderList` would trim the element).
     private func firstSplit(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (split: Int?, anyComma: Bool) {
         // Most values (a Via, a Route) hold no comma at all, which one memchr tells.
-        guard MessageParser.find(ASCII.comma, p, r.lowerBound, r.upperBound) != nil else { return (nil, false) }
+        guard let comma = MessageParser.find(ASCII.comma, p, r.lowerBound, r.upperBound) else { return (nil, false) }
+        if firstCommaSplits(p, r.lowerBound, comma) { return (comma, true) }
         var inQuote = false, inAngle = false, escaped = false, anyComma = false
         for i in r {
             let b = p[i]
@@ -41,6 +42,17 @@ extension SIPMessage {
             }
         }
         return (nil, anyComma)
+    }
+
+    /// Whether the first comma of a value, at `comma`, splits it (`firstSplit`'s rule), told
+    /// the short way when no quote comes before it (a list of `<uri>` elements): the scan would
+    /// then be outside `<>` there unless the last '<' or '>' before it is a '<'. False when
+    /// only the scan can tell.
+    private func firstCommaSplits(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ comma: Int) -> Bool {
+        guard MessageParser.find(ASCII.quote, p, start, comma) == nil else { return false }
+        var i = comma
+        while i > start, p[i - 1] != ASCII.lt, p[i - 1] != ASCII.gt { i -= 1 }
+        return i == start || p[i - 1] == ASCII.gt
     }
 
     /// `r` without leading and trailing LWS.
@@ -144,13 +156,9 @@ extension SIPMessage {
     /// value's ASCII tail after the first split, already joined as the rest is; nil otherwise.
     private func firstElementCut(at i: Int) -> Int? {
         let f = fields[i]
-        let line = f.line, n = f.name, r = f.value
+        let r = f.value
         return storage.withUnsafeBufferPointer { p -> Int? in
-            guard f.readsBack, r.lowerBound == n.upperBound + 2, line.upperBound == r.upperBound + 2,
-                  p[n.upperBound] == ASCII.colon, p[n.upperBound + 1] == ASCII.sp,
-                  p[r.upperBound] == ASCII.cr, p[r.upperBound + 1] == ASCII.lf,
-                  f.header == .other || f.header.isCanonicalName(p, n),
-                  !ByteClass.hasLineBreak(p, r, orNonASCII: true),
+            guard f.header == .other ? f.hasPlainLayout(p) : f.isPlainLine(p),
                   let split = firstSplit(p, r).split else { return nil }
             let tail = trimmed(p, split + 1..<r.upperBound)
             guard tail.upperBound == r.upperBound, !firstSplit(p, tail).anyComma || isJoinedList(p, tail) else { return nil }

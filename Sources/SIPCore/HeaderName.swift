@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Header fields the harness knows by name. Lookup is case-insensitive and maps compact
 /// forms (RFC 3261 §7.3.3 and later RFCs) to their full names.
 public enum KnownHeader: UInt8, Sendable, CaseIterable {
@@ -438,14 +444,12 @@ public enum KnownHeader: UInt8, Sendable, CaseIterable {
 }
 
 extension KnownHeader {
-    /// `name` as bytes, by raw value (`allCases` is in raw value order), made once.
-    private static let nameBytes: [[UInt8]] = allCases.map { Array($0.name.utf8) }
-
     /// Whether `p[r]` is this header's canonical name (`name`), byte for byte.
     func isCanonicalName(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        let name = Self.nameBytes[Int(rawValue)]
-        guard name.count == r.count else { return false }
-        for k in 0..<r.count where name[k] != p[r.lowerBound + k] { return false }
-        return true
+        // `name` is a literal: its bytes are read in place, nothing is allocated or retained.
+        var name = self.name
+        return name.withUTF8 { n in
+            n.count == r.count && (n.isEmpty || memcmp(n.baseAddress!, p.baseAddress! + r.lowerBound, n.count) == 0)
+        }
     }
 }

@@ -28,6 +28,15 @@ public struct HeaderValues<Element: Sendable>: RandomAccessCollection, Sendable,
         }
     }
 
+    /// The first value, read from the storage (the collection's `first` goes through its indices).
+    public var first: Element? {
+        switch storage {
+        case .none: return nil
+        case .one(let e): return e
+        case .many(let a): return a.first
+        }
+    }
+
     mutating func append(_ e: Element) {
         switch storage {
         case .none:

@@ -52,36 +52,56 @@ public struct MessageBuilder: Sendable {
     @discardableResult
     public mutating func copy(_ header: KnownHeader, from message: SIPMessage, firstOnly: Bool = false) -> Int {
         var copied = 0
-        // The source buffer is read in place: a closure holding `message` copied it per field.
-        message.storage.withUnsafeBufferPointer { p in
-            for f in message.fields where f.header == header {
-                if firstOnly, copied > 0 { break }
+        // The source buffer and index are read in place: a closure holding `message` copied
+        // it per field, and the index is searched once per header copied.
+        message.storage.withUnsafeBufferPointer { p in message.fields.withUnsafeBufferPointer { fs in
+            // Lines copied whole that lie end to end in the source (a response's Vias) are
+            // appended in one run; their index entries go in as each is checked.
+            var run = 0..<0, k = -1
+            while !firstOnly || copied == 0 {
+                k = Self.index(of: header, in: fs, after: k)
+                guard k < fs.count else { break }
+                let f = fs[k]
                 copied += 1
-                if copyLine(p, f) { continue }
+                if copiesWhole(p, f) {
+                    if f.line.lowerBound != run.upperBound {
+                        appendRun(p, run)
+                        run = f.line.lowerBound..<f.line.lowerBound
+                    }
+                    let at = bytes.count + run.count
+                    fields.append(f.moved(by: at - f.line.lowerBound))
+                    run = run.lowerBound..<f.line.upperBound
+                    continue
+                }
+                appendRun(p, run)
+                run = 0..<0
                 writeField(header.name, known: header, lineBreakFree: true) { SIPMessage.appendValue(p, f.value, to: &$0) }
             }
-        }
+            appendRun(p, run)
+        } }
         return copied
     }
 
-    /// Copies the field line `f` of a message's buffer `p` as it is, its index moved along, when
-    /// it is exactly what `copy` writes for it (`name: value` CRLF, `name` canonical, the value
-    /// copied byte for byte: ASCII without line breaks) and indexed as `writeField` would
-    /// index that; false (nothing written) otherwise. Responses copy most of their fields so.
-    private mutating func copyLine(_ p: UnsafeBufferPointer<UInt8>, _ f: SIPMessage.Field) -> Bool {
-        let line = f.line, n = f.name, value = f.value
-        // `readsBack`: the value is trimmed as the parser (and `writeField`) trims it.
-        guard indexed, f.readsBack, f.header != .contentLength, line.lowerBound == n.lowerBound,
-              value.lowerBound == n.upperBound + 2, line.upperBound == value.upperBound + 2,
-              value.upperBound - line.lowerBound <= ParseLimits.default.maxLineLength,
-              p[n.upperBound] == ASCII.colon, p[n.upperBound + 1] == ASCII.sp,
-              p[value.upperBound] == ASCII.cr, p[value.upperBound + 1] == ASCII.lf,
-              !ByteClass.hasLineBreak(p, value, orNonASCII: true),
-              f.header.isCanonicalName(p, n) else { return false }
-        let at = bytes.count
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[line]))
-        fields.append(f.moved(by: at - line.lowerBound))
-        return true
+    /// The index of the first field of `header` in `fs` after `k`, else `fs.count`: a loop of
+    /// its own, so that it keeps nothing else in registers (a copy reads the whole index once
+    /// per header copied).
+    @inline(__always)
+    private static func index(of header: KnownHeader, in fs: UnsafeBufferPointer<SIPMessage.Field>, after k: Int) -> Int {
+        var i = k + 1
+        while i < fs.count, fs[i].header != header { i += 1 }
+        return i
+    }
+
+    private mutating func appendRun(_ p: UnsafeBufferPointer<UInt8>, _ run: Range<Int>) {
+        if !run.isEmpty { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[run])) }
+    }
+
+    /// Whether the field line `f` of a message's buffer `p` is exactly what `copy` writes for
+    /// it (a plain line, `Field.isPlainLine`) and indexed as `writeField` would index that: it
+    /// is then copied as it is, its index moved along. Responses copy most of their fields so.
+    private func copiesWhole(_ p: UnsafeBufferPointer<UInt8>, _ f: SIPMessage.Field) -> Bool {
+        indexed && f.header != .contentLength && f.value.upperBound - f.line.lowerBound <= ParseLimits.default.maxLineLength
+            && f.isPlainLine(p)
     }
 
     /// Ends the header section with Content-Type (for a body, when given) and Content-Length,
@@ -157,15 +177,21 @@ public struct MessageBuilder: Sendable {
     private static func field(_ p: UnsafeBufferPointer<UInt8>, line: Range<Int>, nameEnd: Int,
                               value: Range<Int>, known: KnownHeader?, lineBreakFree: Bool) -> SIPMessage.Field? {
         let name = line.lowerBound..<nameEnd
+        // One scan tells a plain ASCII value; only a value with other bytes is scanned again
+        // for line breaks. (A `lineBreakFree` value is copied from another message, which
+        // copies a plain line whole: it is not scanned.)
+        let plainValue = !lineBreakFree && !ByteClass.hasLineBreak(p, value, orNonASCII: true)
         guard !name.isEmpty, value.upperBound - line.lowerBound <= ParseLimits.default.maxLineLength,
-              lineBreakFree || !ByteClass.hasLineBreak(p, value) else { return nil }
+              plainValue || lineBreakFree || !ByteClass.hasLineBreak(p, value) else { return nil }
         if known == nil {
             for i in name where !ByteClass.isToken(p[i]) { return nil }
         }
         var vs = value.lowerBound, ve = value.upperBound
         while vs < ve, ByteClass.isLWS(p[vs]) { vs += 1 }
         while ve > vs, ByteClass.isLWS(p[ve - 1]) { ve -= 1 }
-        return SIPMessage.Field(header: known ?? KnownHeader.lookup(p, name), line: line, name: name, value: vs..<ve, readsBack: true)
+        let header = known ?? KnownHeader.lookup(p, name)
+        let plain = plainValue && vs..<ve == value && header != .other && (known != nil || header.isCanonicalName(p, name))
+        return SIPMessage.Field(header: header, line: line, name: name, value: vs..<ve, readsBack: true, plainLine: plain)
     }
 
     /// The decimal digits of `n` (after a '-' when negative), as `String(n)` writes them,

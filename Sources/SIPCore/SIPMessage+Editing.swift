@@ -140,8 +140,9 @@ extension SIPMessage {
         prepareToEdit()
         let f = fields[index], at = f.value.lowerBound
         splice(at..<at + count, with: UnsafeBufferPointer(start: nil, count: 0), movingFieldsFrom: index + 1)
+        // The cut (`firstElementCut`) leaves a plain line's layout: plain for a known header.
         fields[index] = Field(header: f.header, line: f.line.lowerBound..<f.line.upperBound - count, name: f.name,
-                              value: at..<f.value.upperBound - count, readsBack: true)
+                              value: at..<f.value.upperBound - count, readsBack: true, plainLine: f.header != .other)
     }
 
     private mutating func removeField(at index: Int) {
@@ -247,12 +248,18 @@ extension SIPMessage {
     /// written, which is the line's header unless the name holds a line break.
     private mutating func writeField(_ name: String, _ value: String, known: KnownHeader,
                                      over r: Range<Int>, movingFieldsFrom k: Int) -> Field {
+        // A known header is almost always named by its canonical literal: a String compare
+        // (two words for a small one) tells it.
+        let canonical = known != .other ? name == known.name : nil
         var name = name, value = value
-        return name.withUTF8 { n in value.withUTF8 { v in writeField(n, v, known: known, over: r, movingFieldsFrom: k) } }
+        return name.withUTF8 { n in
+            value.withUTF8 { v in writeField(n, v, known: known, canonical: canonical, over: r, movingFieldsFrom: k) }
+        }
     }
 
+    /// `canonical`, when not nil, says whether `name` is `known`'s canonical name.
     private mutating func writeField(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, known: KnownHeader,
-                                     over r: Range<Int>, movingFieldsFrom k: Int) -> Field {
+                                     canonical: Bool?, over r: Range<Int>, movingFieldsFrom k: Int) -> Field {
         // The line is put together (and read back) in a scratch buffer, then spliced in at once.
         let nameEnd = name.count, valueStart = nameEnd + 2, valueEnd = valueStart + value.count
         let start = r.lowerBound
@@ -265,7 +272,9 @@ extension SIPMessage {
             base[valueEnd] = ASCII.cr
             base[valueEnd + 1] = ASCII.lf
             let p = UnsafeBufferPointer(line)
-            let lineBreak = ByteClass.hasLineBreak(p, 0..<valueEnd)
+            // One scan tells a plain ASCII line; only one with other bytes is scanned again.
+            let plainBytes = !ByteClass.hasLineBreak(p, 0..<valueEnd, orNonASCII: true)
+            let lineBreak = !plainBytes && ByteClass.hasLineBreak(p, 0..<valueEnd)
             if lineBreak {
                 for i in 0..<valueEnd where base[i] == ASCII.cr || base[i] == ASCII.lf { base[i] = ASCII.sp }
             }
@@ -278,9 +287,12 @@ extension SIPMessage {
                 for i in 0..<nameEnd where !ByteClass.isToken(p[i]) { token = false; break }
             }
             let trimmed = valueEnd == valueStart || (!ByteClass.isSpace(p[valueStart]) && !ByteClass.isSpace(p[valueEnd - 1]))
+            // With no line break the name is as given, and its header `known` when that is not `.other`.
+            let plain = plainBytes && token && trimmed && header != .other
+                && (canonical ?? header.isCanonicalName(p, 0..<nameEnd))
             splice(r, with: p, movingFieldsFrom: k)
             return Field(header: header, line: start..<start + valueEnd + 2, name: start..<start + nameEnd,
-                         value: start + valueStart..<start + valueEnd, readsBack: token && trimmed)
+                         value: start + valueStart..<start + valueEnd, readsBack: token && trimmed, plainLine: plain)
         }
     }
 

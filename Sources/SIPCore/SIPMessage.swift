@@ -21,11 +21,17 @@ public struct SIPMessage: Sendable {
         /// (same name and value ranges), limits aside: true for parsed lines, checked for lines
         /// an edit writes. `SIPMessage.wire` relies on it.
         let readsBack: Bool
+        /// Known to be true of the line (false: unknown): `isPlainLine`. Writers that know it
+        /// set it, and copies and first-element cuts skip the byte checks; a parse leaves it
+        /// unset, as finding out would cost every field what only a few need.
+        let plainLine: Bool
         private var lineLo: Int32, lineHi: Int32, nameHi: Int32, valueLo: Int32, valueHi: Int32
 
-        init(header: KnownHeader, line: Range<Int>, name: Range<Int>, value: Range<Int>, readsBack: Bool) {
+        init(header: KnownHeader, line: Range<Int>, name: Range<Int>, value: Range<Int>, readsBack: Bool,
+             plainLine: Bool = false) {
             self.header = header
             self.readsBack = readsBack
+            self.plainLine = plainLine
             lineLo = Int32(clamping: line.lowerBound)
             lineHi = Int32(clamping: line.upperBound)
             nameHi = Int32(clamping: name.upperBound)
@@ -40,6 +46,27 @@ public struct SIPMessage: Sendable {
             let d = Int32(truncatingIfNeeded: d)
             f.lineLo &+= d; f.lineHi &+= d &+ Int32(truncatingIfNeeded: lineEnd); f.nameHi &+= d; f.valueLo &+= d; f.valueHi &+= d
             return f
+        }
+
+        /// Whether the line is `Name: value` CRLF with a known header's canonical name and a
+        /// plain value (`hasPlainLayout`): the line that writing `Name: value` for this field's
+        /// value writes (`MessageBuilder.copy` copies it whole).
+        func isPlainLine(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+            if plainLine {
+                assert(header != .other && hasPlainLayout(p) && header.isCanonicalName(p, name), "a plain line is not")
+                return true
+            }
+            return header != .other && hasPlainLayout(p) && header.isCanonicalName(p, name)
+        }
+
+        /// Whether the line is `name: value` CRLF, the value reading back (trimmed) in ASCII
+        /// with no line break.
+        func hasPlainLayout(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+            let n = name, v = value
+            return readsBack && v.lowerBound == n.upperBound + 2 && Int(lineHi) == v.upperBound + 2
+                && p[n.upperBound] == ASCII.colon && p[n.upperBound + 1] == ASCII.sp
+                && p[v.upperBound] == ASCII.cr && p[v.upperBound + 1] == ASCII.lf
+                && !ByteClass.hasLineBreak(p, v, orNonASCII: true)
         }
 
         /// The whole field, folded lines and terminator included.

@@ -40,12 +40,9 @@ extension SIPMessage {
         var i = r.lowerBound, e = r.upperBound
         while i < e, ByteClass.isLWS(p[i]) { i += 1 }
         while e > i, ByteClass.isLWS(p[e - 1]) { e -= 1 }
-        // "SIP/2.0/" and a transport token, then exactly one space.
-        let prefix: StaticString = "SIP/2.0/"
-        let n = prefix.utf8CodeUnitCount
-        guard e - i > n else { return nil }
-        for k in 0..<n where p[i + k] != prefix.utf8Start[k] { return nil }
-        i += n
+        // "SIP/2.0/" (read as one word) and a transport token, then exactly one space.
+        guard e - i > 8, word64(p, i) == 0x2F30_2E32_2F50_4953 else { return nil }
+        i += 8
         let ts = i
         while i < e, f[Int(p[i])] & ByteClass.tokenFlag != 0 { i += 1 }
         guard i > ts, i < e, p[i] == ASCII.sp else { return nil }
@@ -91,9 +88,26 @@ extension SIPMessage {
                 guard i > vs else { return nil }
                 value = vs..<i
             }
-            if branch == nil, equalsLowercased(p, name, "branch") { branch = .some(value) }
+            if branch == nil, name.count == 6, isBranchName(p, ns) { branch = .some(value) }
         }
         guard let b = branch else { return .some(nil) }
         return .some(b)
+    }
+
+    /// The 8 bytes at `i` as a little-endian word (the caller has checked they are in `p`).
+    @inline(__always)
+    private static func word64(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self))
+    }
+
+    /// Whether the 6 bytes at `i` (in `p`) are "branch" in any case: OR 0x20 lowercases a
+    /// letter and maps no other byte onto one, so for a word of letters it is the
+    /// case-insensitive compare of `equalsLowercased`.
+    @inline(__always)
+    private static func isBranchName(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        let raw = UnsafeRawPointer(p.baseAddress! + i)
+        let head = UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)) | 0x2020_2020
+        let tail = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) | 0x2020
+        return head == 0x6E61_7262 && tail == 0x6863  // "bran", "ch"
     }
 }

@@ -47,6 +47,53 @@ import TestSupport
         }
     }
 
+    /// Whether each field marked `plainLine` is a plain line by the byte checks (the mark is
+    /// taken on trust by copies and cuts); returns how many were marked.
+    static func checkPlainMarks(_ m: SIPMessage, _ n: Int) -> Int {
+        var marked = 0
+        m.storage.withUnsafeBufferPointer { p in
+            for f in m.fields where f.plainLine {
+                marked += 1
+                let unmarked = SIPMessage.Field(header: f.header, line: f.line, name: f.name, value: f.value, readsBack: f.readsBack)
+                #expect(unmarked.isPlainLine(p), "case \(n): \(String(decoding: p[f.line], as: UTF8.self).debugDescription)")
+            }
+        }
+        return marked
+    }
+
+    /// Built lines, edited lines and cut lists are marked plain only when the bytes say so.
+    @Test func plainMarksHoldOfTheBytes() throws {
+        var g = SplitMix64(seed: 0x504C_4149)
+        let known = KnownHeader.allCases.filter { $0 != .other }
+        var marked = 0
+        for n in 0..<3000 {
+            var b = MessageBuilder(startLine: Array("INVITE sip:b@x SIP/2.0".utf8))
+            for _ in 0..<g.below(6) {
+                let value = Self.random(Self.valueParts, &g)
+                switch g.below(3) {
+                case 0: b.add(Self.random(Self.nameParts, &g), value)
+                case 1: b.add(g.pick(known), value)
+                default: b.add(g.pick(known), bytes: Array(value.utf8))
+                }
+            }
+            b.add(.route, g.pick(["<sip:p;lr>, <sip:s;lr>", "<sip:p;lr>,<sip:s;lr>", "<sip:p;lr>"]))
+            guard var m = b.message() else { continue }
+            marked += Self.checkPlainMarks(m, n)
+            for _ in 0..<g.below(4) {
+                let name = Self.random(Self.nameParts, &g), value = Self.random(Self.valueParts, &g)
+                switch g.below(4) {
+                case 0: m.addHeader(name, value)
+                case 1: m.prependHeader(name, value)
+                case 2: m.setHeader(name, value)
+                default: m.dropFirstListValue(g.chance(2) ? .route : .via)
+                }
+                marked += Self.checkPlainMarks(m, n)
+            }
+        }
+        // The generator reaches marked lines often (the fast path runs).
+        #expect(marked > 5000)
+    }
+
     /// Through a generic context only the public `HeaderValue` entry points apply: the
     /// dynamic-cast path that the scanning overloads inside the module skip.
     static func generic<H: HeaderValue>(_ m: SIPMessage, _ type: H.Type, _ h: KnownHeader) -> (H?, [H]?) {

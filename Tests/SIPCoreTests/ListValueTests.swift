@@ -39,6 +39,24 @@ import TestSupport
         return try SIPMessage(parsing: text)
     }
 
+    /// Stray and nested angle brackets and quotes around the first comma (where the first
+    /// element ends is told the short way without a quote before the comma): the first element
+    /// and the list as `splitHeaderList` gives them.
+    @Test func firstElementAroundStrayBracketsMatchesSplitHeaderList() throws {
+        let pieces = ["a>b", "<c", "d>", "<sip:e,f@x>", "g<h>i", "\"j,<\" k", ">", "<", "l", "<m>n,o"]
+        var g = SplitMix64(seed: 0x4252_4B54)
+        var read = 0
+        for n in 0..<3000 {
+            var raw = ""
+            for k in 0..<g.int(1...4) { raw += (k > 0 ? g.pick([", ", ","]) : "") + g.pick(pieces) }
+            guard let m = try? Self.message(route: raw), let v = m.value(.route) else { continue }
+            read += 1
+            #expect(m.firstListValue(.route) == Self.referenceFirst(v), "case \(n): \(raw.debugDescription)")
+            #expect(m.listValues("Route") == m.values(.route).flatMap(splitHeaderList), "case \(n): \(raw.debugDescription)")
+        }
+        #expect(read > 2500)
+    }
+
     @Test func firstAndRemovedElementMatchSplitHeaderList() throws {
         var g = SplitMix64(seed: 0x4C49_5354)
         for n in 0..<4000 {

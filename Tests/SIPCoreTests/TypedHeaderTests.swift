@@ -454,6 +454,17 @@ struct TypedHeaderTests {
         }
     }
 
+    /// `HeaderValues.first` (read from its storage) is the collection's first for none, one and many.
+    @Test func headerValuesFirstIsTheCollectionsFirst() {
+        var values = HeaderValues<Int>()
+        #expect(values.first == nil)
+        for n in 1...4 {
+            values.append(n * 10)
+            #expect(values.first == 10)
+            #expect(values.first == values[values.startIndex])
+        }
+    }
+
     @Test func setHeaderValuesWritesTypedValues() throws {
         var m = try message([])
         m.setHeaderValues([IdentityValue(jws: "a.b.c", info: "https://x.example/c.pem", ppt: "shaken"),
