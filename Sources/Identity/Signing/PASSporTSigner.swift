@@ -43,19 +43,17 @@ public struct PASSporTSigner {
 
     /// Full form `b64u(header).b64u(payload).b64u(R||S)`, header and payload in canonical JSON.
     public func sign(claims: PASSporTClaims, ppt: String?) throws(PASSporTSigningError) -> String {
-        // The claims' JSON is built once: checked (as `problems(ppt:)` does) and then signed.
-        let payload = claims.json
-        switch PASSporTClaims.parse(payload, ppt: ppt) {
-        case .failure(let r): throw .nonConformingClaims(r.reasons)
-        case .success(let c):
-            let breaches = RCDRules.constraintBreaches(c.rcd)
-            if !breaches.isEmpty { throw .nonConformingClaims(breaches) }
+        // Usual claims are seen to conform from their fields; others are checked on their JSON
+        // (as `problems(ppt:)` does), which also names every problem.
+        if !claims.plainlyConform(ppt: ppt) {
+            let problems = claims.problems(ppt: ppt)
+            if !problems.isEmpty { throw .nonConformingClaims(problems) }
         }
         guard let header = encodedHeaders[Self.headerKey(ppt)] else {
-            return try signUnchecked(header: header(ppt: ppt).json, payload: payload)
+            return try signUnchecked(header: header(ppt: ppt).json, payload: claims.json)
         }
         // The token is built in one buffer: the signing input, then '.' and the signature.
-        let payloadBytes = payload.canonicalBytes
+        let payloadBytes = claims.canonicalBytes
         var jws: [UInt8] = []
         jws.reserveCapacity(header.count + (payloadBytes.count + 2) / 3 * 4 + 1 + 86)
         jws += header
