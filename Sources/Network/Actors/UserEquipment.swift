@@ -36,7 +36,6 @@ final class UserEquipment: Element {
     let subscriber: SubscriberSpec
     var registration: RegistrationState = .unregistered
     var serviceRoute: [String] = []
-    var associated: [String] = []
     var dialogs: [String: Dialog] = [:]   // SIP Call-ID -> dialog
     var cseq: UInt32 = 0
     var registerCallID = ""
@@ -130,7 +129,6 @@ final class UserEquipment: Element {
         case 200..<300:
             registration = expires == 0 ? .unregistered : .registered
             serviceRoute = r.listValues("Service-Route")
-            associated = r.listValues("P-Associated-URI").compactMap(Addressing.uriText(ofAddress:))
         case 401 where subscriber.aka != nil:
             answerAKA(r, password: password, expires: expires)
         case 401 where !retried:
