@@ -310,6 +310,37 @@ public struct IdentityVerificationContext {
         }
     }
 
+    // The standard policies read the decoded state in place: a `decodedClaims()` result is a
+    // copy of every claim, and most rules read one or two.
+
+    /// `decodedHeader()`'s failure, or nil once `passportHeader` is set.
+    mutating func decodeHeader() -> IdentityPolicyFailure? {
+        if passportHeader?.alg != nil { return nil }
+        if case .failure(let f) = decodedHeader() { return f }
+        return nil
+    }
+
+    /// `decodedClaims()`'s failure, or nil once the current claims (`orig`, `dest`, ...) can be read.
+    mutating func decodeClaims() -> IdentityPolicyFailure? {
+        // Tested through a field: comparing the optionals themselves with nil copied them.
+        if passport?.isCompactForm != nil || claims?.iat != nil { return nil }
+        if case .failure(let f) = decodedClaims() { return f }
+        return nil
+    }
+
+    /// `decodedPASSporT()`'s failure, or nil once `passportHeader` and the current claims can be read.
+    mutating func decodePASSporT() -> IdentityPolicyFailure? {
+        decodeHeader() ?? decodeClaims()
+    }
+
+    // A claim of what `decodedClaims()` gives after `decodeClaims()` returned nil (the
+    // verified claims once there are some): only that claim is copied.
+    var currentOrig: PASSporTOriginator { passport?.claims.orig ?? claims!.orig }
+    var currentDest: PASSporTDestination { passport?.claims.dest ?? claims!.dest }
+    var currentIat: Int64 { passport?.claims.iat ?? claims!.iat }
+    var currentAttest: String? { passport?.isCompactForm != nil ? passport?.claims.attest ?? nil : claims!.attest }
+    var currentRCD: RichCallData? { passport?.isCompactForm != nil ? passport?.claims.rcd ?? nil : claims!.rcd }
+
     /// Header and claims together, for rules that need both.
     public mutating func decodedPASSporT() -> Result<(PASSporTHeader, PASSporTClaims), IdentityPolicyFailure> {
         decodedHeader().flatMap { header in decodedClaims().map { (header, $0) } }
