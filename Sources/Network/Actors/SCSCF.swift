@@ -161,7 +161,7 @@ struct Registrar: ProxyRule {
 
     func accept(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec) {
         let req = x.request
-        let contact = req.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
+        let contact = Addressing.firstContactURI(req) ?? ""
         let expires = req.expiresValue.map { Int($0.value) } ?? s.registerExpires
         let granted = min(expires, s.registerExpires)
         let barred = Set(sub.barred.map(s.ctx.identityKey))
