@@ -143,7 +143,7 @@ struct Registrar: ProxyRule {
     func settle(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec, _ c: DigestAnswer, nonce: String,
                 expected: String, valid: Bool = true,
                 wrong: @autoclosure () -> String, verified: @autoclosure () -> String) {
-        guard valid, c.username == sub.name, c.response?.lowercased() == expected else {
+        guard valid, c.username == sub.name, Digest.responseMatches(c.response, expected: expected) else {
             s.nonces.drop(nonce)
             x.reject(403, "Forbidden")
             s.note(name, wrong())
