@@ -68,6 +68,14 @@ enum Addressing {
         return m.listValues("Contact").first.flatMap(uriText(ofAddress:))
     }
 
+    /// The URI texts of the P-Associated-URI values (`listValues`, then `uriText` of each, the
+    /// unparsable left out): parsed in place when every value parses, rather than cut into
+    /// Strings that are parsed again.
+    static func associatedURIs(_ m: SIPMessage) -> [String] {
+        if let values = try? m.addressValues(.pAssociatedURI) { return values.map { $0.uri.description } }
+        return m.listValues("P-Associated-URI").compactMap(uriText(ofAddress:))
+    }
+
     /// The URI inside a name-addr header value (`"A" <sip:a@x>;tag=1` -> `sip:a@x`).
     static func uriText(ofAddress value: String) -> String? {
         (try? AddressValue(parsing: value))?.uri.description
