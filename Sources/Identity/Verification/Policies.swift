@@ -149,7 +149,7 @@ public struct InfoMatchesX5U: IdentityPolicy {
         case .failure(let f): return .fails(f)
         case .success(let h): header = h
         }
-        guard let info = context.current?.value?.info else { return .fails(.badIdentityInfo("Identity header has no info parameter")) }
+        guard let info = context.currentInfo() else { return .fails(.badIdentityInfo("Identity header has no info parameter")) }
         guard let x5u = header.x5u else { return .fails(.badIdentityInfo("PASSporT header has no x5u")) }
         guard x5u == info else { return .fails(.badIdentityInfo("x5u \(x5u) differs from info \(info)")) }
         return .passes
