@@ -248,7 +248,8 @@ struct VerifyIdentity: ProxyRule {
         }
         // RFC 9795 §6.1: an icn/jcl URL needs an rcdi digest; without one the rcd breaks a
         // constraint and no rcd claim is used (§8.1). The call itself proceeds.
-        if v.requireRCDI, let rcd = verdict.claims?.rcd {
+        // (Only an rcd with an icn or jcl can lack a digest for it: the usual name-only one is passed by.)
+        if v.requireRCDI, let rcd = verdict.claims?.rcd, rcd.icn != nil || rcd.jcl != nil {
             let covered = Set((verdict.claims?.rcdi ?? []).map(\.pointer))
             let bare = [("/icn", rcd.icn), ("/jcl", rcd.jcl)].filter { $0.1 != nil && !covered.contains($0.0) }.map(\.0)
             if !bare.isEmpty {
