@@ -239,7 +239,7 @@ struct SCSCFRouting: ProxyRule {
                 // The entry back here is written with its token in one String; the token is
                 // its 8 digits.
                 let back = s.ctx.random.hex(8, after: s.odiRoutePrefix, before: ">")
-                let token = String(back.utf8.dropFirst(s.odiRoutePrefix.utf8.count).dropLast())!
+                let token = String(Substring(back.utf8.dropFirst(s.odiRoutePrefix.utf8.count).dropLast()))
                 s.odi[token] = IFCState(sessionCase: state.sessionCase, index: state.index + 1)
                 x.request.prependRoutes([s.filterRoutes(state.sessionCase)[state.index], back])
                 x.nextHop = appServer
