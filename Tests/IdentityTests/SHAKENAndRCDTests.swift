@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import SIPCore
 import TestSupport
 @testable import Identity
 import Crypto
@@ -277,6 +278,29 @@ struct TypedClaimsTests {
             }
         }
         #expect(plain > 100)
+    }
+
+    /// The Identity field written from bytes is what `identity(...).description` writes for its
+    /// token (signatures are randomised, so the token is taken from the field), every ppt and form.
+    @Test func identityFieldIsTheIdentityValueText() throws {
+        let claims = PASSporTClaims(orig: .tn("12025550110"), dest: PASSporTDestination(tn: ["12025550111"]), iat: 1, attest: "A",
+                                    origid: "123e4567-e89b-42d3-a456-426614174000", rcd: RichCallData(nam: "Acme \"0\""), crn: "x")
+        for x5u in ["https://cert.example.org/sp.pem", "https://c.example/a;b", "https://c.example/é"] {
+            let signer = PASSporTSigner(key: Fixtures.key, x5u: x5u)
+            for ppt in [nil, SHAKEN.ppt, RCDRules.ppt, "div", "two words"] as [String?] {
+                for compact in [false, true] {
+                    guard let field = try? signer.identityField(claims: claims, ppt: ppt, compact: compact) else {
+                        #expect(ppt == "div" || ppt == "two words", "\(ppt ?? "-")")
+                        continue
+                    }
+                    let parsed = try IdentityValue(parsing: field)
+                    let expected = try signer.identity(claims: claims, ppt: ppt, compact: compact)
+                    #expect(field == IdentityValue(jws: parsed.jws, info: x5u, alg: ES256.name, ppt: ppt).description)
+                    #expect(parsed.parameters == expected.parameters && parsed.isCompactForm == compact)
+                    #expect(throws: Never.self) { if !compact { try Fixtures.verifier.verify(parsed.jws, key: Fixtures.key.publicKey) } }
+                }
+            }
+        }
     }
 
     @Test func usualSignedClaimsConformFromTheirFields() {

@@ -174,7 +174,7 @@ struct SignIdentity: ProxyRule {
                                     mky: switches.signMky ? DataChannelSDP.mky(of: x.request) : nil)
         addIdentity(&x, e, rule: name, change: "added Identity (attest \(attest), x5u \(signer.x5u))",
                     note: "signed orig \(facts.origTN ?? facts.origURI ?? "?") attest \(attest)") {
-            try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: switches.compactForm)
+            try signer.identityField(claims: claims, ppt: SHAKEN.ppt, compact: switches.compactForm)
         }
     }
 }
@@ -201,9 +201,9 @@ extension SignIdentity {
 /// Adds the Identity header `sign` makes, recording the change and the rule's note (or why
 /// signing failed: the request then goes on unsigned).
 func addIdentity(_ x: inout ProxyExchange, _ e: ProxyElement, rule: String, change: @autoclosure () -> String,
-                 note: @autoclosure () -> String, _ sign: () throws -> IdentityValue) {
+                 note: @autoclosure () -> String, _ sign: () throws -> String) {
     do {
-        x.request.addHeader("Identity", try sign().description)
+        x.request.addHeader("Identity", try sign())
         x.changes.append("\(rule) \(change())")
         e.note(rule, note())
     } catch {
@@ -227,7 +227,7 @@ struct SignEnterpriseRCD: ProxyRule {
         let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, rcd: RichCallData(nam: nam), crn: facts.callReason)
         addIdentity(&x, e, rule: name, change: "added an rcd Identity (x5u \(signer.x5u))",
                     note: "signed RCD '\(nam)' for \(facts.origTN ?? facts.origURI ?? "?") with \(signer.x5u)") {
-            try signer.identity(claims: claims, ppt: RCDRules.ppt)
+            try signer.identityField(claims: claims, ppt: RCDRules.ppt)
         }
     }
 }
