@@ -163,6 +163,62 @@ public struct PASSporTClaims: Hashable, Sendable {
         return .object(m + other)
     }
 
+    /// `json.canonicalBytes`, written from the fields when no claim or rcd member of unknown
+    /// name is present (the signer's usual case): no JSON tree is built and nothing is sorted,
+    /// as the keys are written in their canonical order.
+    public var canonicalBytes: [UInt8] {
+        guard other.isEmpty, rcd?.extra.isEmpty ?? true else { return json.canonicalBytes }
+        var w = JSONWriter(reservingCapacity: 256)
+        w.object { w in
+            if let attest { w.key("attest"); w.string(attest) }
+            if let crn { w.key("crn"); w.string(crn) }
+            w.key("dest")
+            w.object { w in
+                if !dest.tn.isEmpty { w.key("tn"); w.array(dest.tn) { $0.string($1) } }
+                if !dest.uri.isEmpty { w.key("uri"); w.array(dest.uri) { $0.string($1) } }
+            }
+            w.key("iat"); w.value(.integer(iat))
+            if let mky { w.key("mky"); w.value(mky) }
+            w.key("orig")
+            w.object { w in
+                switch orig {
+                case .tn(let tn): w.key("tn"); w.string(tn)
+                case .uri(let uri): w.key("uri"); w.string(uri)
+                }
+            }
+            if let origid { w.key("origid"); w.string(origid) }
+            if let rcd {
+                w.key("rcd")
+                w.object { w in
+                    if let apn = rcd.apn { w.key("apn"); w.string(apn) }
+                    if let icn = rcd.icn { w.key("icn"); w.string(icn) }
+                    if let jcd = rcd.jcd { w.key("jcd"); w.value(jcd) }
+                    if let jcl = rcd.jcl { w.key("jcl"); w.string(jcl) }
+                    if let nam = rcd.nam { w.key("nam"); w.string(nam) }
+                }
+            }
+            // Pointers are sorted as canonical JSON sorts them: written through the tree.
+            if let rcdi { w.key("rcdi"); w.value(.object(rcdi.map { JSONMember($0.pointer, .string($0.digest)) })) }
+        }
+        return w.bytes
+    }
+
+    /// True only when `problems(ppt:)` is surely empty, decided from the fields: no unknown
+    /// claim or rcd member (whose keys could shadow known ones) and no `rcdi` (whose entries
+    /// need parsing). False means "not decided here": the caller parses `json` as before.
+    func plainlyConform(ppt: String?) -> Bool {
+        guard other.isEmpty, rcdi == nil, !dest.tn.isEmpty || !dest.uri.isEmpty else { return false }
+        if ppt == SHAKEN.ppt, !SHAKEN.problems(attest: attest, origid: origid, attestPresent: attest != nil,
+                                               origidPresent: origid != nil).isEmpty { return false }
+        if let rcd {
+            guard rcd.extra.isEmpty, rcd.nam != nil, rcd.jcd.map({ $0.arrayValue != nil }) ?? true,
+                  RCDRules.constraintBreaches(rcd).isEmpty else { return false }
+        } else if ppt == RCDRules.ppt, crn == nil {
+            return false
+        }
+        return true
+    }
+
     /// The claims with a field of their own (the rest go to `other`): a switch compares the
     /// short keys in place, where a Set would hash every key.
     static func isKnownClaim(_ key: String) -> Bool {

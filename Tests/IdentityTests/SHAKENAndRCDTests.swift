@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import SIPCore
 import TestSupport
 @testable import Identity
 import Crypto
@@ -236,5 +237,78 @@ struct UUIDCheckTests {
             }
             #expect(SHAKEN.isUUID(s) == Self.reference(s), "\(s)")
         }
+    }
+}
+
+/// The signer's shortcuts against the general path, on seeded claims: the payload written from
+/// the fields is `json.canonicalBytes`, and claims seen to conform from their fields have no
+/// problem when parsed.
+struct TypedClaimsTests {
+    static func draw(_ r: inout SplitMix64) -> PASSporTClaims {
+        let texts = ["12025550111", "+1 202 555", "sip:a@b.example", "Acme \"Q\" \\ /", "é\u{1}\n", "", "A", "B", "D",
+                     "123e4567-e89b-42d3-a456-426614174000", "https://x.example/i.png"]
+        func text(_ r: inout SplitMix64) -> String { r.pick(texts) }
+        func maybe(_ r: inout SplitMix64) -> String? { r.chance(3) ? nil : text(&r) }
+        let values: [JSONValue] = [.string("v"), .integer(-3), .array([.string("vcard"), .array([])]), .null,
+                                   .object([JSONMember("z", .bool(true)), JSONMember("a", .null)])]
+        let orig: PASSporTOriginator = r.chance(2) ? .tn(text(&r)) : .uri(text(&r))
+        let dest = PASSporTDestination(tn: (0..<r.below(3)).map { _ in text(&r) }, uri: (0..<r.below(3)).map { _ in text(&r) })
+        var rcd: RichCallData?
+        if r.chance(2) {
+            rcd = RichCallData(nam: maybe(&r), apn: maybe(&r), icn: maybe(&r), jcd: r.chance(3) ? r.pick(values) : nil,
+                               jcl: r.chance(3) ? text(&r) : nil,
+                               extra: r.chance(4) ? [JSONMember(r.pick(["nam", "x", "apn"]), r.pick(values))] : [])
+        }
+        let rcdi: [RCDIEntry]? = r.chance(4) ? [RCDIEntry(pointer: r.pick(["/nam", "/icn", "bad"]), digest: "sha256-" + text(&r))] : nil
+        let other = r.chance(4) ? [JSONMember(r.pick(["orig", "zz", "attest", "iat"]), r.pick(values))] : []
+        return PASSporTClaims(orig: orig, dest: dest, iat: Int64(r.int(-5...1_800_000_000)), attest: maybe(&r), origid: maybe(&r),
+                              rcd: rcd, crn: r.chance(2) ? text(&r) : nil, rcdi: rcdi, mky: r.chance(3) ? r.pick(values) : nil,
+                              other: other)
+    }
+
+    @Test func typedCanonicalBytesAndConformanceMatchTheJSONPath() {
+        var r = SplitMix64(seed: 8225)
+        var plain = 0
+        for i in 0..<3000 {
+            let claims = Self.draw(&r)
+            #expect(claims.canonicalBytes == claims.json.canonicalBytes, "draw \(i)")
+            for ppt in [nil, SHAKEN.ppt, RCDRules.ppt, "div"] as [String?] where claims.plainlyConform(ppt: ppt) {
+                plain += 1
+                #expect(claims.problems(ppt: ppt).isEmpty, "draw \(i) ppt \(ppt ?? "-")")
+            }
+        }
+        #expect(plain > 100)
+    }
+
+    /// The Identity field written from bytes is what `identity(...).description` writes for its
+    /// token (signatures are randomised, so the token is taken from the field), every ppt and form.
+    @Test func identityFieldIsTheIdentityValueText() throws {
+        let claims = PASSporTClaims(orig: .tn("12025550110"), dest: PASSporTDestination(tn: ["12025550111"]), iat: 1, attest: "A",
+                                    origid: "123e4567-e89b-42d3-a456-426614174000", rcd: RichCallData(nam: "Acme \"0\""), crn: "x")
+        for x5u in ["https://cert.example.org/sp.pem", "https://c.example/a;b", "https://c.example/é"] {
+            let signer = PASSporTSigner(key: Fixtures.key, x5u: x5u)
+            for ppt in [nil, SHAKEN.ppt, RCDRules.ppt, "div", "two words"] as [String?] {
+                for compact in [false, true] {
+                    guard let field = try? signer.identityField(claims: claims, ppt: ppt, compact: compact) else {
+                        #expect(ppt == "div" || ppt == "two words", "\(ppt ?? "-")")
+                        continue
+                    }
+                    let parsed = try IdentityValue(parsing: field)
+                    let expected = try signer.identity(claims: claims, ppt: ppt, compact: compact)
+                    #expect(field == IdentityValue(jws: parsed.jws, info: x5u, alg: ES256.name, ppt: ppt).description)
+                    #expect(parsed.parameters == expected.parameters && parsed.isCompactForm == compact)
+                    #expect(throws: Never.self) { if !compact { try Fixtures.verifier.verify(parsed.jws, key: Fixtures.key.publicKey) } }
+                }
+            }
+        }
+    }
+
+    @Test func usualSignedClaimsConformFromTheirFields() {
+        var claims = PASSporTClaims(orig: .tn("12025550110"), dest: PASSporTDestination(uri: ["sip:u1@ims.example"]), iat: 1,
+                                    attest: "A", origid: "123e4567-e89b-42d3-a456-426614174000", rcd: RichCallData(nam: "Acme 0"))
+        #expect(claims.plainlyConform(ppt: SHAKEN.ppt))
+        claims.attest = "D"
+        #expect(!claims.plainlyConform(ppt: SHAKEN.ppt))
+        #expect(!claims.problems(ppt: SHAKEN.ppt).isEmpty)
     }
 }

@@ -140,13 +140,15 @@ import Testing
                       "IK=\"11ee\"", "Ck=1", "nonce=\"ckik\"", "opaque=\"QUICK\"", "x=\"i\"", "kc=2", "domain=\"sip:ick\""]
         var g = SplitMix64(seed: 19)
         for _ in 0..<200 {
-            let value = "Digest " + (0..<(1 + g.below(4))).map { _ in g.pick(params) }.joined(separator: ", ")
+            // Some values folded over two lines: the message test must still see what the value test sees.
+            let value = "Digest " + (0..<(1 + g.below(4))).map { _ in g.pick(params) }.joined(separator: g.chance(4) ? ",\r\n " : ", ")
             let text = "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP p;branch=z9hG4bK1\r\nFrom: <sip:u0@ims.example>;tag=1\r\n"
                 + "To: <sip:u0@ims.example>;tag=2\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\nWWW-Authenticate: \(value)\r\nContent-Length: 0\r\n\r\n"
             let r = try SIPMessage(parsing: text)
             let hasKeys = r.challenges.contains { $0.parameters.contains("ck") || $0.parameters.contains("ik") }
             let textSays = r.values(.wwwAuthenticate).contains(where: StripAKAKeys.mayNameKeys)
             #expect(!hasKeys || textSays, "\(value)")
+            #expect(!textSays || StripAKAKeys.mayNameKeys(bytes: r.bytes), "\(value)")
         }
     }
 

@@ -22,17 +22,19 @@ public struct PASSporTSigner {
 
     /// `b64u(canonical header) '.'` for the usual `ppt` values (none, shaken, rcd): the header
     /// of a signer never changes, so it is encoded once rather than per call.
-    private let encodedHeaders: [String: [UInt8]]
+    /// With each, what `IdentityValue.description` writes after the token (`;info=<x5u>;alg=ES256`
+    /// and the `ppt`): also fixed for a signer.
+    private let encodedHeaders: [String: (header: [UInt8], parameters: [UInt8])]
 
     public init(key: P256.Signing.PrivateKey, x5u: String) {
         self.key = key
         self.x5u = x5u
-        var encoded: [String: [UInt8]] = [:]
+        var encoded: [String: (header: [UInt8], parameters: [UInt8])] = [:]
         for ppt in [nil, SHAKEN.ppt, RCDRules.ppt] as [String?] {
             var segment: [UInt8] = []
             Base64URL.encode(PASSporTHeader(ppt: ppt, x5u: x5u).json.canonicalBytes, into: &segment)
             segment.append(UInt8(ascii: "."))
-            encoded[Self.headerKey(ppt)] = segment
+            encoded[Self.headerKey(ppt)] = (segment, Array(IdentityValue(jws: "", info: x5u, alg: ES256.name, ppt: ppt).description.utf8))
         }
         encodedHeaders = encoded
     }
@@ -43,25 +45,30 @@ public struct PASSporTSigner {
 
     /// Full form `b64u(header).b64u(payload).b64u(R||S)`, header and payload in canonical JSON.
     public func sign(claims: PASSporTClaims, ppt: String?) throws(PASSporTSigningError) -> String {
-        // The claims' JSON is built once: checked (as `problems(ppt:)` does) and then signed.
-        let payload = claims.json
-        switch PASSporTClaims.parse(payload, ppt: ppt) {
-        case .failure(let r): throw .nonConformingClaims(r.reasons)
-        case .success(let c):
-            let breaches = RCDRules.constraintBreaches(c.rcd)
-            if !breaches.isEmpty { throw .nonConformingClaims(breaches) }
+        String(decoding: try token(claims: claims, ppt: ppt), as: UTF8.self)
+    }
+
+    /// `sign` as bytes.
+    private func token(claims: PASSporTClaims, ppt: String?) throws(PASSporTSigningError) -> [UInt8] {
+        // Usual claims are seen to conform from their fields; others are checked on their JSON
+        // (as `problems(ppt:)` does), which also names every problem.
+        if !claims.plainlyConform(ppt: ppt) {
+            let problems = claims.problems(ppt: ppt)
+            if !problems.isEmpty { throw .nonConformingClaims(problems) }
         }
-        guard let header = encodedHeaders[Self.headerKey(ppt)] else {
-            return try signUnchecked(header: header(ppt: ppt).json, payload: payload)
+        guard let header = encodedHeaders[Self.headerKey(ppt)]?.header else {
+            var jws = PASSporT.signingInput(header: header(ppt: ppt).json, payload: claims.json)
+            try appendSignature(to: &jws)
+            return jws
         }
         // The token is built in one buffer: the signing input, then '.' and the signature.
-        let payloadBytes = payload.canonicalBytes
+        let payloadBytes = claims.canonicalBytes
         var jws: [UInt8] = []
         jws.reserveCapacity(header.count + (payloadBytes.count + 2) / 3 * 4 + 1 + 86)
         jws += header
         Base64URL.encode(payloadBytes, into: &jws)
         try appendSignature(to: &jws)
-        return String(decoding: jws, as: UTF8.self)
+        return jws
     }
 
     /// Signs `input` (the JWS signing input) and appends `.b64u(R||S)` to it.
@@ -82,6 +89,18 @@ public struct PASSporTSigner {
     public func identity(claims: PASSporTClaims, ppt: String?, compact: Bool = false) throws(PASSporTSigningError) -> IdentityValue {
         let full = try sign(claims: claims, ppt: ppt)
         return IdentityValue(jws: compact ? PASSporT.compactForm(full) : full, info: x5u, alg: ES256.name, ppt: ppt)
+    }
+
+    /// `identity(claims:ppt:compact:).description`, the Identity field's text: for a full-form
+    /// token of a usual `ppt` the parameters are appended to its bytes, with no `IdentityValue`
+    /// built and written out.
+    public func identityField(claims: PASSporTClaims, ppt: String?, compact: Bool = false) throws(PASSporTSigningError) -> String {
+        guard !compact, let parameters = encodedHeaders[Self.headerKey(ppt)]?.parameters else {
+            return try identity(claims: claims, ppt: ppt, compact: compact).description
+        }
+        var field = try token(claims: claims, ppt: ppt)
+        field += parameters
+        return String(decoding: field, as: UTF8.self)
     }
 }
 

@@ -123,6 +123,8 @@ public struct IdentityVerificationContext {
     // Per-header state, reset for each candidate.
     /// The Identity header being evaluated (nil while `.request` policies run).
     public internal(set) var current: IdentityHeaderEntry?
+    /// `current?.value?.info`, once read (a read scans the parameters and copies the URL out).
+    private var currentInfoRead: String??
     /// The PASSporT header, decoded but not yet verified.
     public var passportHeader: PASSporTHeader?
     /// The payload JSON as received, decoded but not yet verified.
@@ -186,6 +188,7 @@ public struct IdentityVerificationContext {
     /// Starts the per-header phase for `identityHeaders[index]`.
     mutating func select(_ index: Int?) {
         current = index.map { identityHeaders[$0] }
+        currentInfoRead = nil
         passportHeader = nil
         payloadJSON = nil
         jwsParts = nil
@@ -216,6 +219,14 @@ public struct IdentityVerificationContext {
             return .failure(.invalidIdentityHeader("Identity header \(current.index + 1) does not parse: \(current.parseError ?? "syntax error")"))
         }
         return .success(value)
+    }
+
+    /// The `info` parameter of the current Identity header (read once per header).
+    mutating func currentInfo() -> String? {
+        if let read = currentInfoRead { return read }
+        let info = current?.value?.info
+        currentInfoRead = .some(info)
+        return info
     }
 
     /// Decodes the JWS header and payload of the current Identity header (no signature check):
@@ -310,6 +321,37 @@ public struct IdentityVerificationContext {
         }
     }
 
+    // The standard policies read the decoded state in place: a `decodedClaims()` result is a
+    // copy of every claim, and most rules read one or two.
+
+    /// `decodedHeader()`'s failure, or nil once `passportHeader` is set.
+    mutating func decodeHeader() -> IdentityPolicyFailure? {
+        if passportHeader?.alg != nil { return nil }
+        if case .failure(let f) = decodedHeader() { return f }
+        return nil
+    }
+
+    /// `decodedClaims()`'s failure, or nil once the current claims (`orig`, `dest`, ...) can be read.
+    mutating func decodeClaims() -> IdentityPolicyFailure? {
+        // Tested through a field: comparing the optionals themselves with nil copied them.
+        if passport?.isCompactForm != nil || claims?.iat != nil { return nil }
+        if case .failure(let f) = decodedClaims() { return f }
+        return nil
+    }
+
+    /// `decodedPASSporT()`'s failure, or nil once `passportHeader` and the current claims can be read.
+    mutating func decodePASSporT() -> IdentityPolicyFailure? {
+        decodeHeader() ?? decodeClaims()
+    }
+
+    // A claim of what `decodedClaims()` gives after `decodeClaims()` returned nil (the
+    // verified claims once there are some): only that claim is copied.
+    var currentOrig: PASSporTOriginator { passport?.claims.orig ?? claims!.orig }
+    var currentDest: PASSporTDestination { passport?.claims.dest ?? claims!.dest }
+    var currentIat: Int64 { passport?.claims.iat ?? claims!.iat }
+    var currentAttest: String? { passport?.isCompactForm != nil ? passport?.claims.attest ?? nil : claims!.attest }
+    var currentRCD: RichCallData? { passport?.isCompactForm != nil ? passport?.claims.rcd ?? nil : claims!.rcd }
+
     /// Header and claims together, for rules that need both.
     public mutating func decodedPASSporT() -> Result<(PASSporTHeader, PASSporTClaims), IdentityPolicyFailure> {
         decodedHeader().flatMap { header in decodedClaims().map { (header, $0) } }
@@ -319,12 +361,8 @@ public struct IdentityVerificationContext {
     /// fetched or `info` is missing, 437 when untrusted or unsupported.
     public mutating func credential() -> Result<P256.Signing.PublicKey, IdentityPolicyFailure> {
         if let publicKey { return .success(publicKey) }
-        let value: IdentityValue
-        switch identityValue() {
-        case .failure(let f): return .failure(f)
-        case .success(let v): value = v
-        }
-        guard let info = value.info else { return .failure(.badIdentityInfo("Identity header has no info parameter")) }
+        if case .failure(let f) = identityValue() { return .failure(f) }
+        guard let info = currentInfo() else { return .failure(.badIdentityInfo("Identity header has no info parameter")) }
         do throws(IdentityKeyError) {
             let key = try keyProvider.publicKey(for: info, now: now)
             publicKey = key

@@ -46,7 +46,7 @@ public struct IdentityPresent: IdentityPolicy {
 public struct IdentitySyntax: IdentityPolicy {
     public init() {}
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        IdentityPolicyResult(context.decodedHeader())
+        context.decodeHeader().map { .fails($0) } ?? .passes
     }
 }
 
@@ -54,7 +54,7 @@ public struct IdentitySyntax: IdentityPolicy {
 public struct PASSporTSyntax: IdentityPolicy {
     public init() {}
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        IdentityPolicyResult(context.decodedClaims())
+        context.decodeClaims().map { .fails($0) } ?? .passes
     }
 }
 
@@ -73,11 +73,8 @@ public struct OrigMatchesAssertedIdentity: IdentityPolicy {
     public init(source: OriginatorSource = .assertedIdentityThenFrom) { self.source = source }
 
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        let claims: PASSporTClaims
-        switch context.decodedClaims() {
-        case .failure(let f): return .fails(f)
-        case .success(let c): claims = c
-        }
+        if let f = context.decodeClaims() { return .fails(f) }
+        let orig = context.currentOrig
         let header: KnownHeader
         switch source {
         case .from: header = .from
@@ -88,7 +85,7 @@ public struct OrigMatchesAssertedIdentity: IdentityPolicy {
             return .fails(.invalidIdentityHeader("\(header.name) is missing or malformed; cannot check orig"))
         }
         let uris = values.map(\.uri)
-        switch claims.orig {
+        switch orig {
         case .tn(let tn):
             let claimed = TelephoneNumber.canonical(tn) ?? tn
             let tns = uris.compactMap { TelephoneNumber.canonical($0) }
@@ -117,20 +114,17 @@ public struct DestMatchesRequestTarget: IdentityPolicy {
     public init(acceptRequestURI: Bool = true) { self.acceptRequestURI = acceptRequestURI }
 
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        let claims: PASSporTClaims
-        switch context.decodedClaims() {
-        case .failure(let f): return .fails(f)
-        case .success(let c): claims = c
-        }
+        if let f = context.decodeClaims() { return .fails(f) }
+        let dest = context.currentDest
         // To first: the Request-URI is parsed only when To does not match.
         let to = context.request.addressValue(.to)?.uri
-        if let to, Self.dest(claims.dest, names: to) { return .passes }
+        if let to, Self.dest(dest, names: to) { return .passes }
         let requestURI = acceptRequestURI ? context.request.requestURI : nil
-        if let requestURI, Self.dest(claims.dest, names: requestURI) { return .passes }
+        if let requestURI, Self.dest(dest, names: requestURI) { return .passes }
         let targets = [to, requestURI].compactMap { $0 }
         guard !targets.isEmpty else { return .fails(.invalidIdentityHeader("To is missing or malformed; cannot check dest")) }
         let seen = targets.map { TelephoneNumber.canonical($0) ?? TelephoneNumber.addressOfRecord($0) }
-        let claimed = claims.dest.tn + claims.dest.uri
+        let claimed = dest.tn + dest.uri
         return .fails(.invalidIdentityHeader("dest \(claimed.joined(separator: ", ")) does not match the request target \(seen.joined(separator: ", "))"))
     }
 
@@ -155,7 +149,7 @@ public struct InfoMatchesX5U: IdentityPolicy {
         case .failure(let f): return .fails(f)
         case .success(let h): header = h
         }
-        guard let info = context.current?.value?.info else { return .fails(.badIdentityInfo("Identity header has no info parameter")) }
+        guard let info = context.currentInfo() else { return .fails(.badIdentityInfo("Identity header has no info parameter")) }
         guard let x5u = header.x5u else { return .fails(.badIdentityInfo("PASSporT header has no x5u")) }
         guard x5u == info else { return .fails(.badIdentityInfo("x5u \(x5u) differs from info \(info)")) }
         return .passes
@@ -191,13 +185,10 @@ public struct Freshness: IdentityPolicy {
                 return .fails(.staleDate("Date \(date) is \(skew) s from now (window \(window) s)"))
             }
         }
-        let claims: PASSporTClaims
-        switch context.decodedClaims() {
-        case .failure(let f): return .fails(f)
-        case .success(let c): claims = c
-        }
-        let age = now - claims.iat
-        if abs(age) > window { return .fails(.staleDate("iat \(claims.iat) is \(age) s from now (window \(window) s)")) }
+        if let f = context.decodeClaims() { return .fails(f) }
+        let iat = context.currentIat
+        let age = now - iat
+        if abs(age) > window { return .fails(.staleDate("iat \(iat) is \(age) s from now (window \(window) s)")) }
         return .passes
     }
 }
@@ -259,13 +250,9 @@ public struct SignatureValid: IdentityPolicy {
 public struct SHAKENAttestation: IdentityPolicy {
     public init() {}
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        let header: PASSporTHeader, claims: PASSporTClaims
-        switch context.decodedPASSporT() {
-        case .failure(let f): return .fails(f)
-        case .success(let decoded): (header, claims) = decoded
-        }
-        let level = claims.attest.flatMap(SHAKEN.Attestation.init(rawValue:))
-        if header.ppt == SHAKEN.ppt, level == nil {
+        if let f = context.decodePASSporT() { return .fails(f) }
+        let level = context.currentAttest.flatMap(SHAKEN.Attestation.init(rawValue:))
+        if context.passportHeader?.ppt == SHAKEN.ppt, level == nil {
             return .fails(.invalidIdentityHeader("SHAKEN PASSporT without a valid attest (A, B or C)"))
         }
         guard let minimum = context.config.minimumAttestation else { return .passes }
@@ -295,8 +282,8 @@ extension SHAKEN.Attestation {
 public struct RCDConstraints: IdentityPolicy {
     public init() {}
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        guard case .success(let claims) = context.decodedClaims() else { return .passes }
-        let breaches = RCDRules.constraintBreaches(claims.rcd)
+        guard context.decodeClaims() == nil else { return .passes }
+        let breaches = RCDRules.constraintBreaches(context.currentRCD)
         guard !breaches.isEmpty else { return .passes }
         context.rcdAuthorised = false
         context.notes.append("rich call data breaks its constraints (" + breaches.map(\.description).joined(separator: "; ")
@@ -352,16 +339,12 @@ public struct TNAuthListCoversOrig: IdentityPolicy {
     }
 
     public func evaluate(_ context: inout IdentityVerificationContext) -> IdentityPolicyResult {
-        let header: PASSporTHeader, claims: PASSporTClaims
-        switch context.decodedPASSporT() {
-        case .failure(let f): return .fails(f)
-        case .success(let decoded): (header, claims) = decoded
-        }
-        guard case .tn(let tn) = claims.orig else {
+        if let f = context.decodePASSporT() { return .fails(f) }
+        guard case .tn(let tn) = context.currentOrig else {
             context.notes.append("TNAuthListCoversOrig skipped: orig is not a TN")
             return .passes
         }
-        guard let x5u = header.x5u ?? context.current?.value?.info else {
+        guard let x5u = context.passportHeader?.x5u ?? context.current?.value?.info else {
             return .fails(.badIdentityInfo("no x5u to check TNAuthList against"))
         }
         let canonical = TelephoneNumber.canonical(tn) ?? tn

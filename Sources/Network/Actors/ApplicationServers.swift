@@ -174,7 +174,7 @@ struct SignIdentity: ProxyRule {
                                     mky: switches.signMky ? DataChannelSDP.mky(of: x.request) : nil)
         addIdentity(&x, e, rule: name, change: "added Identity (attest \(attest), x5u \(signer.x5u))",
                     note: "signed orig \(facts.origTN ?? facts.origURI ?? "?") attest \(attest)") {
-            try signer.identity(claims: claims, ppt: SHAKEN.ppt, compact: switches.compactForm)
+            try signer.identityField(claims: claims, ppt: SHAKEN.ppt, compact: switches.compactForm)
         }
     }
 }
@@ -201,9 +201,9 @@ extension SignIdentity {
 /// Adds the Identity header `sign` makes, recording the change and the rule's note (or why
 /// signing failed: the request then goes on unsigned).
 func addIdentity(_ x: inout ProxyExchange, _ e: ProxyElement, rule: String, change: @autoclosure () -> String,
-                 note: @autoclosure () -> String, _ sign: () throws -> IdentityValue) {
+                 note: @autoclosure () -> String, _ sign: () throws -> String) {
     do {
-        x.request.addHeader("Identity", try sign().description)
+        x.request.addHeader("Identity", try sign())
         x.changes.append("\(rule) \(change())")
         e.note(rule, note())
     } catch {
@@ -227,7 +227,7 @@ struct SignEnterpriseRCD: ProxyRule {
         let claims = PASSporTClaims(orig: orig, dest: dest, iat: iat, rcd: RichCallData(nam: nam), crn: facts.callReason)
         addIdentity(&x, e, rule: name, change: "added an rcd Identity (x5u \(signer.x5u))",
                     note: "signed RCD '\(nam)' for \(facts.origTN ?? facts.origURI ?? "?") with \(signer.x5u)") {
-            try signer.identity(claims: claims, ppt: RCDRules.ppt)
+            try signer.identityField(claims: claims, ppt: RCDRules.ppt)
         }
     }
 }
@@ -248,7 +248,8 @@ struct VerifyIdentity: ProxyRule {
         }
         // RFC 9795 §6.1: an icn/jcl URL needs an rcdi digest; without one the rcd breaks a
         // constraint and no rcd claim is used (§8.1). The call itself proceeds.
-        if v.requireRCDI, let rcd = verdict.claims?.rcd {
+        // (Only an rcd with an icn or jcl can lack a digest for it: the usual name-only one is passed by.)
+        if v.requireRCDI, let rcd = verdict.claims?.rcd, rcd.icn != nil || rcd.jcl != nil {
             let covered = Set((verdict.claims?.rcdi ?? []).map(\.pointer))
             let bare = [("/icn", rcd.icn), ("/jcl", rcd.jcl)].filter { $0.1 != nil && !covered.contains($0.0) }.map(\.0)
             if !bare.isEmpty {

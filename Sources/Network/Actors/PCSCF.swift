@@ -50,7 +50,7 @@ struct PCSCFRegisterPath: ProxyRule {
 
     func onResponse(_ response: inout SIPMessage, request: ProxyExchange, _ e: ProxyElement) {
         guard request.method == "REGISTER", response.statusCode == 200, let p = e as? PCSCF else { return }
-        let impus = response.listValues("P-Associated-URI").compactMap { Addressing.uriText(ofAddress: $0) }
+        let impus = Addressing.associatedURIs(response)
         let sr = response.listValues("Service-Route")
         p.bindings[request.peer] = PCSCFBinding(impus: impus, serviceRoute: sr)
         e.note(name, "\(request.peer) registered: \(impus.joined(separator: ", "))")

@@ -68,7 +68,9 @@ extension Registrar {
 struct StripAKAKeys: ProxyRule {
     let name = "StripAKAKeys"
     func onResponse(_ response: inout SIPMessage, request: ProxyExchange, _ e: ProxyElement) {
-        guard request.method == "REGISTER", response.statusCode == 401,
+        // The message's bytes hold every value's (a folded line only adds a space): without
+        // "ck" or "ik" anywhere, no value is cut out and tested.
+        guard request.method == "REGISTER", response.statusCode == 401, Self.mayNameKeys(bytes: response.bytes),
               response.values(.wwwAuthenticate).contains(where: Self.mayNameKeys) else { return }
         let challenges = response.challenges
         guard challenges.contains(where: { $0.parameters.contains("ck") || $0.parameters.contains("ik") }) else { return }
@@ -88,14 +90,18 @@ struct StripAKAKeys: ProxyRule {
     static func mayNameKeys(_ text: String) -> Bool {
         var text = text
         // From the contiguous bytes: a UTF-8 view is read byte by byte.
-        return text.withUTF8 { p in
-            var previous: UInt8 = 0
-            for b in p {
-                let folded = b | 0x20  // 'C' 'I' 'K' to lower case; only they fold onto 'c' 'i' 'k'
-                if folded == UInt8(ascii: "k"), previous == UInt8(ascii: "c") || previous == UInt8(ascii: "i") { return true }
-                previous = folded
-            }
-            return false
+        return text.withUTF8 { mayNameKeys($0) }
+    }
+
+    static func mayNameKeys(bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { mayNameKeys($0) } }
+
+    private static func mayNameKeys(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        var previous: UInt8 = 0
+        for b in p {
+            let folded = b | 0x20  // 'C' 'I' 'K' to lower case; only they fold onto 'c' 'i' 'k'
+            if folded == UInt8(ascii: "k"), previous == UInt8(ascii: "c") || previous == UInt8(ascii: "i") { return true }
+            previous = folded
         }
+        return false
     }
 }

@@ -59,6 +59,16 @@ final class SCSCF: ProxyElement {
     private lazy var ifcOriginating = makeFilterCriteria(.originating)
     private lazy var ifcTerminating = makeFilterCriteria(.terminating)
 
+    /// `<sip:host;lr>` of each AS of `filterCriteria(c)`, at the same index: the Route entry
+    /// towards it, made once (hosts are fixed for a run).
+    func filterRoutes(_ c: SessionCase) -> [String] { c == .originating ? ifcOriginatingRoutes : ifcTerminatingRoutes }
+
+    private lazy var ifcOriginatingRoutes = ifcOriginating.map { ValueBytes("<sip:\(ctx.host(of: $0));lr>").string }
+    private lazy var ifcTerminatingRoutes = ifcTerminating.map { ValueBytes("<sip:\(ctx.host(of: $0));lr>").string }
+
+    /// `<sip:host;lr;odi=` of this S-CSCF's own Route entry, before the token (made once).
+    private(set) lazy var odiRoutePrefix = ValueBytes("<sip:\(ctx.host(of: name));lr;odi=").string
+
     private func makeFilterCriteria(_ c: SessionCase) -> [String] {
         let key = c == .originating ? "ifc_orig" : "ifc_term"
         let text = policy.string(key)
@@ -133,7 +143,7 @@ struct Registrar: ProxyRule {
     func settle(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec, _ c: DigestAnswer, nonce: String,
                 expected: String, valid: Bool = true,
                 wrong: @autoclosure () -> String, verified: @autoclosure () -> String) {
-        guard valid, c.username == sub.name, c.response?.lowercased() == expected else {
+        guard valid, c.username == sub.name, Digest.responseMatches(c.response, expected: expected) else {
             s.nonces.drop(nonce)
             x.reject(403, "Forbidden")
             s.note(name, wrong())
@@ -161,7 +171,7 @@ struct Registrar: ProxyRule {
 
     func accept(_ x: inout ProxyExchange, _ s: SCSCF, _ sub: SubscriberSpec) {
         let req = x.request
-        let contact = req.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
+        let contact = Addressing.firstContactURI(req) ?? ""
         let expires = req.expiresValue.map { Int($0.value) } ?? s.registerExpires
         let granted = min(expires, s.registerExpires)
         let barred = Set(sub.barred.map(s.ctx.identityKey))
@@ -226,11 +236,12 @@ struct SCSCFRouting: ProxyRule {
             let ifc = s.filterCriteria(state.sessionCase)
             if state.index < ifc.count {
                 let appServer = ifc[state.index]
-                let token = s.ctx.random.hex(8)
+                // The entry back here is written with its token in one String; the token is
+                // its 8 digits.
+                let back = s.ctx.random.hex(8, after: s.odiRoutePrefix, before: ">")
+                let token = String(Substring(back.utf8.dropFirst(s.odiRoutePrefix.utf8.count).dropLast()))
                 s.odi[token] = IFCState(sessionCase: state.sessionCase, index: state.index + 1)
-                let toAS: ValueBytes = "<sip:\(s.ctx.host(of: appServer));lr>"
-                let back: ValueBytes = "<sip:\(s.ctx.host(of: s.name));lr;odi=\(token)>"
-                x.request.prependRoutes([toAS.string, back.string])
+                x.request.prependRoutes([s.filterRoutes(state.sessionCase)[state.index], back])
                 x.nextHop = appServer
                 x.changes.append("iFC (\(state.sessionCase.rawValue)) -> \(appServer)")
                 e.note(name, "\(state.sessionCase.rawValue) iFC \(state.index + 1): \(appServer)")

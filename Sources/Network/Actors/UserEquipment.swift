@@ -36,7 +36,6 @@ final class UserEquipment: Element {
     let subscriber: SubscriberSpec
     var registration: RegistrationState = .unregistered
     var serviceRoute: [String] = []
-    var associated: [String] = []
     var dialogs: [String: Dialog] = [:]   // SIP Call-ID -> dialog
     var cseq: UInt32 = 0
     var registerCallID = ""
@@ -130,7 +129,6 @@ final class UserEquipment: Element {
         case 200..<300:
             registration = expires == 0 ? .unregistered : .registered
             serviceRoute = r.listValues("Service-Route")
-            associated = r.listValues("P-Associated-URI").compactMap(Addressing.uriText(ofAddress:))
         case 401 where subscriber.aka != nil:
             answerAKA(r, password: password, expires: expires)
         case 401 where !retried:
@@ -220,7 +218,7 @@ final class UserEquipment: Element {
                 d.state.finalReason = r.reasonPhrase
                 d.remoteValue = r.value(.to) ?? d.remoteValue
                 d.routeSet = r.listValues("Record-Route").reversed()
-                if let c = r.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) { d.remoteTarget = c }
+                if let c = Addressing.firstContactURI(r) { d.remoteTarget = c }
             }
             sendAck(d)
         default:
@@ -304,7 +302,7 @@ final class UserEquipment: Element {
         let callID = sipCallID ?? ctx.callID()
         let tag = ctx.tag()
         let to = (request.value(.to) ?? "<\(impu)>") + ";tag=\(tag)"
-        let remoteTarget = request.listValues("Contact").first.flatMap(Addressing.uriText(ofAddress:)) ?? ""
+        let remoteTarget = Addressing.firstContactURI(request) ?? ""
         let d = Dialog(label: "\(name)-in-\(incomingCount)", callID: callID, isCaller: false, ue: name, local: to,
                        remote: request.value(.from) ?? "", target: remoteTarget)
         d.routeSet = request.listValues("Record-Route")

@@ -60,6 +60,22 @@ enum Addressing {
         return "\(host):\(s.port ?? (s.secure ? 5061 : 5060))"
     }
 
+    /// The URI text of the first Contact (`listValues("Contact").first`, then `uriText`): the
+    /// first element read alone, without the list of them all. An empty first element may
+    /// be followed by others, so it takes the list.
+    static func firstContactURI(_ m: SIPMessage) -> String? {
+        if let first = m.firstListValue(.contact), !first.isEmpty { return uriText(ofAddress: first) }
+        return m.listValues("Contact").first.flatMap(uriText(ofAddress:))
+    }
+
+    /// The URI texts of the P-Associated-URI values (`listValues`, then `uriText` of each, the
+    /// unparsable left out): parsed in place when every value parses, rather than cut into
+    /// Strings that are parsed again.
+    static func associatedURIs(_ m: SIPMessage) -> [String] {
+        if let values = try? m.addressValues(.pAssociatedURI) { return values.map { $0.uri.description } }
+        return m.listValues("P-Associated-URI").compactMap(uriText(ofAddress:))
+    }
+
     /// The URI inside a name-addr header value (`"A" <sip:a@x>;tag=1` -> `sip:a@x`).
     static func uriText(ofAddress value: String) -> String? {
         (try? AddressValue(parsing: value))?.uri.description

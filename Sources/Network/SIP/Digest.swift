@@ -76,6 +76,22 @@ enum Digest {
         alg.hex(bytes: colonJoined([ha1, nonce, nc, cnonce, qop, ha2]))
     }
 
+    /// `given?.lowercased() == expected` for an `expected` made by `hex` (lower-case hex digits),
+    /// without the lower-cased copy: ASCII letters compared case-blind, other bytes as they
+    /// are. No other character lower-cases to a hex digit or is canonically equivalent to one,
+    /// so a non-ASCII answer fails both ways.
+    static func responseMatches(_ given: String?, expected: String) -> Bool {
+        guard var given, given.utf8.count == expected.utf8.count else { return false }
+        var expected = expected
+        // Compared in the Strings' storage: walking their UTF-8 views cost ~70 instructions a byte.
+        return given.withUTF8 { g in
+            expected.withUTF8 { e in
+                for i in 0..<g.count where (g[i] &- UInt8(ascii: "A") < 26 ? g[i] | 0x20 : g[i]) != e[i] { return false }
+                return true
+            }
+        }
+    }
+
     /// `parts` joined by ':' as UTF-8: the hash inputs, without an interpolated String.
     private static func colonJoined(_ parts: [String]) -> [UInt8] {
         var out = [UInt8]()
