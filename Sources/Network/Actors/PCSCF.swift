@@ -31,7 +31,7 @@ final class PCSCF: ProxyElement {
     /// Where REGISTER goes, and the Path entry added to it: found once (the links and hosts
     /// are fixed for a run).
     private(set) lazy var registrar: String? = ctx.peers(of: name, role: .icscf).first ?? ctx.peers(of: name, role: .scscf).first
-    private(set) lazy var pathValue = "<sip:\(ctx.host(of: name));lr>"
+    private(set) lazy var pathValue = ctx.looseRoute(to: name)
 
     /// What follows the icid in P-Charging-Vector: this element's address and domain, fixed for
     /// a run (like the Via prefixes).

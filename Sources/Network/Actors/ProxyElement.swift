@@ -16,7 +16,7 @@ class ProxyElement: Element {
     private lazy var recordsRoute = policy.bool("record_route")
 
     /// Record-Route value of this element (its host is fixed for a run, like the Via prefixes).
-    private(set) lazy var recordRouteValue = "<sip:\(ctx.host(of: name));lr>"
+    private(set) lazy var recordRouteValue = ctx.looseRoute(to: name)
 
     override func handleRequest(_ request: SIPMessage, transaction tx: ServerTransaction?, from peer: String) {
         if request.method == "INVITE", let tx { respond(to: request, tx, peer: peer, status: 100, reason: "Trying") }

@@ -63,8 +63,8 @@ final class SCSCF: ProxyElement {
     /// towards it, made once (hosts are fixed for a run).
     func filterRoutes(_ c: SessionCase) -> [String] { c == .originating ? ifcOriginatingRoutes : ifcTerminatingRoutes }
 
-    private lazy var ifcOriginatingRoutes = ifcOriginating.map { ValueBytes("<sip:\(ctx.host(of: $0));lr>").string }
-    private lazy var ifcTerminatingRoutes = ifcTerminating.map { ValueBytes("<sip:\(ctx.host(of: $0));lr>").string }
+    private lazy var ifcOriginatingRoutes = ifcOriginating.map(ctx.looseRoute(to:))
+    private lazy var ifcTerminatingRoutes = ifcTerminating.map(ctx.looseRoute(to:))
 
     /// `<sip:host;lr;odi=` of this S-CSCF's own Route entry, before the token (made once).
     private(set) lazy var odiRoutePrefix = ValueBytes("<sip:\(ctx.host(of: name));lr;odi=").string

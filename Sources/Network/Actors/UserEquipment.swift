@@ -62,7 +62,7 @@ final class UserEquipment: Element {
     private lazy var contactValue = "<\(contact)>"
     /// `<sip:host;lr>` of the serving P-CSCF, the first Route of an INVITE (made once, as
     /// `pcscf` is found once).
-    private lazy var pcscfRoute: String? = pcscf.map { "<sip:\(ctx.host(of: $0));lr>" }
+    private lazy var pcscfRoute: String? = pcscf.map(ctx.looseRoute(to:))
     /// The registrar domain: the host of the default IMPU (fixed for the UE; parsed once).
     private(set) lazy var userDomain: String = Addressing.host(impu) ?? domain
     /// The Request-URI of REGISTER (made once).

@@ -88,6 +88,9 @@ final class NetworkContext {
     /// real peer can reach it.
     func host(of actor: String) -> String { liveHosts[actor] ?? actor }
 
+    /// `<sip:host;lr>` for `actor`: the loose-route entry (Route, Record-Route, Path) naming it.
+    func looseRoute(to actor: String) -> String { "<sip:\(host(of: actor));lr>" }
+
     /// Unix seconds now (epoch base + virtual time).
     var unixNow: Int64 { epochBase + scheduler.nowMs / 1000 }
 
