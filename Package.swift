@@ -80,7 +80,8 @@ let package = Package(
                            .product(name: "_CryptoExtras", package: "swift-crypto")]
         ),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "TestSupport"]),
-        .executableTarget(name: "call-bench", dependencies: ["Network"], path: "Benchmarks/call-bench"),
+        .executableTarget(name: "call-bench", dependencies: ["Network", "Identity", .product(name: "Crypto", package: "swift-crypto")],
+                          path: "Benchmarks/call-bench"),
         // libpcap (libpcap-dev): capture files in and out.
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         // Captures: link layers, IP/TCP reassembly, SIP extraction, audit, replay, pcap export.

@@ -1,9 +1,14 @@
+import Crypto
 import Foundation
+import Identity
 import Network
 
 // Simulated signed calls per second: REGISTER (digest) + INVITE/180/200/ACK + BYE through
 // UE -> P-CSCF -> S-CSCF -> STI-AS -> S-CSCF -> STI-VS -> S-CSCF -> P-CSCF -> UE, each call
 // signed (ES256) and verified. One network for the run; the trace keeps no bytes.
+// After the calls it times what no implementation can skip: one ES256 signature and one
+// verification a call (the same Identity calls the STI-AS and STI-VS make), the floor of the CPU
+// per call on this machine, so that figures from different machines can be compared.
 // Usage: call-bench [--calls N] [--seconds S]
 
 var calls = 0
@@ -104,4 +109,23 @@ let target = 5_000.0
 print("completed \(done) signed calls (register + call + bye) in \(String(format: "%.3f", elapsed)) s")
 print("cpu per call \(String(format: "%.1f", cpuPerCall * 1e6)) us (\(Int(1 / cpuPerCall)) calls per CPU-second); "
       + "target \(Int(target)) calls/s, ratio \(String(format: "%.2f", Double(done) / elapsed / target))")
+
+/// CPU seconds per ES256 sign + verify of a PASSporT-sized signing input, over about `budget`
+/// CPU seconds (at least 20 pairs).
+func es256Floor(budget: Double) throws -> Double {
+    let key = P256.Signing.PrivateKey()
+    let input = Array("eyJhbGciOiJFUzI1NiIsInBwdCI6InNoYWtlbiIsInR5cCI6InBhc3Nwb3J0IiwieDV1IjoiaHR0cHM6Ly9jZXJ0cy5leGFtcGxlL3NwLnBlbSJ9.eyJhdHRlc3QiOiJBIiwiZGVzdCI6eyJ0biI6WyIxMjAyNTU1MDExMSJdfSwiaWF0IjoxODAwMDAwMDAwLCJvcmlnIjp7InRuIjoiMTIwMjU1NTAxMTAifSwib3JpZ2lkIjoiNDA5YzRiMDktZDQ0Mi00YzYxLWFjNGEtN2ZkZGE3NGFmNzBlIn0".utf8)
+    let start = cpuSeconds()
+    var n = 0
+    repeat {
+        let sig = try ES256.sign(input, key: key)
+        try ES256.verify(signature: sig, over: input, key: key.publicKey)
+        n += 1
+    } while n < 20 || cpuSeconds() - start < budget
+    return (cpuSeconds() - start) / Double(n)
+}
+
+let floor = try es256Floor(budget: max(0.2, min(seconds, 10) / 3))
+print("es256 sign + verify alone \(String(format: "%.1f", floor * 1e6)) us a call (at most \(Int(1 / floor)) calls per CPU-second "
+      + "on this machine); the rest of a call \(String(format: "%.1f", (cpuPerCall - floor) * 1e6)) us")
 print("calls \(Int(Double(done) / elapsed)) calls/s")
