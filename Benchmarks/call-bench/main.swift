@@ -125,6 +125,15 @@ func es256Floor(budget: Double) throws -> Double {
     return (cpuSeconds() - start) / Double(n)
 }
 
+/// Messages delivered in one call of each direction, on a traced network (not timed).
+func messagesPerCall() throws -> Double {
+    let net = try makeNetwork(trace: true)
+    let before = net.trace.count { $0.kind == .delivered }
+    for n in 0..<2 { _ = try oneCall(net, n) }
+    return Double(net.trace.count { $0.kind == .delivered } - before) / 2
+}
+
+print("messages per call \(String(format: "%.1f", try messagesPerCall())) (each delivered over one link)")
 let floor = try es256Floor(budget: max(0.2, min(seconds, 10) / 3))
 print("es256 sign + verify alone \(String(format: "%.1f", floor * 1e6)) us a call (at most \(Int(1 / floor)) calls per CPU-second "
       + "on this machine); the rest of a call \(String(format: "%.1f", (cpuPerCall - floor) * 1e6)) us")

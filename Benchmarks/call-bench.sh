@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Simulated signed calls per second, with two yardsticks measured on the same core in the same
+# run: ES256 alone (one sign and one verify a call, printed by call-bench) and Sofia-SIP
+# parsing the same number of SIP messages as a call delivers, each once.
+#
+# usage: Benchmarks/call-bench.sh [--seconds S]
+#   --seconds S   time for call-bench and for the Sofia-SIP parse (default 3)
+#
+# Builds call-bench in release mode (scratch .build-perf) and the Sofia-SIP peer of run.sh,
+# runs both pinned to core 1 (taskset, when available) and prints call-bench's lines, the
+# Sofia-SIP rate on Benchmarks/corpus and the comparison. The issue's target is 5,000 calls/s.
+set -euo pipefail
+
+usage() { sed -n '6,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+seconds=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) [ $# -ge 2 ] || usage; seconds="$2"; shift 2 ;;
+    --seconds=*) seconds="${1#--seconds=}"; shift ;;
+    -h|--help) usage ;;
+    *) usage ;;
+  esac
+done
+case "$seconds" in ''|*[!0-9]*) echo "call-bench.sh: --seconds takes a positive integer" >&2; exit 2 ;; esac
+[ "$seconds" -gt 0 ] || { echo "call-bench.sh: --seconds must be positive" >&2; exit 2; }
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+command -v swift >/dev/null || { echo "call-bench.sh: swift not found" >&2; exit 1; }
+command -v pkg-config >/dev/null && pkg-config --exists sofia-sip-ua || {
+  echo "call-bench.sh: pkg-config cannot find sofia-sip-ua (apt-get install pkg-config libsofia-sip-ua-dev)" >&2
+  exit 1
+}
+
+swift build -c release --scratch-path .build-perf --product call-bench >&2
+peers="$root/Benchmarks/.build-peers"
+mkdir -p "$peers"
+# shellcheck disable=SC2046  # pkg-config output must be word-split
+"${CC:-cc}" -O2 -o "$peers/sofia_bench" Benchmarks/peers/sofia_bench.c $(pkg-config --cflags --libs sofia-sip-ua)
+
+pin=()
+if command -v taskset >/dev/null && taskset -c 1 true 2>/dev/null; then
+  pin=(taskset -c 1)
+else
+  echo "call-bench.sh: taskset not available; running unpinned" >&2
+fi
+
+calls_out="$("${pin[@]}" .build-perf/release/call-bench --seconds "$seconds")"
+printf '%s\n' "$calls_out"
+# "cpu per call 688.5 us (...)" and "messages per call 51.0 (...)"
+cpu_us=$(printf '%s\n' "$calls_out" | awk '$1 == "cpu" && $2 == "per" && $3 == "call" { print $4 }')
+messages=$(printf '%s\n' "$calls_out" | awk '$1 == "messages" && $2 == "per" && $3 == "call" { print $4 }')
+[ -n "$cpu_us" ] && [ -n "$messages" ] || { echo "call-bench.sh: unexpected output from call-bench" >&2; exit 1; }
+
+# "sofia-sip 85862 msgs/s 124.5 MB/s"
+sofia_out="$("${pin[@]}" "$peers/sofia_bench" --seconds "$seconds" Benchmarks/corpus)"
+sofia_rate=$(printf '%s\n' "$sofia_out" | awk '$1 == "sofia-sip" && $3 == "msgs/s" { print $2 }' | tail -n 1)
+[ -n "$sofia_rate" ] || { echo "call-bench.sh: unexpected output from sofia_bench" >&2; exit 1; }
+echo "sofia-sip $sofia_rate msgs/s parsed (Benchmarks/corpus, one core)"
+
+awk -v cpu="$cpu_us" -v m="$messages" -v r="$sofia_rate" 'BEGIN {
+  parse = m * 1e6 / r
+  printf "sofia-sip parsing %.0f messages once: %.1f us; a whole simulated call: %.1f us (%.2fx)\n", m, parse, cpu, cpu / parse
+}'
