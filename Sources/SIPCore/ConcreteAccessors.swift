@@ -19,7 +19,7 @@ extension SIPMessage {
     /// Where the first element of a field value ends: the first comma outside quoted strings
     /// and `<>` (the rule of `splitHeaderList`), or nil when there is none. `anyComma` says
     /// whether the value holds a comma at all (then `splitHeaderList` would trim the element).
-    private func firstSplit(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (split: Int?, anyComma: Bool) {
+    func firstSplit(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (split: Int?, anyComma: Bool) {
         // Most values (a Via, a Route) hold no comma at all, which one memchr tells.
         guard let comma = MessageParser.find(ASCII.comma, p, r.lowerBound, r.upperBound) else { return (nil, false) }
         if firstCommaSplits(p, r.lowerBound, comma) { return (comma, true) }
@@ -56,7 +56,7 @@ extension SIPMessage {
     }
 
     /// `r` without leading and trailing LWS.
-    private func trimmed(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
+    func trimmed(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
         var s = r.lowerBound, e = r.upperBound
         while s < e, ByteClass.isLWS(p[s]) { s += 1 }
         while e > s, ByteClass.isLWS(p[e - 1]) { e -= 1 }

@@ -4,7 +4,7 @@ import Testing
 
 /// `TextCache` against a dictionary keyed by the texts' bytes (what it stands for: exact
 /// texts, so canonically equivalent but different ones are apart), over seeded steps with
-/// replacements and a small limit that makes it start again.
+/// replacements and a small limit that makes it start again; looked up by String and by bytes.
 @Suite struct TextCacheTests {
     static let texts: [String] = {
         var t = ["", "a", "sip:scscf;lr", "<sip:scscf;lr>", "<sip:scscf;lr;orig>", "sip:u0@ims.example", "tel:+12025550110",
@@ -27,6 +27,8 @@ import Testing
                 #expect(cache.count == expected.count)
                 let probe = g.pick(Self.texts)
                 #expect(cache[probe] == expected[Array(probe.utf8)], "limit \(limit) step \(step): \(probe)")
+                #expect(Array(probe.utf8).withUnsafeBufferPointer { cache[bytes: $0] } == expected[Array(probe.utf8)],
+                        "limit \(limit) step \(step): \(probe) by bytes")
             }
         }
     }

@@ -46,7 +46,7 @@ import Testing
     }
 
     static func find(_ t: TransactionTable<Tx>, _ k: TransactionKey) -> Tx? {
-        Array(k.branch.utf8).withUnsafeBufferPointer { t.find(branch: $0, method: k.method, peer: k.peer) }
+        Array(k.branch.string.utf8).withUnsafeBufferPointer { t.find(branch: $0, method: k.method, peer: k.peer) }
     }
 
     @Test func behavesAsTheListItStandsFor() {

@@ -78,6 +78,22 @@ class Element: MessageReceiver, TransactionUser {
         ctx.actor(for: uriText)
     }
 
+    /// The actor `m`'s first Route entry names (`firstListValue(.route)` read as bytes).
+    func actorOfTopRoute(_ m: SIPMessage) -> String? {
+        let ctx = ctx
+        var found: String?
+        m.withFirstListValue(.route) { b in if let b { found = ctx.actor(forURIBytes: b) } }
+        return found
+    }
+
+    /// The actor `m`'s Request-URI names (`requestURIText` read as bytes).
+    func actorOfRequestURI(_ m: SIPMessage) -> String? {
+        let ctx = ctx
+        var found: String?
+        m.withRequestURI { b in if let b { found = ctx.actor(forURIBytes: b) } }
+        return found
+    }
+
     /// Responds through a server transaction (or directly to `peer` without one).
     func respond(to request: SIPMessage, _ tx: ServerTransaction?, peer: String, status: Int, reason: String,
                  extra: [(String, String)] = [], note: String = "") {

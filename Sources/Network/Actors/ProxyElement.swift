@@ -38,12 +38,12 @@ class ProxyElement: Element {
         x.request.setHeader("Max-Forwards", String(hops - 1))
         // Route pre-processing (§16.4): the top Route naming this element is removed.
         // An element passed several times (S-CSCF around its ASs) finds itself several times.
-        if let top = request.firstListValue(.route), actor(for: top) == name {
-            x.ownRoute = top
-            // `top` is still x.request's first entry (only Max-Forwards changed): drop it, then
-            // any further entries naming this element.
+        if actorOfTopRoute(request) == name {
+            x.routedHere = true
+            // The top entry is still x.request's first (only Max-Forwards changed): drop it,
+            // then any further entries naming this element.
             x.request.dropFirstListValue(.route)
-            while let t = x.request.firstListValue(.route), actor(for: t) == name { x.request.dropFirstListValue(.route) }
+            while actorOfTopRoute(x.request) == name { x.request.dropFirstListValue(.route) }
         }
         for rule in pipeline {
             rule.onRequest(&x, self)
@@ -63,8 +63,7 @@ class ProxyElement: Element {
 
     /// Picks the next hop, runs egress rules, adds Via / Record-Route and sends.
     func forward(_ x: consuming ProxyExchange, _ tx: ServerTransaction?) {
-        let next = x.nextHop ?? x.request.firstListValue(.route).flatMap { actor(for: $0) }
-            ?? x.request.requestURIText.flatMap { actor(for: $0) }
+        let next = x.nextHop ?? actorOfTopRoute(x.request) ?? actorOfRequestURI(x.request)
         guard let next, next != name else {
             note("Routing", "no next hop for \(x.request.summary)")
             respond(to: x.request, tx, peer: x.peer, status: 404, reason: "Not Found")

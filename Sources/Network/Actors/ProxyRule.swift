@@ -15,9 +15,15 @@ struct ProxyExchange {
     private let arrivedIn: ServerTransaction?
     private let arrivedCopy: SIPMessage?
     private var initial: Bool?
-    /// The Route entry that addressed this element (removed from the request), if any.
-    var ownRoute: String? {
+    /// Whether the top Route entry of the arrived request named this element (it was removed).
+    var routedHere = false {
         didSet { parsedOwnRoute = nil }
+    }
+    /// The Route entry that addressed this element (removed from the request), if any: read
+    /// from the arrived request when asked (only the S-CSCF's rules ask).
+    var ownRoute: String? {
+        guard routedHere else { return nil }
+        return arrivedIn.map { $0.request.firstListValue(.route) } ?? arrivedCopy?.firstListValue(.route)
     }
     private var parsedOwnRoute: Parameters?
     var sessionCase: SessionCase = .unknown

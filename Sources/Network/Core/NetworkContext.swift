@@ -127,6 +127,13 @@ final class NetworkContext {
         return found
     }
 
+    /// `actor(for: String(decoding: bytes, as: UTF8.self))`, made without the String when the
+    /// text was resolved before.
+    func actor(forURIBytes bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if let hit = actorCache[bytes: bytes] { return hit.isEmpty ? nil : hit }
+        return actor(for: String(decoding: bytes, as: UTF8.self))
+    }
+
     // MARK: Generated values
 
     func tag() -> String { random.hex(10) }

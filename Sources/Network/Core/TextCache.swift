@@ -24,16 +24,24 @@ struct TextCache<Value> {
 
     /// The slot hash of `text` (captures only the seed: a closure capturing `self` copies it).
     private func slotHash(_ text: String) -> UInt64 {
-        let seed = seed
-        return withUTF8Bytes(text) { ByteHash.hash($0, seed: seed).value } | 1
+        withUTF8Bytes(text) { slotHash($0) }
+    }
+
+    private func slotHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        ByteHash.hash(bytes, seed: seed).value | 1
     }
 
     /// The slot holding `text`, nil when none does.
     private func slot(of text: String) -> Int? {
-        let h = slotHash(text), mask = slots.count - 1
+        withUTF8Bytes(text) { slot(of: $0) }
+    }
+
+    /// The slot holding the text whose UTF-8 is `bytes`, nil when none does.
+    private func slot(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let h = slotHash(bytes), mask = slots.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
         while slots[i].hash != 0 {
-            if slots[i].hash == h, ByteHash.equal(slots[i].key, text) { return i }
+            if slots[i].hash == h, ByteHash.equal(slots[i].key, bytes) { return i }
             i = (i + 1) & mask
         }
         return nil
@@ -42,6 +50,12 @@ struct TextCache<Value> {
     /// The value remembered for `text`, nil when there is none.
     subscript(text: String) -> Value? {
         guard let i = slot(of: text) else { return nil }
+        return slots[i].value
+    }
+
+    /// The value remembered for the text whose UTF-8 is `bytes` (invalid UTF-8 finds none).
+    subscript(bytes bytes: UnsafeBufferPointer<UInt8>) -> Value? {
+        guard let i = slot(of: bytes) else { return nil }
         return slots[i].value
     }
 

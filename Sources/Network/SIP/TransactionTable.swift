@@ -33,14 +33,14 @@ struct TransactionTable<Tx: KeyedTransaction> {
             let mask = slots.count - 1
             var i = Self.home(hash, mask)
             while let tx = slots[i].tx {
-                if slots[i].hash == hash, ByteHash.equal(tx.key.branch, b), tx.key.method == method, tx.key.peer == peer {
+                if slots[i].hash == hash, tx.key.branch.hasBytes(b), tx.key.method == method, tx.key.peer == peer {
                     return tx
                 }
                 i = (i + 1) & mask
             }
             return nil
         }
-        let key = TransactionKey(branch: String(decoding: b, as: UTF8.self), method: method, peer: peer)
+        let key = TransactionKey(branch: TransactionBranch(bytes: b), method: method, peer: peer)
         return place(hash: hash) { $0.key == key }.map(transaction(at:))
     }
 
@@ -156,7 +156,7 @@ struct TransactionTable<Tx: KeyedTransaction> {
     // MARK: Hashing
 
     private func branchHash(_ key: TransactionKey) -> UInt64? {
-        withUTF8Bytes(key.branch, asciiHash)
+        key.branch.withBytes(asciiHash)
     }
 
     /// A seeded hash of the bytes; nil when one is not ASCII.

@@ -28,11 +28,22 @@ protocol ClientTransactionOwner: AnyObject {
 
 /// What matches a message to its transaction (§17.1.3, §17.2.3): top Via branch, method
 /// (CSeq method for responses; ACK matches INVITE) and, server side, the peer it came from.
-/// Two keys match when all three are equal Strings; `TransactionTable` finds them.
+/// Two keys match when all three are equal Strings (the branch as the String it stands for);
+/// `TransactionTable` finds them.
 struct TransactionKey: Equatable {
-    var branch: String
+    var branch: TransactionBranch
     var method: String
-    var peer: String = ""
+    var peer: String
+
+    init(branch: TransactionBranch, method: String, peer: String = "") {
+        self.branch = branch
+        self.method = method
+        self.peer = peer
+    }
+
+    init(branch: String, method: String, peer: String = "") {
+        self.init(branch: TransactionBranch(branch), method: method, peer: peer)
+    }
 }
 
 /// A transaction held in a `TransactionTable`.
@@ -180,8 +191,10 @@ final class TransactionLayer {
 
     /// The key of a request this layer sends: top Via branch and CSeq method.
     static func clientKey(_ m: SIPMessage) -> TransactionKey? {
-        guard let b = m.topViaBranch, let method = m.cseqMethodName else { return nil }
-        return TransactionKey(branch: b, method: method)
+        guard let method = m.cseqMethodName else { return nil }
+        var key: TransactionKey?
+        m.withTopViaBranch { b in key = b.map { TransactionKey(branch: TransactionBranch(bytes: $0), method: method) } }
+        return key
     }
 
     /// The method a request's server transaction is keyed by: ACK matches INVITE.
@@ -192,8 +205,9 @@ final class TransactionLayer {
         /// The message has no key (no branch, or no method).
         case none
         case found(Tx)
-        /// No transaction has the key; a new one would.
-        case absent(TransactionKey)
+        /// No transaction has the key; a new one would. (Its branch: the method and peer are
+        /// the caller's, and a smaller payload keeps copies of a match cheap.)
+        case absent(TransactionBranch)
         /// Only with `legacy`: a request whose top Via has no branch or one without the magic
         /// cookie, matched by §17.2.3's RFC 2543 rules instead.
         case legacy
@@ -201,20 +215,21 @@ final class TransactionLayer {
 
     private static func match<Tx>(_ m: SIPMessage, method: String?, peer: String, in table: TransactionTable<Tx>,
                                   legacy: Bool = false) -> Match<Tx> {
-        var match = Match<Tx>.none
+        // The parts, set in the closure and put together once: a `Match` assigned there would
+        // be copied and destroyed (with the key it may hold) on each assignment.
+        var isLegacy = false, found: Tx?, branch: TransactionBranch?
         m.withTopViaBranch { b in
             if legacy, b.map({ !Self.hasMagicCookie($0) }) ?? (m.topVia != nil) {
-                match = .legacy
+                isLegacy = true
                 return
             }
             guard let b, let method else { return }
-            if let tx = table.find(branch: b, method: method, peer: peer) {
-                match = .found(tx)
-            } else {
-                match = .absent(TransactionKey(branch: String(decoding: b, as: UTF8.self), method: method, peer: peer))
-            }
+            found = table.find(branch: b, method: method, peer: peer)
+            if found == nil { branch = TransactionBranch(bytes: b) }
         }
-        return match
+        if isLegacy { return .legacy }
+        if let found { return .found(found) }
+        return branch.map(Match.absent) ?? .none
     }
 
     /// Whether a branch starts with `z9hG4bK` (§8.1.1.7), compared in place.
@@ -380,13 +395,20 @@ final class TransactionLayer {
             legacyID = LegacyRequestID(m)
             match = legacyMatch(legacyID, method: method, peer: peer)
         }
-        if case .none = match {
+        // One switch over the match: each `if case` on it would copy the branch it may hold.
+        switch match {
+        case .none, .legacy:
             // No branch: still hand it up (the TU answers 400 or ignores it).
             user?.handleRequest(m, transaction: nil, from: peer)
-            return
-        }
-        if method == "ACK" {
-            if case .found(let tx) = match, tx.isInvite {
+        case .found(let tx):
+            guard method == "ACK" else {
+                // A retransmission: resend the last response, never bother the TU.
+                if let last = tx.lastResponse, tx.state != .accepted {
+                    transport.send(last, from: owner, to: peer, note: "response retransmitted for repeated request")
+                }
+                return
+            }
+            if tx.isInvite {
                 if tx.state == .completed {
                     tx.state = .confirmed
                     let wait = tx.reliable ? 0 : SIPTimers.t4  // Timer I
@@ -395,24 +417,22 @@ final class TransactionLayer {
                 if tx.state == .confirmed { return }
             }
             user?.handleRequest(m, transaction: nil, from: peer)
-            return
-        }
-        guard case .absent(let key) = match else {
-            // A retransmission: resend the last response, never bother the TU.
-            if case .found(let tx) = match, let last = tx.lastResponse, tx.state != .accepted {
-                transport.send(last, from: owner, to: peer, note: "response retransmitted for repeated request")
+        case .absent(let branch):
+            guard let method, method != "ACK" else {
+                user?.handleRequest(m, transaction: nil, from: peer)
+                return
             }
-            return
+            let key = TransactionKey(branch: branch, method: Self.serverMethod(method), peer: peer)
+            let tx = ServerTransaction(key: key, request: m, method: method, peer: peer, reliable: reliable(peer))
+            tx.layer = self
+            if let legacyID {
+                tx.legacyID = legacyID
+                legacyServers.add(tx, legacyID)
+            } else {
+                servers.add(tx)
+            }
+            user?.handleRequest(m, transaction: tx, from: peer)
         }
-        let tx = ServerTransaction(key: key, request: m, method: method, peer: peer, reliable: reliable(peer))
-        tx.layer = self
-        if let legacyID {
-            tx.legacyID = legacyID
-            legacyServers.add(tx, legacyID)
-        } else {
-            servers.add(tx)
-        }
-        user?.handleRequest(m, transaction: tx, from: peer)
     }
 
     /// §17.2.3 for a request without a magic-cookie branch: its transaction, if one matches;
@@ -421,7 +441,7 @@ final class TransactionLayer {
         guard let id, let method else { return .none }
         if let tx = legacyServers.find(id, peer: peer) { return .found(tx) }
         // Never in the branch table: the key only names the method and peer.
-        return .absent(TransactionKey(branch: "", method: Self.serverMethod(method), peer: peer))
+        return .absent(TransactionBranch(""))
     }
 
     /// `response` is taken over: it becomes the wire form's parse without a copy.
