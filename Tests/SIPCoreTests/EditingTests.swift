@@ -728,4 +728,37 @@ import Testing
         let third = try Self.reparse(n)
         #expect(third.headerValue(CSeq.self) == CSeq(3, "INVITE"))
     }
+
+    /// A message is a value: editing a copy, or sending it, leaves the message it was copied
+    /// from as it was (they share one buffer and index until the first edit).
+    @Test func editingACopyLeavesTheOriginal() throws {
+        let edits: [(String, (inout SIPMessage) -> Void)] = [
+            ("addHeader", { $0.addHeader("Record-Route", "<sip:p.example.com;lr>") }),
+            ("prependHeader", { $0.prependHeader("Via", "SIP/2.0/UDP p.example.com;branch=z9hG4bKp") }),
+            ("setHeader", { $0.setHeader("Max-Forwards", "69") }),
+            ("removeHeader", { $0.removeHeader("Subject") }),
+            ("removeHeader(at:)", { $0.removeHeader(at: 0) }),
+            ("setBody", { $0.setBody(Array("x".utf8), contentType: "text/plain") }),
+            ("setRequestLine", { $0.setRequestLine(uri: "sip:bob@192.0.2.4") }),
+            ("moveToSerialisedLayout", { $0.moveToSerialisedLayout() }),
+            ("intoWire", { _ = $0.intoWire() }),
+        ]
+        for (name, edit) in edits {
+            for edited in [false, true] {
+                var original = try SIPMessage(parsing: Self.messy)
+                if edited { original.setHeader("Subject", "edited") }
+                let before = original.bytes, index = try SIPMessage(parsing: before)
+                var copy = original
+                edit(&copy)
+                #expect(original.bytes == before, "\(name), edited: \(edited)")
+                #expect(original.isModified == edited, "\(name), edited: \(edited)")
+                #expect(original.headerFields == index.headerFields, "\(name), edited: \(edited)")
+                #expect(original.body == index.body, "\(name), edited: \(edited)")
+                if !edited { #expect(original.hasSameIndex(as: index), "\(name)") }
+                if name != "intoWire" && name != "moveToSerialisedLayout" {
+                    #expect(copy.bytes != before, "\(name), edited: \(edited)")
+                }
+            }
+        }
+    }
 }
