@@ -13,17 +13,10 @@ set -euo pipefail
 
 usage() { sed -n '6,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-seconds=3
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --seconds) [ $# -ge 2 ] || usage; seconds="$2"; shift 2 ;;
-    --seconds=*) seconds="${1#--seconds=}"; shift ;;
-    -h|--help) usage ;;
-    *) usage ;;
-  esac
-done
-case "$seconds" in ''|*[!0-9]*) echo "call-bench.sh: --seconds takes a positive integer" >&2; exit 2 ;; esac
-[ "$seconds" -gt 0 ] || { echo "call-bench.sh: --seconds must be positive" >&2; exit 2; }
+name="$(basename "$0")"
+# shellcheck source=Benchmarks/bench-args.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-args.sh"
+parse_seconds "$@"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -39,12 +32,7 @@ mkdir -p "$peers"
 # shellcheck disable=SC2046  # pkg-config output must be word-split
 "${CC:-cc}" -O2 -o "$peers/sofia_bench" Benchmarks/peers/sofia_bench.c $(pkg-config --cflags --libs sofia-sip-ua)
 
-pin=()
-if command -v taskset >/dev/null && taskset -c 1 true 2>/dev/null; then
-  pin=(taskset -c 1)
-else
-  echo "call-bench.sh: taskset not available; running unpinned" >&2
-fi
+pin_to 1
 
 calls_out="$("${pin[@]}" .build-perf/release/call-bench --seconds "$seconds")"
 printf '%s\n' "$calls_out"

@@ -11,17 +11,10 @@ set -euo pipefail
 
 usage() { sed -n '4,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-seconds=3
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --seconds) [ $# -ge 2 ] || usage; seconds="$2"; shift 2 ;;
-    --seconds=*) seconds="${1#--seconds=}"; shift ;;
-    -h|--help) usage ;;
-    *) usage ;;
-  esac
-done
-case "$seconds" in ''|*[!0-9]*) echo "verify-bench.sh: --seconds takes a positive integer (openssl speed needs one)" >&2; exit 2 ;; esac
-[ "$seconds" -gt 0 ] || { echo "verify-bench.sh: --seconds must be positive" >&2; exit 2; }
+name="$(basename "$0")"
+# shellcheck source=Benchmarks/bench-args.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-args.sh"
+parse_seconds "$@"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -31,12 +24,7 @@ command -v openssl >/dev/null || { echo "verify-bench.sh: openssl not found (apt
 swift build -c release --product verify-bench >&2
 bin="$(swift build -c release --show-bin-path)"
 
-pin=()
-if command -v taskset >/dev/null && taskset -c 0 true 2>/dev/null; then
-  pin=(taskset -c 0)
-else
-  echo "verify-bench.sh: taskset not available; running unpinned" >&2
-fi
+pin_to 0
 
 # ---- Swift: full Identity-header verification (last line), plus the bare paths ---------
 swift_out="$("${pin[@]}" "$bin/verify-bench" --seconds "$seconds")"
