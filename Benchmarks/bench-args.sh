@@ -1,5 +1,10 @@
 # Sourced by verify-bench.sh and call-bench.sh: their `--seconds S` option and the pinning to
-# one core. The caller sets `name` and defines `usage` (prints its usage, exits 2).
+# one core. The caller sets `usage_lines`, the lines of its header comment that are its usage.
+
+name="$(basename "$0")"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+usage() { sed -n "${usage_lines}p" "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # Sets `seconds` (default 3) from the arguments: a positive integer, as `openssl speed` needs.
 parse_seconds() {

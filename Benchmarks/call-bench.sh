@@ -11,14 +11,10 @@
 # Sofia-SIP rate on Benchmarks/corpus and the comparison. The issue's target is 5,000 calls/s.
 set -euo pipefail
 
-usage() { sed -n '6,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-
-name="$(basename "$0")"
+usage_lines='6,7'
 # shellcheck source=Benchmarks/bench-args.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-args.sh"
 parse_seconds "$@"
-
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 command -v swift >/dev/null || { echo "call-bench.sh: swift not found" >&2; exit 1; }
 command -v pkg-config >/dev/null && pkg-config --exists sofia-sip-ua || {

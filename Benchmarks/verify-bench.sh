@@ -9,14 +9,10 @@
 # prints both and the ratio `verify/openssl`. The target is verify/openssl >= 0.80.
 set -euo pipefail
 
-usage() { sed -n '4,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-
-name="$(basename "$0")"
+usage_lines='4,5'
 # shellcheck source=Benchmarks/bench-args.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-args.sh"
 parse_seconds "$@"
-
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 command -v swift >/dev/null || { echo "verify-bench.sh: swift not found" >&2; exit 1; }
 command -v openssl >/dev/null || { echo "verify-bench.sh: openssl not found (apt-get install openssl)" >&2; exit 1; }
