@@ -19,7 +19,7 @@ extension SIPMessage {
     /// Where the first element of a field value ends: the first comma outside quoted strings
     /// and `<>` (the rule of `splitHeaderList`), or nil when there is none. `anyComma` says
     /// whether the value holds a comma at all (then `splitHeaderList` would trim the element).
-    func firstSplit(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (split: Int?, anyComma: Bool) {
+    private func firstSplit(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (split: Int?, anyComma: Bool) {
         // Most values (a Via, a Route) hold no comma at all, which one memchr tells.
         guard let comma = MessageParser.find(ASCII.comma, p, r.lowerBound, r.upperBound) else { return (nil, false) }
         if firstCommaSplits(p, r.lowerBound, comma) { return (comma, true) }
@@ -56,7 +56,7 @@ extension SIPMessage {
     }
 
     /// `r` without leading and trailing LWS.
-    func trimmed(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
+    private func trimmed(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
         var s = r.lowerBound, e = r.upperBound
         while s < e, ByteClass.isLWS(p[s]) { s += 1 }
         while e > s, ByteClass.isLWS(p[e - 1]) { e -= 1 }
@@ -101,15 +101,19 @@ extension SIPMessage {
         guard let i = fields.firstIndex(where: { $0.header == header }) else { return nil }
         let r = fields[i].value
         return storage.withUnsafeBufferPointer { p -> String in
+            if let e = firstListElement(p, r) { return String(p, e) }
             // A folded value takes the String path.
-            if ByteClass.hasLineBreak(p, r) {
-                let v = valueText(r)
-                return v.utf8.contains(ASCII.comma) ? (splitHeaderList(v).first ?? "") : v
-            }
-            let (split, anyComma) = firstSplit(p, r)
-            guard anyComma else { return String(p, r) }
-            return String(p, trimmed(p, r.lowerBound..<(split ?? r.upperBound)))
+            let v = valueText(r)
+            return v.utf8.contains(ASCII.comma) ? (splitHeaderList(v).first ?? "") : v
         }
+    }
+
+    /// The bytes of the first list element of the value at `r` (what `firstListValue` decodes):
+    /// the value itself without a comma, else the element trimmed; nil for a folded value.
+    func firstListElement(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int>? {
+        guard !ByteClass.hasLineBreak(p, r) else { return nil }
+        let (split, anyComma) = firstSplit(p, r)
+        return anyComma ? trimmed(p, r.lowerBound..<(split ?? r.upperBound)) : r
     }
 
     /// Removes the first element of the first field of `header` (a proxy's own Via on a

@@ -8,9 +8,8 @@ extension SIPMessage {
         guard let i = fields.firstIndex(where: { $0.header == header }) else { return body(nil) }
         let r = fields[i].value
         let plain: Bool = storage.withUnsafeBufferPointer { p in
-            guard !ByteClass.hasLineBreak(p, r) else { return false }
-            let (split, anyComma) = firstSplit(p, r)
-            body(UnsafeBufferPointer(rebasing: p[anyComma ? trimmed(p, r.lowerBound..<(split ?? r.upperBound)) : r]))
+            guard let e = firstListElement(p, r) else { return false }
+            body(UnsafeBufferPointer(rebasing: p[e]))
             return true
         }
         if plain { return }
